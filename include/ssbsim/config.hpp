@@ -1,0 +1,81 @@
+// Typed, validated run parameters: what the deck layer produces and the physics consumes.
+// Plain values with no parsing logic; every field corresponds to one deck key (see deck.hpp,
+// `ssbsim keys`), except `deck_text`, the fully resolved deck recorded in every output file.
+#pragma once
+
+#include "ssbsim/schedule.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ssbsim {
+
+enum class Boundary { periodic, open };
+enum class ActionForm { mass, hopping };
+enum class Method { langevin, langevin2, flow, flow_rk3, flow_adaptive };
+enum class InitKind { cold, hot, file };
+
+struct RunConfig {
+    std::uint32_t seed = 1;  // run.seed: Philox key word 0
+    std::string output;      // run.output: HDF5 path
+    bool overwrite = false;  // run.overwrite
+};
+
+struct LatticeConfig {
+    std::vector<std::int64_t> dims;  // lattice.dims: extents L_1..L_d, d in 1..4, each >= 2
+    std::vector<Boundary> boundary;  // lattice.boundary: one per axis (a single value is broadcast)
+};
+
+struct FieldConfig {
+    int components = 1;             // field.components: N >= 1
+    InitKind init = InitKind::cold; // field.init
+    std::vector<double> init_value; // field.init_value: one per component (broadcast)
+    double init_sigma = 1.0;        // field.init_sigma: width of the hot start
+    std::string init_file;          // field.init_file: HDF5 output of an earlier run
+};
+
+struct ActionConfig {
+    ActionForm form = ActionForm::mass; // action.form
+    double m2 = 1.0;                    // action.m2        (mass form)
+    double lambda = 0.0;                // action.lambda    (both forms; lambda_K in hopping form)
+    std::vector<double> coupling;       // action.coupling  J per axis (mass form; broadcast)
+    std::vector<double> h;              // action.h         per component (broadcast)
+    double kappa = 0.0;                 // action.kappa     (hopping form)
+};
+
+struct DynamicsConfig {
+    Method method = Method::langevin; // dynamics.method
+    double step = 0.01;               // dynamics.step: epsilon (initial epsilon for flow_adaptive)
+    double temperature = 1.0;         // dynamics.temperature: T (unused by the flow methods)
+    std::int64_t steps = 1000;        // dynamics.steps: number of (accepted) steps
+    double tolerance = 1e-6;          // dynamics.tolerance: flow_adaptive local error target
+};
+
+// Optional schedules; when present they replace the constant value of the same quantity.
+struct ScheduleConfig {
+    std::optional<Schedule> temperature; // schedule.temperature
+    std::optional<Schedule> step;        // schedule.step
+    std::optional<Schedule> m2;          // schedule.m2
+    std::optional<Schedule> h;           // schedule.h: magnitude along the direction of action.h
+};
+
+struct MeasureConfig {
+    std::int64_t every = 10;     // measure.every: observables every this many steps
+    std::int64_t save_every = 0; // measure.save_every: configurations (0: only the final one)
+    int compression = 0;         // measure.compression: gzip level 0..9 for configurations
+};
+
+struct Config {
+    RunConfig run;
+    LatticeConfig lattice;
+    FieldConfig field;
+    ActionConfig action;
+    DynamicsConfig dynamics;
+    ScheduleConfig schedule;
+    MeasureConfig measure;
+    std::string deck_text; // every key with its resolved value, INI syntax
+};
+
+} // namespace ssbsim

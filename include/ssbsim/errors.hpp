@@ -1,0 +1,35 @@
+// The error types a user can act on, and the exit status each maps to in main().
+// Physics and I/O code throw these; nothing below main() prints or exits.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace ssbsim {
+
+// Documented exit statuses (README, "Exit status").
+enum ExitStatus : int {
+    exit_ok = 0,
+    exit_internal = 1,    // a bug: an exception we did not expect
+    exit_bad_input = 2,   // deck, command line, init file: nothing was written
+    exit_diverged = 3,    // NaN/inf or runaway field: last good checkpoint kept
+    exit_io = 4,          // HDF5 or file-system failure while running
+    exit_interrupted = 5, // SIGTERM/SIGINT/SIGUSR1: checkpoint written, resumable
+};
+
+// Bad deck, bad command line, unusable init file: raised before any output exists.
+struct InputError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// HDF5 or file-system failure.
+struct IoError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// The field left the numerically meaningful range (NaN, inf, |phi| above the bound).
+struct DivergenceError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+} // namespace ssbsim

@@ -1,0 +1,117 @@
+// All threading and every sum over the lattice go through this header. Work is split over rows
+// (see lattice.hpp); sums are formed per fixed group of rows, in row order, and the group sums are
+// added pairwise, so a reduction gives the same bits for any number of threads (invariant 2 of
+// docs/DESIGN). No other file uses an OpenMP pragma over sites. Tested by test_parallel.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ssbsim {
+
+// Below this many sites a sweep runs on one thread: waking a team costs more than the work, and
+// spinning threads on a busy machine cost far more. Results do not depend on it.
+inline constexpr std::int64_t parallel_min_sites = 8192;
+
+inline bool go_parallel(std::int64_t rows, std::int64_t row_length) {
+    return rows > 1 && rows * row_length >= parallel_min_sites;
+}
+
+// Calls body(row) for every row in [0, rows), distributed statically over the OpenMP threads.
+template <class Body>
+void for_each_row(std::int64_t rows, std::int64_t row_length, Body&& body) {
+#pragma omp parallel for schedule(static) if (go_parallel(rows, row_length))
+    for (std::int64_t r = 0; r < rows; ++r) body(r);
+}
+
+// As for_each_row, but each thread first builds its own scratch object (per-thread buffers
+// allocated once per sweep, never per row).
+template <class MakeScratch, class Body>
+void for_each_row_with(std::int64_t rows, std::int64_t row_length, MakeScratch&& make_scratch,
+                       Body&& body) {
+#pragma omp parallel if (go_parallel(rows, row_length))
+    {
+        auto scratch = make_scratch();
+#pragma omp for schedule(static)
+        for (std::int64_t r = 0; r < rows; ++r) body(r, scratch);
+    }
+}
+
+// Maximum of body(row) over all rows (exact, so any order gives the same result).
+template <class Body>
+double max_over_rows(std::int64_t rows, std::int64_t row_length, Body&& body) {
+    double m = 0.0;
+#pragma omp parallel for schedule(static) reduction(max : m) if (go_parallel(rows, row_length))
+    for (std::int64_t r = 0; r < rows; ++r) m = std::max(m, body(r));
+    return m;
+}
+
+// Pairwise sum in a fixed order: the result depends only on the values, not on the threads.
+inline double pairwise_sum(std::span<const double> v) {
+    if (v.size() <= 8) {
+        double s = 0.0;
+        for (double x : v) s += x;
+        return s;
+    }
+    const std::size_t half = v.size() / 2;
+    return pairwise_sum(v.first(half)) + pairwise_sum(v.subspan(half));
+}
+
+// Sums of k quantities over all rows. row_sums(row, out, scratch) adds the row's k partial sums
+// to out[0..k) (which arrives zeroed); scratch is a per-thread object from make_scratch(). Rows
+// are grouped in blocks whose size depends on the row length alone; the group sums are then
+// added pairwise, so the result does not depend on the number of threads.
+template <class MakeScratch, class RowSums>
+std::vector<double> sum_over_rows_with(std::int64_t rows, std::int64_t row_length, int k,
+                                       MakeScratch&& make_scratch, RowSums&& row_sums) {
+    const std::int64_t rows_per_group = std::max<std::int64_t>(1, 4096 / row_length);
+    const std::int64_t groups = (rows + rows_per_group - 1) / rows_per_group;
+    std::vector<double> partial(static_cast<std::size_t>(groups * k));
+#pragma omp parallel if (go_parallel(rows, row_length))
+    {
+        auto scratch = make_scratch();
+        std::vector<double> acc(k), row(k);
+#pragma omp for schedule(static)
+        for (std::int64_t g = 0; g < groups; ++g) {
+            std::fill(acc.begin(), acc.end(), 0.0);
+            const std::int64_t last = std::min(rows, (g + 1) * rows_per_group);
+            for (std::int64_t r = g * rows_per_group; r < last; ++r) {
+                std::fill(row.begin(), row.end(), 0.0);
+                row_sums(r, row.data(), scratch);
+                for (int j = 0; j < k; ++j) acc[j] += row[j];
+            }
+            for (int j = 0; j < k; ++j) partial[static_cast<std::size_t>(j * groups + g)] = acc[j];
+        }
+    }
+    std::vector<double> total(k);
+    for (int j = 0; j < k; ++j)
+        total[j] = pairwise_sum(std::span<const double>(partial).subspan(
+            static_cast<std::size_t>(j * groups), static_cast<std::size_t>(groups)));
+    return total;
+}
+
+template <class RowSums>
+std::vector<double> sum_over_rows(std::int64_t rows, std::int64_t row_length, int k,
+                                  RowSums&& row_sums) {
+    return sum_over_rows_with(
+        rows, row_length, k, [] { return 0; },
+        [&](std::int64_t r, double* out, int&) { row_sums(r, out); });
+}
+
+// Fixed-lane sum of x[0..n): eight independent accumulators indexed by i mod 8 (not by memory
+// alignment), combined in a fixed order. Vectorises, and its bits do not depend on where the
+// array starts, so a row sums the same wherever it lives.
+template <class Term>
+double lane_sum(std::int64_t n, Term&& term) {
+    double acc[8] = {};
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+#pragma omp simd
+        for (int j = 0; j < 8; ++j) acc[j] += term(i + j);
+    for (int j = 0; i < n; ++i, ++j) acc[j] += term(i);
+    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+}
+
+} // namespace ssbsim

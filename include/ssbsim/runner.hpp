@@ -1,0 +1,20 @@
+// `ssbsim run` without the command line: checks everything that can be checked before the output
+// exists (output path, init file, step stability), then runs the dynamics, measuring and saving
+// into the HDF5 output, and prints a summary of the order parameters.
+#pragma once
+
+#include "ssbsim/config.hpp"
+
+#include <ostream>
+
+namespace ssbsim {
+
+struct RunStreams {
+    std::ostream& out;  // the summary (stdout)
+    std::ostream& log;  // progress and warnings (stderr)
+    bool interactive;   // log is a terminal
+};
+
+void run(const Config& config, const RunStreams& streams);
+
+} // namespace ssbsim

@@ -1,0 +1,52 @@
+// A run's physics without its I/O: the lattice, the explicit State (field, step, training time,
+// next step size) and the rule that turns the deck and the schedules into the parameters of each
+// step. Everything needed to continue a run is in State (invariant 3), so a checkpoint is State
+// plus the deck. Tested by test_dynamics and the deck-level tests.
+#pragma once
+
+#include "ssbsim/config.hpp"
+#include "ssbsim/dynamics.hpp"
+#include "ssbsim/field.hpp"
+#include "ssbsim/lattice.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace ssbsim {
+
+struct State {
+    Field phi;
+    std::int64_t step = 0; // completed steps
+    double time = 0.0;     // training time t = Σ ε over completed steps
+    double next_eps = 0.0; // step size to try next (flow_adaptive adapts it)
+};
+
+class Simulation {
+public:
+    Simulation(const Config& config, Field initial);
+
+    const Lattice& lattice() const { return lattice_; }
+    const State& state() const { return state_; }
+    const Config& config() const { return config_; }
+
+    // Parameters in force for the step that starts at `step` (schedules evaluated there).
+    StepParams params_at(std::int64_t step) const;
+    void advance();
+    std::vector<double> measure() const;
+
+private:
+    Config config_;
+    Lattice lattice_;
+    ActionParams base_action_;
+    std::vector<double> h_direction_; // unit vector along action.h, for schedule.h
+    std::unique_ptr<Integrator> integrator_;
+    State state_;
+};
+
+// The initial field of field.init: cold, hot (counter-based noise, stream `init`), or the last
+// configuration of field.init_file. Throws InputError if the file is unusable or its lattice
+// differs.
+Field initial_field(const Config& config, const Lattice& lattice);
+
+} // namespace ssbsim

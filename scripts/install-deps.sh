@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package ssbsim needs to build, test and post-process (idempotent).
+# Run as root (or with sudo) on Debian 12; does nothing when everything is already present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake g++ pkg-config
+  libboost-program-options-dev libboost-dev
+  libhdf5-dev hdf5-tools
+  libeigen3-dev librandom123-dev libfftw3-dev
+  catch2
+  python3 python3-h5py python3-numpy python3-scipy python3-matplotlib
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,14 @@
+// Constructors of the concrete integrators, one per file in src/dynamics; make_integrator picks.
+#pragma once
+
+#include "ssbsim/dynamics.hpp"
+
+namespace ssbsim::detail {
+
+std::unique_ptr<Integrator> make_euler(const Lattice& lattice, int components, bool noisy);
+std::unique_ptr<Integrator> make_langevin2(const Lattice& lattice, int components);
+std::unique_ptr<Integrator> make_flow_rk3(const Lattice& lattice, int components);
+std::unique_ptr<Integrator> make_flow_adaptive(const Lattice& lattice, int components,
+                                               double tolerance);
+
+} // namespace ssbsim::detail

@@ -1,0 +1,142 @@
+// Gradient flow by Lüscher's third-order Runge–Kutta in Williamson's low-storage form
+// (JHEP 1008:071, App. C):  for k = 1..3:  q ← A_k q + εF(W),  W ← W + B_k q,
+// A = (0, −17/32, −32/27), B = (1/4, 8/9, 3/4); then W₃ = W₀ + Z₀/4 + 3Z₂/4 with Z_k = εF(W_k).
+// flow_adaptive adds the embedded second-order solution W̃ = W₀ − Z₀ + 2Z₁ (Fritzsch & Ramos,
+// arXiv:1301.4388), so the local error estimate is W₃ − W̃ = 5/4 Z₀ − 2 Z₁ + 3/4 Z₂, accumulated
+// during the stages; the step is accepted when max|W₃ − W̃| ≤ tolerance and the next one scaled
+// by 0.9 (tol/err)^{1/3}, clamped to [0.2, 2] and to RK3's linear stability limit (|z| < 2.51 on
+// the negative real axis), which the error estimate alone cannot see where the force vanishes.
+#include "dynamics_impl.hpp"
+#include "sweep.hpp"
+
+#include "ssbsim/errors.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace ssbsim::detail {
+
+namespace {
+
+constexpr double rk_a[3] = {0.0, -17.0 / 32.0, -32.0 / 27.0};
+constexpr double rk_b[3] = {1.0 / 4.0, 8.0 / 9.0, 3.0 / 4.0};
+constexpr double err_c[3] = {5.0 / 4.0, -2.0, 3.0 / 4.0};
+
+// One stage k: dst = src + B_k q with q ← A_k q + εF(src); optionally err ← err + c_k εF(src).
+void rk_stage(const Lattice& lattice, const ActionParams& p, int k, double eps, const Field& src,
+              Field& dst, Field& q, Field* err) {
+    const int n = src.components();
+    const double A = rk_a[k], B = rk_b[k], C = err_c[k];
+    force_sweep(lattice, p, src, std::nullopt,
+                [&](std::int64_t off, std::int64_t len, TileScratch& s) {
+                    for (int a = 0; a < n; ++a) {
+                        const double* x = src.component(a) + off;
+                        const double* f = s.force_of(a);
+                        double* qa = q.component(a) + off;
+                        double* y = dst.component(a) + off;
+                        if (k == 0) {
+#pragma omp simd
+                            for (std::int64_t i = 0; i < len; ++i) qa[i] = eps * f[i];
+                        } else {
+#pragma omp simd
+                            for (std::int64_t i = 0; i < len; ++i) qa[i] = A * qa[i] + eps * f[i];
+                        }
+#pragma omp simd
+                        for (std::int64_t i = 0; i < len; ++i) y[i] = x[i] + B * qa[i];
+                        if (!err) continue;
+                        double* e = err->component(a) + off;
+                        if (k == 0) {
+#pragma omp simd
+                            for (std::int64_t i = 0; i < len; ++i) e[i] = C * eps * f[i];
+                        } else {
+#pragma omp simd
+                            for (std::int64_t i = 0; i < len; ++i) e[i] += C * eps * f[i];
+                        }
+                    }
+                });
+}
+
+class FlowRK3 final : public Integrator {
+public:
+    FlowRK3(const Lattice& lattice, int components)
+        : lattice_(lattice), w_(lattice, components), q_(lattice, components) {}
+
+    StepResult advance(Field& phi, const StepInput& in) override {
+        rk_stage(lattice_, in.action, 0, in.eps, phi, w_, q_, nullptr);
+        rk_stage(lattice_, in.action, 1, in.eps, w_, phi, q_, nullptr);
+        rk_stage(lattice_, in.action, 2, in.eps, phi, w_, q_, nullptr);
+        std::swap(phi, w_);
+        return {in.eps, in.eps, 0};
+    }
+
+private:
+    Lattice lattice_;
+    Field w_, q_;
+};
+
+double max_abs(const Lattice& lattice, const Field& f) {
+    const std::int64_t len = lattice.row_length();
+    return max_over_rows(lattice.rows(), len, [&](std::int64_t row) {
+        double m = 0.0;
+        for (int a = 0; a < f.components(); ++a) {
+            const double* x = f.component(a) + row * len;
+            for (std::int64_t i = 0; i < len; ++i) {
+                const double ax = std::abs(x[i]);
+                m = ax > m || std::isnan(ax) ? ax : m; // a NaN sticks
+            }
+        }
+        return std::isnan(m) ? std::numeric_limits<double>::infinity() : m;
+    });
+}
+
+class FlowAdaptive final : public Integrator {
+public:
+    FlowAdaptive(const Lattice& lattice, int components, double tolerance)
+        : lattice_(lattice), w1_(lattice, components), w2_(lattice, components),
+          q_(lattice, components), err_(lattice, components), tolerance_(tolerance) {}
+
+    StepResult advance(Field& phi, const StepInput& in) override {
+        constexpr int max_attempts = 60;
+        constexpr double max_step = 1e3; // keeps ε·F finite where no other bound applies
+        double eps = in.eps;
+        for (int attempt = 0; attempt < max_attempts; ++attempt) {
+            rk_stage(lattice_, in.action, 0, eps, phi, w1_, q_, &err_);
+            rk_stage(lattice_, in.action, 1, eps, w1_, w2_, q_, &err_);
+            rk_stage(lattice_, in.action, 2, eps, w2_, w1_, q_, &err_);
+            const double err = max_abs(lattice_, err_);
+            if (!std::isfinite(err)) break;
+            const double factor =
+                err > 0.0 ? std::clamp(0.9 * std::cbrt(tolerance_ / err), 0.2, 2.0) : 2.0;
+            if (err <= tolerance_) {
+                std::swap(phi, w1_);
+                const double limit = 1.25 * linear_stability_bound(in.action, lattice_.dims());
+                return {eps, std::min({eps * factor, limit, max_step}), attempt};
+            }
+            eps *= factor;
+        }
+        throw DivergenceError("flow_adaptive: no step size reaches dynamics.tolerance = " +
+                              std::to_string(tolerance_) + " at step " +
+                              std::to_string(in.step) +
+                              "; the field has probably diverged already");
+    }
+
+private:
+    Lattice lattice_;
+    Field w1_, w2_, q_, err_;
+    double tolerance_;
+};
+
+} // namespace
+
+std::unique_ptr<Integrator> make_flow_rk3(const Lattice& lattice, int components) {
+    return std::make_unique<FlowRK3>(lattice, components);
+}
+
+std::unique_ptr<Integrator> make_flow_adaptive(const Lattice& lattice, int components,
+                                               double tolerance) {
+    return std::make_unique<FlowAdaptive>(lattice, components, tolerance);
+}
+
+} // namespace ssbsim::detail

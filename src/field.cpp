@@ -1,0 +1,72 @@
+#include "ssbsim/field.hpp"
+
+#include "ssbsim/parallel.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <new>
+
+namespace ssbsim {
+
+namespace {
+constexpr std::int64_t doubles_per_line = 8;
+}
+
+Field::Field(const Lattice& lattice, int components)
+    : n_(components), volume_(lattice.volume()),
+      stride_((lattice.volume() + doubles_per_line - 1) / doubles_per_line * doubles_per_line),
+      row_length_(lattice.row_length()) {
+    const std::size_t bytes = static_cast<std::size_t>(stride_ * n_) * sizeof(double);
+    data_.reset(static_cast<double*>(std::aligned_alloc(64, bytes)));
+    if (!data_) throw std::bad_alloc();
+    // First touch by the same static row distribution the kernels use.
+    double* base = data_.get();
+    const std::int64_t rows = volume_ / row_length_;
+    const std::int64_t len = row_length_;
+    const std::int64_t stride = stride_;
+    const int n = n_;
+    for_each_row(rows, len, [=](std::int64_t r) {
+        for (int a = 0; a < n; ++a) std::memset(base + a * stride + r * len, 0, len * sizeof(double));
+    });
+    for (int a = 0; a < n_; ++a)
+        std::memset(base + a * stride_ + volume_, 0, (stride_ - volume_) * sizeof(double));
+}
+
+std::vector<double> Field::to_site_major() const {
+    std::vector<double> out(static_cast<std::size_t>(volume_ * n_));
+    for (int a = 0; a < n_; ++a) {
+        const double* p = component(a);
+        for (std::int64_t x = 0; x < volume_; ++x) out[x * n_ + a] = p[x];
+    }
+    return out;
+}
+
+void Field::assign_site_major(std::span<const double> values) {
+    for (int a = 0; a < n_; ++a) {
+        double* p = component(a);
+        for (std::int64_t x = 0; x < volume_; ++x) p[x] = values[x * n_ + a];
+    }
+}
+
+void Field::copy_from(const Field& other) {
+    std::memcpy(data_.get(), other.data_.get(), stride_ * n_ * sizeof(double));
+}
+
+bool Field::bitwise_equal(const Field& other) const {
+    if (n_ != other.n_ || volume_ != other.volume_) return false;
+    for (int a = 0; a < n_; ++a)
+        if (std::memcmp(component(a), other.component(a), volume_ * sizeof(double)) != 0)
+            return false;
+    return true;
+}
+
+bool Field::all_finite() const {
+    for (int a = 0; a < n_; ++a) {
+        const double* p = component(a);
+        for (std::int64_t x = 0; x < volume_; ++x)
+            if (!std::isfinite(p[x])) return false;
+    }
+    return true;
+}
+
+} // namespace ssbsim

@@ -1,0 +1,59 @@
+// `ssbsim info FILE`: a human summary of an output file, readable while a run is still writing.
+#include "ssbsim/errors.hpp"
+#include "ssbsim/io/output.hpp"
+
+#include <functional>
+
+namespace ssbsim {
+
+namespace {
+
+std::string shape_text(const std::vector<std::uint64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+void list_datasets(const h5::Group& g, const std::string& prefix, std::ostream& out) {
+    for (const std::string& name : g.children()) {
+        const std::string path = prefix + "/" + name;
+        try {
+            const h5::Dataset d = g.open_dataset(name);
+            out << "  " << path << "  " << shape_text(d.shape());
+            if (d.has_attr("description")) out << "  " << d.read_attr_string("description");
+            out << '\n';
+        } catch (const IoError&) { // not a dataset: a group
+            list_datasets(g.open_group(name), path, out);
+        }
+    }
+}
+
+} // namespace
+
+void describe_file(const std::string& path, std::ostream& out) {
+    if (!h5::is_hdf5(path)) throw InputError("'" + path + "' does not exist or is not HDF5");
+    const h5::File file = h5::File::open_read(path);
+    const h5::Group root = file.root();
+    out << "file: " << path << '\n';
+    if (root.has_attr("ssbsim_version"))
+        out << "ssbsim_version: " << root.read_attr_string("ssbsim_version") << '\n';
+    if (root.has_attr("dims")) {
+        out << "lattice:";
+        for (std::int64_t l : root.read_attr_int64s("dims")) out << ' ' << l;
+        out << "  components: " << root.read_attr_int64("components") << '\n';
+    }
+    if (root.exists("observables/step")) {
+        const auto steps = root.open_dataset("observables/step").read_int64();
+        out << "measurements: " << steps.size();
+        if (!steps.empty()) out << "  last step: " << steps.back();
+        out << '\n';
+    }
+    if (root.exists("configurations/step"))
+        out << "saved configurations: "
+            << root.open_dataset("configurations/step").shape().at(0) << '\n';
+    out << "datasets:\n";
+    list_datasets(root, "", out);
+    if (root.has_attr("deck")) out << "deck:\n" << root.read_attr_string("deck");
+}
+
+} // namespace ssbsim

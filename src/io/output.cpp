@@ -1,0 +1,144 @@
+#include "ssbsim/io/output.hpp"
+
+#include "ssbsim/action.hpp"
+#include "ssbsim/observables.hpp"
+#include "ssbsim/version.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ssbsim {
+
+namespace {
+
+constexpr std::uint64_t chunk_records = 256;
+
+void describe(h5::Object& o, const std::string& units, const std::string& description) {
+    o.write_attr("units", units);
+    o.write_attr("description", description);
+}
+
+std::vector<std::string> axis_labels(const Lattice& lattice) {
+    std::vector<std::string> labels;
+    for (int mu = 0; mu < lattice.dims(); ++mu) labels.push_back("x" + std::to_string(mu + 1));
+    return labels;
+}
+
+// Both parametrisations of the action, so a file can be compared with either literature.
+void write_parameters(h5::Group g, const Config& config, const Lattice& lattice) {
+    const int d = lattice.dims();
+    const ActionParams m = resolve_action(config.action, d, config.field.components);
+    g.write_attr("description",
+                 std::string("action parameters in both forms; the simulation runs the mass form "
+                             "S = sum_x [sum_mu J_mu/2 |phi_{x+mu}-phi_x|^2 + m2/2 |phi|^2 + "
+                             "lambda/4 |phi|^4 - h.phi]"));
+    g.write_attr("form", std::string(config.action.form == ActionForm::mass ? "mass" : "hopping"));
+    g.write_attr("m2", m.m2);
+    g.write_attr("lambda", m.lambda);
+    g.write_attr("coupling", std::vector<double>(m.coupling.begin(), m.coupling.begin() + d));
+    g.write_attr("h", m.h);
+    bool uniform = m.coupling[0] > 0.0;
+    for (int mu = 0; mu < d; ++mu) uniform = uniform && m.coupling[mu] == m.coupling[0];
+    if (uniform) {
+        const HoppingParams k = hopping_from_mass(m, d);
+        g.write_attr("kappa", k.kappa);
+        g.write_attr("lambda_hopping", k.lambda);
+        g.write_attr("h_hopping", k.h);
+        g.write_attr("hopping_field_scale", hopping_field_scale(k.kappa) / std::sqrt(m.coupling[0]));
+        g.write_attr("hopping_note",
+                     std::string("phi_mass = hopping_field_scale * phi_hopping; exact on periodic "
+                                 "lattices"));
+    }
+}
+
+} // namespace
+
+OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
+    : components_(config.field.components),
+      file_(h5::File::create(config.run.output, config.run.overwrite)),
+      observables_(file_.root().create_group("observables")),
+      configurations_(file_.root().create_group("configurations")) {
+    h5::Group root = file_.root();
+    root.write_attr("ssbsim_version", std::string(version));
+    root.write_attr("deck", config.deck_text);
+    root.write_attr("seed", static_cast<std::int64_t>(config.run.seed));
+    root.write_attr("description",
+                    std::string("ssbsim run: Langevin / gradient-flow dynamics of an O(N) phi^4 "
+                                "field; layout in docs/output.md"));
+    root.write_attr("dims", std::vector<std::int64_t>(lattice.extents()));
+    root.write_attr("components", static_cast<std::int64_t>(components_));
+    write_parameters(root.create_group("parameters"), config, lattice);
+
+    describe(observables_, "", "one row per measurement, every measure.every steps");
+    auto column = [&](const std::string& name, h5::Dtype type, std::vector<std::uint64_t> shape,
+                      const std::string& units, const std::string& description) {
+        h5::Dataset d = observables_.create_extendible(name, type, shape, chunk_records, 0);
+        describe(d, units, description);
+        columns_.push_back(std::move(d));
+    };
+    column("step", h5::Dtype::i64, {}, "steps", "number of completed steps at the measurement");
+    column("time", h5::Dtype::f64, {}, "lattice units",
+           "training time t = sum of the step sizes epsilon so far");
+    for (const ObservableSpec& s : observable_specs()) {
+        std::vector<std::uint64_t> shape;
+        if (s.width == Width::components) shape.push_back(static_cast<std::uint64_t>(components_));
+        column(s.name, h5::Dtype::f64, shape, s.units, s.description);
+    }
+
+    describe(configurations_, "", "saved field configurations, every measure.save_every steps "
+                                  "and at the end of the run");
+    std::vector<std::uint64_t> shape(lattice.extents().begin(), lattice.extents().end());
+    shape.push_back(static_cast<std::uint64_t>(components_));
+    h5::Dataset field = configurations_.create_extendible("field", h5::Dtype::f64, shape, 1,
+                                                          config.measure.compression);
+    describe(field, "lattice units", "field phi[saved, x1..xd, component] (mass form)");
+    std::vector<std::string> labels = {"saved"};
+    for (const std::string& l : axis_labels(lattice)) labels.push_back(l);
+    labels.push_back("component");
+    field.set_dimension_labels(labels);
+    h5::Dataset steps = configurations_.create_extendible("step", h5::Dtype::i64, {}, 64, 0);
+    describe(steps, "steps", "step of each saved configuration");
+    h5::Dataset times = configurations_.create_extendible("time", h5::Dtype::f64, {}, 64, 0);
+    describe(times, "lattice units", "training time of each saved configuration");
+    file_.flush();
+}
+
+void OutputWriter::record(std::int64_t step, double time, std::span<const double> values) {
+    pending_steps_.push_back(step);
+    pending_values_.push_back(time);
+    pending_values_.insert(pending_values_.end(), values.begin(), values.end());
+    if (pending_steps_.size() >= chunk_records) flush();
+}
+
+void OutputWriter::flush() {
+    const std::size_t rows = pending_steps_.size();
+    if (rows > 0) {
+        const std::size_t stride = pending_values_.size() / rows;
+        columns_[0].append(pending_steps_.data(), rows);
+        std::vector<double> column;
+        std::size_t offset = 0; // within one pending row: time, then the record
+        for (std::size_t c = 1; c < columns_.size(); ++c) {
+            const std::size_t width =
+                c == 1 ? 1 : static_cast<std::size_t>(width_of(observable_specs()[c - 2], components_));
+            column.resize(rows * width);
+            for (std::size_t r = 0; r < rows; ++r)
+                std::copy_n(pending_values_.begin() + r * stride + offset, width,
+                            column.begin() + r * width);
+            columns_[c].append(column.data(), rows);
+            offset += width;
+        }
+        pending_steps_.clear();
+        pending_values_.clear();
+    }
+    file_.flush();
+}
+
+void OutputWriter::save_configuration(std::int64_t step, double time, const Field& phi) {
+    const std::vector<double> values = phi.to_site_major();
+    configurations_.open_dataset("field").append(values.data(), 1);
+    configurations_.open_dataset("step").append(&step, 1);
+    configurations_.open_dataset("time").append(&time, 1);
+    flush();
+}
+
+} // namespace ssbsim

@@ -1,0 +1,117 @@
+// ssbsim command line: subcommands only. Parses, dispatches, and maps exceptions to the
+// documented exit statuses (errors.hpp); everything else lives in the library.
+#include "ssbsim/deck.hpp"
+#include "ssbsim/errors.hpp"
+#include "ssbsim/io/output.hpp"
+#include "ssbsim/runner.hpp"
+#include "ssbsim/version.hpp"
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <unistd.h>
+
+namespace po = boost::program_options;
+using namespace ssbsim;
+
+namespace {
+
+constexpr const char* usage = R"(usage: ssbsim <command> [options]
+
+commands:
+  run DECK [--set section.key=value]... [--output PATH] [--overwrite]
+                 run the simulation described by the input deck
+  keys [--markdown]
+                 list every deck key with type, default, allowed range and description
+  info FILE      summarise an ssbsim HDF5 output file
+  version        print the program version
+
+exit status: 0 ok, 1 internal error, 2 bad input (nothing written), 3 diverged,
+             4 I/O error, 5 interrupted
+)";
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts,
+                        const po::positional_options_description& positional) {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(opts).positional(positional).run(), vm);
+    po::notify(vm);
+    return vm;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+    po::options_description opts("run options");
+    opts.add_options()("deck", po::value<std::string>()->required(), "input deck")(
+        "set", po::value<std::vector<std::string>>()->composing(), "override: section.key=value")(
+        "output,o", po::value<std::string>(), "output file (run.output)")(
+        "overwrite", po::bool_switch(), "replace an existing output file (run.overwrite)");
+    po::positional_options_description pos;
+    pos.add("deck", 1);
+    const po::variables_map vm = parse(args, opts, pos);
+    std::vector<std::string> overrides;
+    if (vm.count("set")) overrides = vm["set"].as<std::vector<std::string>>();
+    if (vm.count("output")) overrides.push_back("run.output=" + vm["output"].as<std::string>());
+    if (vm["overwrite"].as<bool>()) overrides.push_back("run.overwrite=true");
+    const Config config = load_deck(vm["deck"].as<std::string>(), overrides);
+    run(config, {std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1});
+    return exit_ok;
+}
+
+int cmd_keys(const std::vector<std::string>& args) {
+    po::options_description opts("keys options");
+    opts.add_options()("markdown", po::bool_switch(), "markdown table (docs/keys.md)");
+    const po::variables_map vm = parse(args, opts, {});
+    print_keys(std::cout, vm["markdown"].as<bool>() ? KeysFormat::markdown : KeysFormat::text);
+    return exit_ok;
+}
+
+int cmd_info(const std::vector<std::string>& args) {
+    po::options_description opts("info options");
+    opts.add_options()("file", po::value<std::string>()->required(), "HDF5 output file");
+    po::positional_options_description pos;
+    pos.add("file", 1);
+    const po::variables_map vm = parse(args, opts, pos);
+    describe_file(vm["file"].as<std::string>(), std::cout);
+    return exit_ok;
+}
+
+int dispatch(const std::string& command, const std::vector<std::string>& args) {
+    if (command == "run") return cmd_run(args);
+    if (command == "keys") return cmd_keys(args);
+    if (command == "info") return cmd_info(args);
+    if (command == "version" || command == "--version") {
+        std::cout << "ssbsim " << version << '\n';
+        return exit_ok;
+    }
+    if (command == "help" || command == "--help" || command == "-h") {
+        std::cout << usage;
+        return exit_ok;
+    }
+    throw InputError("unknown command '" + command + "'\n" + usage);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << usage;
+        return exit_bad_input;
+    }
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+        return dispatch(argv[1], args);
+    } catch (const InputError& e) {
+        std::cerr << "ssbsim: error: " << e.what() << '\n';
+        return exit_bad_input;
+    } catch (const po::error& e) {
+        std::cerr << "ssbsim: error: " << e.what() << "\n(ssbsim help for usage)\n";
+        return exit_bad_input;
+    } catch (const DivergenceError& e) {
+        std::cerr << "ssbsim: diverged: " << e.what() << '\n';
+        return exit_diverged;
+    } catch (const IoError& e) {
+        std::cerr << "ssbsim: I/O error: " << e.what() << '\n';
+        return exit_io;
+    } catch (const std::exception& e) {
+        std::cerr << "ssbsim: internal error: " << e.what() << '\n';
+        return exit_internal;
+    }
+}

@@ -1,0 +1,67 @@
+#include "ssbsim/simulation.hpp"
+
+#include "ssbsim/action.hpp"
+#include "ssbsim/observables.hpp"
+
+#include <cmath>
+
+namespace ssbsim {
+
+namespace {
+
+std::vector<double> unit_direction(const std::vector<double>& h) {
+    double norm2 = 0.0;
+    for (double x : h) norm2 += x * x;
+    std::vector<double> dir(h.size(), 0.0);
+    if (norm2 == 0.0) {
+        dir[0] = 1.0; // no direction given: along the first component
+        return dir;
+    }
+    for (std::size_t a = 0; a < h.size(); ++a) dir[a] = h[a] / std::sqrt(norm2);
+    return dir;
+}
+
+} // namespace
+
+Simulation::Simulation(const Config& config, Field initial)
+    : config_(config), lattice_(config.lattice),
+      base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
+      h_direction_(unit_direction(base_action_.h)),
+      integrator_(make_integrator(config.dynamics.method, lattice_, config.field.components,
+                                  config.dynamics.tolerance)),
+      state_{std::move(initial), 0, 0.0, config.dynamics.step} {}
+
+StepParams Simulation::params_at(std::int64_t step) const {
+    const ScheduleConfig& s = config_.schedule;
+    StepParams p;
+    p.action = base_action_;
+    if (s.m2) p.action.m2 = s.m2->at(step);
+    if (s.h) {
+        const double magnitude = s.h->at(step);
+        for (std::size_t a = 0; a < p.action.h.size(); ++a)
+            p.action.h[a] = magnitude * h_direction_[a];
+    }
+    if (config_.dynamics.method == Method::flow_adaptive)
+        p.eps = state_.next_eps;
+    else
+        p.eps = s.step ? s.step->at(step) : config_.dynamics.step;
+    if (!is_flow(config_.dynamics.method))
+        p.temperature = s.temperature ? s.temperature->at(step) : config_.dynamics.temperature;
+    return p;
+}
+
+void Simulation::advance() {
+    const StepParams p = params_at(state_.step);
+    const StepInput in{p.action, p.eps, p.temperature, static_cast<std::uint64_t>(state_.step),
+                       NoiseKey{config_.run.seed, 0}};
+    const StepResult r = integrator_->advance(state_.phi, in);
+    state_.step += 1;
+    state_.time += r.dt;
+    state_.next_eps = r.next_eps;
+}
+
+std::vector<double> Simulation::measure() const {
+    return ssbsim::measure(lattice_, state_.phi, params_at(state_.step));
+}
+
+} // namespace ssbsim

@@ -1,0 +1,302 @@
+// Integrators against exact results: Euler–Maruyama and the second-order scheme on the Gaussian
+// free field (exact per-mode stationary variances), gradient flow on plane waves (exact RK
+// amplification factors and convergence order), single-site integrals by quadrature, and the
+// bitwise invariants (thread count, T = 0 Langevin = flow, a symmetric start stays symmetric).
+#include "ssbsim/stats.hpp"
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <numbers>
+#include <omp.h>
+
+using namespace ssbsim;
+using namespace ssbsim::test;
+
+namespace {
+
+// The mean of a series with its autocorrelation-aware error (Wolff's Γ-method).
+stats::GammaResult estimate(const std::vector<double>& s) {
+    return stats::gamma_method(s);
+}
+
+double em_variance(double k, double eps) {
+    return 1.0 / (k * (1.0 - 0.5 * eps * k));
+}
+
+// φ' = a φ + b ξ per mode for the Batrouni scheme: a = 1 − z + z²/2, b² = 2ε(1 − z/2)², z = εk.
+double langevin2_variance(double k, double eps) {
+    const double z = eps * k, a = 1.0 - z + 0.5 * z * z, b = 1.0 - 0.5 * z;
+    return 2.0 * eps * b * b / (1.0 - a * a);
+}
+
+} // namespace
+
+TEST_CASE("exact free-field reference values are reproduced by the mode sums", "[dynamics]") {
+    // Guards the test's own exact formulas against the reference file.
+    REQUIRE(mode_average(8, 2, 1.0, [](double k) { return 1.0 / k; }) ==
+            Approx(0.2541739977).epsilon(1e-9));
+    REQUIRE(mode_average(8, 2, 1.0, [](double k) { return em_variance(k, 0.1); }) ==
+            Approx(0.3220757335).epsilon(1e-9));
+    REQUIRE(mode_average(8, 2, 1.0, [](double k) { return em_variance(k, 0.05); }) ==
+            Approx(0.2828394).epsilon(1e-6));
+}
+
+TEST_CASE("Euler-Maruyama samples the exact biased free-field variance", "[dynamics]") {
+    for (double eps : {0.1, 0.05}) {
+        Simulation sim(free_config({8, 8}, 1.0, Method::langevin, eps),
+                       cold_field(free_config({8, 8}, 1.0, Method::langevin, eps)));
+        const auto r = estimate(series(sim, "phi2", 500, 60000, 2));
+        const double exact = mode_average(8, 2, 1.0, [&](double k) { return em_variance(k, eps); });
+        INFO("eps " << eps << ": " << r.mean << " +- " << r.error << ", exact " << exact);
+        CHECK(std::abs(r.mean - exact) < 4.0 * r.error);
+        // The bias is resolved: the continuum value 0.2541739977 is excluded.
+        CHECK(std::abs(r.mean - 0.2541739977) > 4.0 * r.error);
+    }
+}
+
+TEST_CASE("langevin2 samples its exact O(eps^2) variance, closer than Euler-Maruyama",
+          "[dynamics]") {
+    const double eps = 0.1, exact = 0.2541739977;
+    auto cfg = free_config({8, 8}, 1.0, Method::langevin2, eps);
+    Simulation sim(cfg, cold_field(cfg));
+    const auto r = estimate(series(sim, "phi2", 500, 60000, 2));
+    const double predicted =
+        mode_average(8, 2, 1.0, [&](double k) { return langevin2_variance(k, eps); });
+    const double em = mode_average(8, 2, 1.0, [&](double k) { return em_variance(k, eps); });
+    INFO(r.mean << " +- " << r.error << ", scheme's exact " << predicted);
+    CHECK(std::abs(r.mean - predicted) < 4.0 * r.error);
+    CHECK(std::abs(r.mean - exact) + 4.0 * r.error < std::abs(em - exact));
+}
+
+namespace {
+
+// Projection of a field on cos(p·x) with p = 2π n / L.
+double mode_amplitude(const Lattice& lat, const Field& phi, const std::array<int, 2>& n) {
+    double num = 0.0, den = 0.0;
+    for (std::int64_t s = 0; s < lat.volume(); ++s) {
+        const auto x = lat.coordinates(s);
+        const double c =
+            std::cos(2.0 * std::numbers::pi * (n[0] * x[0] + n[1] * x[1]) / lat.extent(0));
+        num += phi.component(0)[s] * c;
+        den += c * c;
+    }
+    return num / den;
+}
+
+struct FlowRun {
+    std::vector<double> amplitudes; // per mode, at the final time
+    std::vector<double> k;          // p̂² + m² per mode
+};
+
+const std::vector<std::array<int, 2>> flow_modes = {{0, 0}, {1, 0}, {2, 3}, {5, 7}, {8, 8}};
+
+FlowRun flow_plane_waves(Method method, double eps, double t_end, double m2 = 0.5) {
+    auto cfg = free_config({16, 16}, m2, method, eps);
+    const Lattice lat(cfg.lattice);
+    Field phi(lat, 1);
+    FlowRun out;
+    for (const auto& n : flow_modes) {
+        double k = m2;
+        for (int c : n)
+            k += 4.0 * std::pow(std::sin(std::numbers::pi * c / 16), 2);
+        out.k.push_back(k);
+        for (std::int64_t s = 0; s < lat.volume(); ++s) {
+            const auto x = lat.coordinates(s);
+            phi.component(0)[s] +=
+                std::cos(2.0 * std::numbers::pi * (n[0] * x[0] + n[1] * x[1]) / 16);
+        }
+    }
+    Simulation sim(cfg, std::move(phi));
+    while (sim.state().time < t_end - 1e-12)
+        sim.advance();
+    for (const auto& n : flow_modes)
+        out.amplitudes.push_back(mode_amplitude(lat, sim.state().phi, n));
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("free gradient flow: Euler and RK3 give their exact amplification per mode",
+          "[dynamics]") {
+    const double eps = 0.05, t = 1.0;
+    const int steps = 20;
+    const auto euler = flow_plane_waves(Method::flow, eps, t);
+    const auto rk3 = flow_plane_waves(Method::flow_rk3, eps, t);
+    for (std::size_t m = 0; m < flow_modes.size(); ++m) {
+        const double z = eps * euler.k[m];
+        CHECK(euler.amplitudes[m] == Approx(std::pow(1.0 - z, steps)).epsilon(1e-12).margin(1e-14));
+        CHECK(rk3.amplitudes[m] == Approx(std::pow(1.0 - z + z * z / 2 - z * z * z / 6, steps))
+                                       .epsilon(1e-12)
+                                       .margin(1e-14));
+    }
+}
+
+TEST_CASE("free gradient flow converges to exp(-(p^2+m^2) t): RK3 third order, Euler first",
+          "[dynamics]") {
+    const double t = 1.0;
+    auto max_error = [&](Method method, double eps) {
+        const auto run = flow_plane_waves(method, eps, t);
+        double err = 0.0;
+        for (std::size_t m = 0; m < flow_modes.size(); ++m)
+            err = std::max(err, std::abs(run.amplitudes[m] - std::exp(-run.k[m] * t)));
+        return err;
+    };
+    const double rk_ratio = max_error(Method::flow_rk3, 0.05) / max_error(Method::flow_rk3, 0.025);
+    const double euler_ratio = max_error(Method::flow, 0.05) / max_error(Method::flow, 0.025);
+    INFO("RK3 error ratio " << rk_ratio << ", Euler " << euler_ratio);
+    CHECK(rk_ratio > 7.0);
+    CHECK(rk_ratio < 9.5);
+    CHECK(euler_ratio > 1.8);
+    CHECK(euler_ratio < 2.3);
+}
+
+TEST_CASE("adaptive flow meets its tolerance and adapts the step", "[dynamics]") {
+    for (double tol : {1e-4, 1e-7}) {
+        auto cfg = free_config({16, 16}, 0.5, Method::flow_adaptive, 0.01);
+        cfg.dynamics.tolerance = tol;
+        const Lattice lat(cfg.lattice);
+        Field phi(lat, 1);
+        for (std::int64_t s = 0; s < lat.volume(); ++s) {
+            const auto x = lat.coordinates(s);
+            phi.component(0)[s] = std::cos(2.0 * std::numbers::pi * (2 * x[0] + 3 * x[1]) / 16);
+        }
+        double k = 0.5 + 4.0 * (std::pow(std::sin(2 * std::numbers::pi / 16), 2) +
+                                std::pow(std::sin(3 * std::numbers::pi / 16), 2));
+        Simulation sim(cfg, std::move(phi));
+        int steps = 0;
+        while (sim.state().time < 2.0) {
+            sim.advance();
+            ++steps;
+        }
+        const double amp = mode_amplitude(lat, sim.state().phi, {2, 3});
+        const double exact = std::exp(-k * sim.state().time);
+        INFO("tol " << tol << " steps " << steps << " amp " << amp << " exact " << exact);
+        // Local errors of size tol accumulate over the steps (global error ≲ steps · tol).
+        CHECK(std::abs(amp - exact) < steps * tol);
+        CHECK(sim.state().next_eps > 0.01); // grew from the cautious initial step
+    }
+}
+
+namespace {
+
+struct SingleSite {
+    double m2, lambda, eps, phi2;
+};
+
+// Mass form; the last line is the hopping form at kappa = 0 with lambda_K = 1.1,
+// i.e. S = phi^2 + 1.1 (phi^2 - 1)^2 = m2/2 phi^2 + lambda/4 phi^4 + const. Its steeper well
+// needs the smaller step for the O(eps^2) bias to stay below the statistical error.
+const SingleSite single_site_cases[] = {
+    {1.0, 1.0, 0.02, 0.4679199170},
+    {-1.0, 1.0, 0.02, 1.0417972965},
+    {2.0 * (1.0 - 2.0 * 1.1), 4.0 * 1.1, 0.01, 0.5308447611},
+};
+
+void check_single_site(std::int64_t measurements, double max_error) {
+    for (const SingleSite& c : single_site_cases) {
+        auto cfg = free_config({32, 32}, c.m2, Method::langevin2, c.eps);
+        cfg.action.lambda = c.lambda;
+        cfg.action.coupling = {0.0};
+        Simulation sim(cfg, cold_field(cfg, 0.5));
+        const auto r = estimate(series(sim, "phi2", 300, measurements, 10));
+        INFO("m2 " << c.m2 << " lambda " << c.lambda << ": " << r.mean << " +- " << r.error);
+        CHECK(std::abs(r.mean - c.phi2) < 4.0 * r.error);
+        CHECK(r.error < max_error);
+    }
+}
+
+} // namespace
+
+TEST_CASE("single-site integrals (J = 0) agree with quadrature", "[dynamics]") {
+    check_single_site(300, 0.005);
+}
+
+TEST_CASE("single-site integrals (J = 0) agree with quadrature, high statistics",
+          "[dynamics][long]") {
+    check_single_site(20000, 0.0004);
+}
+
+namespace {
+
+Config interacting_config(Method method) {
+    // Large enough (> parallel_min_sites) that two threads really split it.
+    Config c = free_config({16, 12, 48}, -0.8, method, 0.02);
+    c.lattice.boundary = {Boundary::periodic, Boundary::open, Boundary::periodic};
+    c.field.components = 2;
+    c.field.init_value = {0.3, -0.2};
+    c.action.lambda = 0.7;
+    c.action.coupling = {1.0, 0.6, 1.2};
+    c.action.h = {0.05, 0.0};
+    return c;
+}
+
+Field run_with_threads(const Config& c, int threads, int steps) {
+    omp_set_num_threads(threads);
+    Simulation sim(c, cold_field(c, 0.3));
+    for (int i = 0; i < steps; ++i)
+        sim.advance();
+    omp_set_num_threads(omp_get_num_procs());
+    Field out(sim.lattice(), c.field.components);
+    out.copy_from(sim.state().phi);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("every method writes identical bits with 1 and 2 threads", "[dynamics][bitwise]") {
+    for (Method m : {Method::langevin, Method::langevin2, Method::flow, Method::flow_rk3,
+                     Method::flow_adaptive}) {
+        const Config c = interacting_config(m);
+        INFO("method " << static_cast<int>(m));
+        REQUIRE(run_with_threads(c, 1, 50).bitwise_equal(run_with_threads(c, 2, 50)));
+    }
+}
+
+TEST_CASE("measurements are bitwise independent of the thread count", "[dynamics][bitwise]") {
+    const Config c = interacting_config(Method::langevin);
+    auto record = [&](int threads) {
+        omp_set_num_threads(threads);
+        Simulation sim(c, cold_field(c, 0.3));
+        for (int i = 0; i < 20; ++i)
+            sim.advance();
+        auto r = sim.measure();
+        omp_set_num_threads(omp_get_num_procs());
+        return r;
+    };
+    const auto one = record(1), two = record(2);
+    REQUIRE(one.size() == two.size());
+    for (std::size_t i = 0; i < one.size(); ++i)
+        REQUIRE(std::memcmp(&one[i], &two[i], 8) == 0);
+}
+
+TEST_CASE("langevin at T = 0 is gradient flow bit for bit", "[dynamics][bitwise]") {
+    Config lang = interacting_config(Method::langevin);
+    lang.dynamics.temperature = 0.0;
+    const Config flow = interacting_config(Method::flow);
+    REQUIRE(run_with_threads(lang, 2, 40).bitwise_equal(run_with_threads(flow, 2, 40)));
+    // ... and T > 0 really does add noise.
+    REQUIRE_FALSE(run_with_threads(interacting_config(Method::langevin), 2, 40)
+                      .bitwise_equal(run_with_threads(flow, 2, 40)));
+}
+
+TEST_CASE("a symmetric cold start at phi = 0 stays exactly 0 under every flow",
+          "[dynamics][bitwise]") {
+    for (Method m : {Method::flow, Method::flow_rk3, Method::flow_adaptive}) {
+        Config c = interacting_config(m);
+        c.action.h = {0.0};
+        Simulation sim(c, cold_field(c, 0.0));
+        for (int i = 0; i < 500; ++i)
+            sim.advance();
+        const Field zero(sim.lattice(), c.field.components);
+        REQUIRE(sim.state().phi.bitwise_equal(zero));
+    }
+    // Noise breaks the symmetry.
+    Config c = interacting_config(Method::langevin);
+    c.action.h = {0.0};
+    Simulation sim(c, cold_field(c, 0.0));
+    sim.advance();
+    const Field zero(sim.lattice(), c.field.components);
+    REQUIRE_FALSE(sim.state().phi.bitwise_equal(zero));
+}

@@ -1,0 +1,109 @@
+// The force kernel against a central finite difference of the action, on small lattices of
+// every dimension with mixed periodic/open boundaries, one and three components.
+#include "ssbsim/force.hpp"
+#include "ssbsim/observables.hpp"
+#include "ssbsim/rng.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+
+using namespace ssbsim;
+
+namespace {
+
+double total_action(const Lattice& lat, const Field& phi, const ActionParams& p) {
+    StepParams sp;
+    sp.action = p;
+    const auto rec = measure(lat, phi, sp);
+    return rec[record_offset("action", phi.components())] * static_cast<double>(lat.volume());
+}
+
+Field random_field(const Lattice& lat, int n, std::uint32_t seed) {
+    Field phi(lat, n);
+    for (int a = 0; a < n; ++a)
+        fill_gaussian({seed, 0}, Stream::init, 0, a, 0, lat.volume(), phi.component(a));
+    return phi;
+}
+
+// Force at every site and component from the kernel, site-major.
+std::vector<double> kernel_force(const Lattice& lat, const Field& phi, const ActionParams& p) {
+    const int n = phi.components();
+    std::vector<double> out(static_cast<std::size_t>(lat.volume() * n));
+    TileScratch s(n);
+    with_slow_axes(lat.dims(), [&](auto slow) {
+        for (std::int64_t row = 0; row < lat.rows(); ++row) {
+            const RowGeometry g(lat, row);
+            for_each_tile(lat.row_length(), [&](std::int64_t i0, std::int64_t i1) {
+                force_tile<decltype(slow)::value>(lat, p, phi, g, i0, i1, s);
+                for (int a = 0; a < n; ++a)
+                    for (std::int64_t i = i0; i < i1; ++i)
+                        out[(g.base + i) * n + a] = s.force_of(a)[i - i0];
+            });
+        }
+    });
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("force equals minus the finite-difference gradient of the action", "[force]") {
+    struct Case {
+        std::vector<std::int64_t> dims;
+        std::vector<Boundary> bc;
+        int n;
+    };
+    const auto P = Boundary::periodic, O = Boundary::open;
+    const std::vector<Case> cases = {
+        {{7}, {P}, 1},
+        {{6}, {O}, 2},
+        {{4, 5}, {P, O}, 1},
+        {{2, 3}, {O, P}, 3},
+        {{3, 4, 3}, {O, P, P}, 1},
+        {{2, 3, 2, 3}, {P, O, P, O}, 2},
+        {{3, 2, 2, 600}, {P, P, O, P}, 1}, // a row longer than one tile
+    };
+    for (const Case& c : cases) {
+        const Lattice lat(c.dims, c.bc);
+        ActionParams p;
+        p.m2 = -0.7;
+        p.lambda = 0.9;
+        for (int mu = 0; mu < lat.dims(); ++mu)
+            p.coupling[mu] = 0.5 + 0.3 * mu;
+        for (int a = 0; a < c.n; ++a)
+            p.h.push_back(0.1 * (a + 1));
+        Field phi = random_field(lat, c.n, 3);
+        const auto force = kernel_force(lat, phi, p);
+        const double delta = 1e-5;
+        const std::int64_t stride = std::max<std::int64_t>(1, lat.volume() / 40);
+        for (std::int64_t x = 0; x < lat.volume(); x += stride) {
+            for (int a = 0; a < c.n; ++a) {
+                double& v = phi.component(a)[x];
+                const double saved = v;
+                v = saved + delta;
+                const double up = total_action(lat, phi, p);
+                v = saved - delta;
+                const double down = total_action(lat, phi, p);
+                v = saved;
+                const double fd = -(up - down) / (2 * delta);
+                INFO("dims " << lat.dims() << " site " << x << " component " << a);
+                REQUIRE(force[x * c.n + a] == Approx(fd).epsilon(1e-6).margin(1e-6));
+            }
+        }
+    }
+}
+
+TEST_CASE("a uniform field feels only the potential", "[force]") {
+    const Lattice lat({4, 4}, {Boundary::periodic, Boundary::open});
+    ActionParams p;
+    p.m2 = -1.0;
+    p.lambda = 0.5;
+    p.coupling = {1.0, 2.0, 0, 0};
+    p.h = {0.25};
+    Field phi(lat, 1);
+    for (std::int64_t x = 0; x < lat.volume(); ++x)
+        phi.component(0)[x] = 1.5;
+    const auto f = kernel_force(lat, phi, p);
+    const double expected = -(p.m2 + p.lambda * 1.5 * 1.5) * 1.5 + 0.25;
+    for (double v : f)
+        REQUIRE(v == expected);
+}
