@@ -115,7 +115,7 @@ std::vector<double> rho_errors(const std::vector<double>& rho, std::size_t windo
         for (std::size_t k = std::max<std::size_t>(1, t > window ? t - window : 1); k <= t + window;
              ++k) {
             const std::size_t diff = k > t ? k - t : t - k;
-            const double term = rho_at(k + t) + rho_at(diff) - 2.0 * rho[t] * rho_at(k);
+            const double term = rho_at(k + t) + rho_at(diff) - 1.0 * rho[t] * rho_at(k);
             sum += term * term;
         }
         err[t] = std::sqrt(sum / n);
@@ -182,7 +182,7 @@ GammaResult analyse_deviations(std::span<const double> dev, double value,
     r.error = std::sqrt(c_final / nd);
     r.error_of_error = r.error * std::sqrt((static_cast<double>(window) + 0.5) / nd);
     r.tau_int = c_final / (2.0 * gamma[0]);
-    r.tau_int_error = 1.0 * r.tau_int *
+    r.tau_int_error = 2.0 * r.tau_int *
                       std::sqrt(std::max(0.0, static_cast<double>(window) + 0.5 - r.tau_int) / nd);
     r.n_effective = nd / (2.0 * r.tau_int);
     require(r.n_effective >= options.min_effective_samples,

@@ -125,6 +125,8 @@ TEST_CASE("Gamma-method reproduces tau_int and the error of the mean of AR(1) se
     REQUIRE(r.tau_int_of_window.size() == r.rho.size());
     CHECK(r.rho[0] == Approx(1.0));
     CHECK(std::abs(r.rho[1] - a) < 3.0 * r.rho_error[1]);
+    // Bartlett's formula (Wolff eq. E.11) for AR(1): var rho(1) = (1 - a^2) / N.
+    CHECK(r.rho_error[1] == Approx(std::sqrt((1.0 - a * a) / n)).epsilon(0.1));
     CHECK(r.tau_int_of_window[r.window] == Approx(r.tau_int));
     CHECK(r.tau_int_of_window_error[r.window] > 0.0);
 }
@@ -436,6 +438,19 @@ TEST_CASE("crossing of two straight lines is exact", "[stats][crossing]") {
     const double sd = 0.01 * std::sqrt(2.0);
     const double expected = 0.1 * std::sqrt(0.01 * sd * sd + 0.04 * sd * sd) / (0.3 * 0.3);
     CHECK(r.crossing->error == Approx(expected).epsilon(1e-9));
+    // A parabola with both roots inside the 4 fitted points: the root in the bracket is taken.
+    // d = 10 (x - 0.45)(x - 0.62) on 0.3..0.7 changes sign twice; the steeper change is at 0.62.
+    const std::vector<double> xp{0.3, 0.4, 0.5, 0.6, 0.7};
+    std::vector<double> parabola, one(xp.size(), 1.0);
+    for (const double v : xp)
+        parabola.push_back(1.0 + 10.0 * (v - 0.45) * (v - 0.62));
+    const std::vector<double> no_error(xp.size(), 0.0);
+    const auto two = stats::find_crossing(xp, {parabola, no_error}, {one, no_error});
+    REQUIRE(two.crossing.has_value());
+    CHECK(two.n_sign_changes == 2);
+    CHECK(two.crossing->method == stats::Interpolation::quadratic);
+    CHECK(two.crossing->x == Approx(0.62).epsilon(1e-12));
+
     // Two points only: quadratic falls back to linear.
     const std::vector<double> x2{0.6, 0.7}, a{2.2, 2.4}, b{2.4, 2.3}, e2{0.01, 0.01};
     const auto few = stats::find_crossing(x2, {a, e2}, {b, e2});

@@ -1,0 +1,60 @@
+// Helpers for tests that run the ssbsim program: a scratch directory per test and a command
+// runner that captures exit status, stdout and stderr.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace ssbsim::test {
+
+struct Scratch {
+    std::filesystem::path dir;
+    explicit Scratch(const std::string& name)
+        : dir(std::filesystem::temp_directory_path() /
+              ("ssbsim-" + name + "-" + std::to_string(::getpid()))) {
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+    }
+    ~Scratch() { std::filesystem::remove_all(dir); }
+    std::string path(const std::string& file) const { return (dir / file).string(); }
+    std::string write(const std::string& file, const std::string& text) const {
+        std::ofstream(path(file)) << text;
+        return path(file);
+    }
+};
+
+struct Result {
+    int status;
+    std::string out, err;
+};
+
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+inline std::string deck_path(const std::string& name) {
+    return std::string(SSBSIM_SOURCE_DIR) + "/inputs/" + name;
+}
+
+// Runs `ssbsim ARGS` (ARGS is shell text) from the scratch directory.
+inline Result run_ssbsim(const Scratch& s, const std::string& args) {
+    const std::string out = s.path("stdout.txt"), err = s.path("stderr.txt");
+    const std::string cmd = "cd '" + s.dir.string() + "' && '" + SSBSIM_BINARY + "' " + args +
+                            " > '" + out + "' 2> '" + err + "'";
+    const int raw = std::system(cmd.c_str());
+    const int status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    Result r{status, slurp(out), slurp(err)};
+    std::filesystem::remove(out);
+    std::filesystem::remove(err);
+    return r;
+}
+
+} // namespace ssbsim::test

@@ -1,0 +1,200 @@
+// End to end: every deck in inputs/ runs (shortened) through the ssbsim program and its HDF5
+// output shows the physics the deck is there to show; the output is self-describing; bad decks
+// fail with status 2 before any file exists.
+#include "cli.hpp"
+#include "ssbsim/deck.hpp"
+#include "ssbsim/io/hdf5.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <numeric>
+
+using namespace ssbsim;
+using namespace ssbsim::test;
+
+namespace {
+
+std::vector<double> column(const std::string& file, const std::string& name) {
+    return h5::File::open_read(file).root().open_dataset("observables/" + name).read_double();
+}
+
+double mean_abs(const std::vector<double>& v, std::size_t from, std::size_t to) {
+    double s = 0.0;
+    for (std::size_t i = from; i < to; ++i) s += std::abs(v[i]);
+    return s / static_cast<double>(to - from);
+}
+
+} // namespace
+
+TEST_CASE("every example deck is valid and runnable", "[decks]") {
+    Scratch s("all-decks");
+    for (const auto& entry : std::filesystem::directory_iterator(SSBSIM_SOURCE_DIR "/inputs")) {
+        if (entry.path().extension() != ".ini") continue;
+        INFO(entry.path());
+        const Result r = run_ssbsim(s, "run '" + entry.path().string() +
+                                       "' --set dynamics.steps=20 --output out.h5 --overwrite");
+        REQUIRE(r.status == 0);
+        REQUIRE(r.out.find("final step 20") != std::string::npos);
+    }
+}
+
+TEST_CASE("the output file describes itself", "[decks][output]") {
+    Scratch s("self-describing");
+    REQUIRE(run_ssbsim(s, "run " + deck_path("free_field.ini") +
+                          " --set dynamics.steps=100 --set measure.save_every=50 -o f.h5")
+                .status == 0);
+    const h5::File f = h5::File::open_read(s.path("f.h5"));
+    const h5::Group root = f.root();
+    REQUIRE(root.read_attr_string("ssbsim_version").size() > 0);
+    REQUIRE(root.read_attr_int64("seed") == 2026);
+    // The recorded deck is complete and loads back to the same run.
+    const std::string deck = root.read_attr_string("deck");
+    const Config c = load_deck_text(deck, {}, "recorded.ini");
+    REQUIRE(c.dynamics.steps == 100);
+    REQUIRE(c.action.m2 == 1.0);
+    REQUIRE(deck.find("[measure]") != std::string::npos);
+    // Both parametrisations of the action.
+    const h5::Group p = root.open_group("parameters");
+    REQUIRE(p.read_attr_double("m2") == 1.0);
+    REQUIRE(p.has_attr("kappa"));
+    // Every dataset has units and a description; columns agree in length.
+    const std::size_t n = column(s.path("f.h5"), "step").size();
+    REQUIRE(n == 51);
+    for (const std::string group : {"observables", "configurations"})
+        for (const std::string& name : root.open_group(group).children()) {
+            INFO(group << "/" << name);
+            const h5::Dataset d = root.open_dataset(group + "/" + name);
+            REQUIRE(d.has_attr("description"));
+            REQUIRE(d.has_attr("units"));
+            if (group == "observables") REQUIRE(d.shape().at(0) == n);
+            else REQUIRE(d.shape().at(0) == 2);
+        }
+    REQUIRE(root.open_dataset("configurations/field").shape() ==
+            std::vector<std::uint64_t>{2, 8, 8, 1});
+    REQUIRE(root.open_dataset("configurations/step").read_int64() ==
+            std::vector<std::int64_t>{50, 100});
+    const Result info = run_ssbsim(s, "info f.h5");
+    REQUIRE(info.status == 0);
+    REQUIRE(info.out.find("last step: 100") != std::string::npos);
+    REQUIRE(info.out.find("/observables/phi2") != std::string::npos);
+}
+
+TEST_CASE("ising2d_broken: the field orders in the broken phase", "[decks]") {
+    Scratch s("broken");
+    REQUIRE(run_ssbsim(s, "run " + deck_path("ising2d_broken.ini") +
+                          " --set dynamics.steps=6000 -o b.h5")
+                .status == 0);
+    const auto m = column(s.path("b.h5"), "magnetization");
+    REQUIRE(mean_abs(m, m.size() / 2, m.size()) > 0.6);
+}
+
+TEST_CASE("symmetric_init: gradient flow keeps phi = 0 exactly, noise breaks it", "[decks]") {
+    Scratch s("symmetric");
+    REQUIRE(run_ssbsim(s, "run " + deck_path("symmetric_init.ini") + " -o flow.h5").status == 0);
+    const h5::File f = h5::File::open_read(s.path("flow.h5"));
+    for (double x : f.root().open_dataset("configurations/field").read_double()) REQUIRE(x == 0.0);
+    for (double x : column(s.path("flow.h5"), "phi2")) REQUIRE(x == 0.0);
+
+    REQUIRE(run_ssbsim(s, "run " + deck_path("symmetric_init.ini") +
+                          " --set dynamics.method=langevin --set dynamics.temperature=0.05 -o "
+                          "noisy.h5")
+                .status == 0);
+    const auto m = column(s.path("noisy.h5"), "magnetization");
+    const auto phi2 = column(s.path("noisy.h5"), "phi2");
+    REQUIRE(phi2.back() > 0.5); // the field has rolled into the Mexican-hat valley
+    REQUIRE(mean_abs(m, m.size() - 10, m.size()) > 0.0);
+}
+
+TEST_CASE("anneal: the order parameter appears towards the end of training", "[decks]") {
+    Scratch s("anneal");
+    REQUIRE(run_ssbsim(s, "run " + deck_path("anneal.ini") +
+                          " --set dynamics.steps=16000 --set measure.every=20 -o a.h5")
+                .status == 0);
+    const auto m = column(s.path("a.h5"), "magnetization");
+    const auto T = column(s.path("a.h5"), "temperature");
+    REQUIRE(T.front() == 3.0);
+    REQUIRE(T.back() == Approx(0.02));
+    const std::size_t n = m.size();
+    INFO("early " << mean_abs(m, 0, n / 3) << " late " << mean_abs(m, n - n / 10, n));
+    REQUIRE(mean_abs(m, 0, n / 3) < 0.25);
+    REQUIRE(mean_abs(m, n - n / 10, n) > 0.9);
+}
+
+TEST_CASE("hopping-form and mass-form decks of the same theory run the same physics",
+          "[decks]") {
+    Scratch s("hopping");
+    const std::string common = "[lattice]\ndims = 6 8\n[dynamics]\nsteps = 200\nstep = 0.02\n"
+                               "[field]\ninit = hot\n";
+    s.write("k.ini", common + "[action]\nform = hopping\nkappa = 0.25\nlambda = 0.3\n");
+    REQUIRE(run_ssbsim(s, "run k.ini -o k.h5").status == 0);
+    // The mass-form parameters the hopping deck was converted to, written back exactly.
+    const h5::Group p = h5::File::open_read(s.path("k.h5")).root().open_group("parameters");
+    char mass[200];
+    std::snprintf(mass, sizeof mass, "[action]\nm2 = %.17g\nlambda = %.17g\n",
+                  p.read_attr_double("m2"), p.read_attr_double("lambda"));
+    REQUIRE(p.read_attr_double("m2") == Approx((1.0 - 0.6) / 0.25 - 4.0));
+    REQUIRE(p.read_attr_double("lambda") == Approx(0.3 / 0.0625));
+    REQUIRE(p.read_attr_double("kappa") == Approx(0.25).epsilon(1e-14));
+    REQUIRE(p.read_attr_double("lambda_hopping") == Approx(0.3).epsilon(1e-14));
+    s.write("m.ini", common + mass);
+    REQUIRE(run_ssbsim(s, "run m.ini -o m.h5").status == 0);
+    for (const char* name : {"phi2", "action", "magnetization"})
+        REQUIRE(column(s.path("k.h5"), name) == column(s.path("m.h5"), name));
+}
+
+TEST_CASE("init = file continues from the last saved configuration", "[decks]") {
+    Scratch s("init-file");
+    REQUIRE(run_ssbsim(s, "run " + deck_path("ising2d_broken.ini") +
+                          " --set dynamics.steps=200 -o first.h5")
+                .status == 0);
+    REQUIRE(run_ssbsim(s, "run " + deck_path("ising2d_broken.ini") +
+                          " --set dynamics.steps=0 --set field.init=file "
+                          "--set field.init_file=first.h5 -o second.h5")
+                .status == 0);
+    const auto a = h5::File::open_read(s.path("first.h5")).root().open_dataset("configurations/field");
+    const auto b = h5::File::open_read(s.path("second.h5")).root().open_dataset("configurations/field");
+    REQUIRE(a.read_rows_double(a.shape()[0] - 1, 1) == b.read_rows_double(0, 1));
+    // A file of another lattice is refused, naming the key, before any output exists.
+    const Result r = run_ssbsim(s, "run " + deck_path("free_field.ini") +
+                                   " --set field.init=file --set field.init_file=first.h5 -o x.h5");
+    REQUIRE(r.status == 2);
+    REQUIRE(r.err.find("field.init_file") != std::string::npos);
+    REQUIRE_FALSE(std::filesystem::exists(s.path("x.h5")));
+}
+
+TEST_CASE("bad decks exit with status 2, name the key and create no file", "[decks][errors]") {
+    struct Case {
+        std::string set, expect;
+    };
+    const std::vector<Case> cases = {
+        {"--set action.m3=1", "action.m2"},             // unknown key: did you mean
+        {"--set action.m2=abc", "action.m2"},           // wrong type
+        {"--set action.lambda=-1", "action.lambda"},    // out of range
+        {"--set lattice.dims=8,1", "lattice.dims"},     // extent below 2
+        {"--set dynamics.step=0", "dynamics.step"},     // must be positive
+        {"--set dynamics.method=euler", "dynamics.method"},
+        {"--set field.components=0", "field.components"},
+        {"--set lattice.dims=", "lattice.dims"},        // missing required value
+    };
+    Scratch s("bad-decks");
+    for (const Case& c : cases) {
+        INFO(c.set);
+        const Result r = run_ssbsim(s, "run " + deck_path("free_field.ini") + " " + c.set + " -o bad.h5");
+        REQUIRE(r.status == 2);
+        REQUIRE(r.err.find(c.expect) != std::string::npos);
+        REQUIRE_FALSE(std::filesystem::exists(s.path("bad.h5")));
+    }
+}
+
+TEST_CASE("an existing output is kept unless overwriting is asked for", "[decks][errors]") {
+    Scratch s("overwrite");
+    s.write("keep.h5", "precious");
+    const Result r = run_ssbsim(s, "run " + deck_path("free_field.ini") + " -o keep.h5");
+    REQUIRE(r.status == 2);
+    REQUIRE(r.err.find("run.overwrite") != std::string::npos);
+    REQUIRE(slurp(s.path("keep.h5")) == "precious");
+    REQUIRE(run_ssbsim(s, "run " + deck_path("free_field.ini") +
+                          " --set dynamics.steps=10 -o keep.h5 --overwrite")
+                .status == 0);
+    REQUIRE(h5::is_hdf5(s.path("keep.h5")));
+}
