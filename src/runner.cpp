@@ -54,18 +54,40 @@ void check_finite(std::span<const double> record, std::int64_t step, std::int64_
                                   "; use a smaller dynamics.step or method = flow_adaptive");
 }
 
-void print_summary(const Simulation& sim, std::span<const double> record, std::ostream& out) {
-    const int n = sim.config().field.components;
-    const int m = record_offset("magnetization", n);
-    double abs_m = 0.0;
-    for (int a = 0; a < n; ++a) abs_m += record[m + a] * record[m + a];
-    out << std::setprecision(6) << "final step " << sim.state().step
-        << "  time " << sim.state().time << "\n  M =";
-    for (int a = 0; a < n; ++a) out << ' ' << record[m + a];
-    out << "\n  |M| = " << std::sqrt(abs_m) << "\n  <|phi|^2> = "
-        << record[record_offset("phi2", n)] << "\n  S/V = " << record[record_offset("action", n)]
-        << "\n  output: " << sim.config().run.output << '\n';
-}
+// Running means of the order parameters over the second half of the run (the first half is
+// taken as thermalisation); a quick look, not an error analysis.
+class Summary {
+public:
+    explicit Summary(int components) : n_(components) {}
+
+    void add(std::span<const double> record) {
+        const int m = record_offset("magnetization", n_);
+        double m2 = 0.0;
+        for (int a = 0; a < n_; ++a) m2 += record[m + a] * record[m + a];
+        abs_m_ += std::sqrt(m2);
+        phi2_ += record[record_offset("phi2", n_)];
+        action_ += record[record_offset("action", n_)];
+        ++count_;
+    }
+
+    void print(const Simulation& sim, std::span<const double> last, std::ostream& out) const {
+        const int m = record_offset("magnetization", n_);
+        out << std::setprecision(6) << "final step " << sim.state().step << "  time "
+            << sim.state().time << "\n  final M =";
+        for (int a = 0; a < n_; ++a) out << ' ' << last[m + a];
+        out << '\n';
+        if (count_ > 0)
+            out << "  means over the second half (" << count_ << " measurements):\n    <|M|> = "
+                << abs_m_ / count_ << "\n    <|phi|^2> = " << phi2_ / count_
+                << "\n    <S/V> = " << action_ / count_ << '\n';
+        out << "  output: " << sim.config().run.output << '\n';
+    }
+
+private:
+    int n_;
+    double abs_m_ = 0.0, phi2_ = 0.0, action_ = 0.0;
+    std::int64_t count_ = 0;
+};
 
 } // namespace
 
@@ -82,6 +104,7 @@ void run(const Config& config, const RunStreams& io) {
     check_finite(record, 0, 0);
     out.record(0, 0.0, record);
     Progress progress(steps, io.log, io.interactive);
+    Summary summary(config.field.components);
     bool saved_last = false;
     for (std::int64_t step = 1; step <= steps; ++step) {
         sim.advance();
@@ -91,6 +114,7 @@ void run(const Config& config, const RunStreams& io) {
             check_finite(record, step, last_good);
             last_good = step;
             out.record(step, sim.state().time, record);
+            if (2 * step > steps) summary.add(record);
         }
         if (config.measure.save_every > 0 && step % config.measure.save_every == 0) {
             out.save_configuration(step, sim.state().time, sim.state().phi);
@@ -101,7 +125,7 @@ void run(const Config& config, const RunStreams& io) {
     if (!saved_last) out.save_configuration(sim.state().step, sim.state().time, sim.state().phi);
     out.flush();
     progress.finish(steps);
-    print_summary(sim, record, io.out);
+    summary.print(sim, record, io.out);
 }
 
 } // namespace ssbsim

@@ -115,7 +115,7 @@ std::vector<double> rho_errors(const std::vector<double>& rho, std::size_t windo
         for (std::size_t k = std::max<std::size_t>(1, t > window ? t - window : 1); k <= t + window;
              ++k) {
             const std::size_t diff = k > t ? k - t : t - k;
-            const double term = rho_at(k + t) + rho_at(diff) - 1.0 * rho[t] * rho_at(k);
+            const double term = rho_at(k + t) + rho_at(diff) - 2.0 * rho[t] * rho_at(k);
             sum += term * term;
         }
         err[t] = std::sqrt(sum / n);
@@ -201,7 +201,7 @@ std::vector<double> gradient(const SeriesList& primaries, const std::vector<doub
     std::vector<double> shifted = means;
     for (std::size_t a = 0; a < primaries.size(); ++a) {
         // Tested exactly: the rounded mean of a constant makes a tiny non-zero spread.
-        if (is_constant(primaries[a])) continue; // contributes no fluctuation
+        
         double var = 0.0;
         for (const double x : primaries[a])
             var += (x - means[a]) * (x - means[a]);
