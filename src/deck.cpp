@@ -213,6 +213,17 @@ constexpr KeySpec table[] = {
      .min = 0,
      .max = 9,
      .description = "gzip level of saved configurations (0: none)."},
+
+    {.name = "checkpoint.every",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "0",
+     .min = 0,
+     .description = "Write a checkpoint every this many steps; 0: every 10 % of the run."},
+    {.name = "checkpoint.file",
+     .type = string,
+     .presence = optional,
+     .description = "Checkpoint file. Default: run.output with .h5 replaced by .ckpt.h5."},
 };
 
 // ---- Small text helpers ----------------------------------------------------------------
@@ -520,7 +531,7 @@ class DeckReader {
 
     std::optional<Schedule> schedule_value(std::string_view key, std::int64_t total_steps) {
         if (!has(key)) {
-            notes_[spec(key, schedule).name] = "not set";
+            leave_unset(key);
             return std::nullopt;
         }
         const auto& [k, text] = lookup(key, schedule);
@@ -537,6 +548,9 @@ class DeckReader {
         record(k, s.text());
         return s;
     }
+
+    // An optional key that is absent: its consumer applies the documented default.
+    void leave_unset(std::string_view key) { notes_[spec(key, std::nullopt).name] = "not set"; }
 
     // For a value computed from elsewhere (run.output from the deck name).
     std::string use(std::string_view key, std::string value) {
@@ -849,6 +863,16 @@ MeasureConfig read_measure(DeckReader& r) {
     return measure;
 }
 
+CheckpointConfig read_checkpoint_keys(DeckReader& r) {
+    CheckpointConfig checkpoint;
+    checkpoint.every = r.integer_value("checkpoint.every");
+    if (r.has("checkpoint.file"))
+        checkpoint.file = r.string_value("checkpoint.file");
+    else
+        r.leave_unset("checkpoint.file"); // io/checkpoint.cpp derives it from run.output
+    return checkpoint;
+}
+
 // ---- print_keys --------------------------------------------------------------------------
 
 std::string default_text(const KeySpec& k) {
@@ -998,6 +1022,7 @@ Config load_deck_text(std::string_view text, const std::vector<std::string>& ove
     c.dynamics = read_dynamics(r);
     c.schedule = read_schedules(r, c);
     c.measure = read_measure(r);
+    c.checkpoint = read_checkpoint_keys(r);
     r.check_every_key_handled();
     c.deck_text = r.resolved_text();
     return c;

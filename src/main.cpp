@@ -7,6 +7,7 @@
 #include "ssbsim/version.hpp"
 
 #include <boost/program_options.hpp>
+#include <csignal>
 #include <iostream>
 #include <unistd.h>
 
@@ -18,8 +19,9 @@ namespace {
 constexpr const char* usage = R"(usage: ssbsim <command> [options]
 
 commands:
-  run DECK [--set section.key=value]... [--output PATH] [--overwrite]
-                 run the simulation described by the input deck
+  run DECK [--set section.key=value]... [--output PATH] [--overwrite] [--resume [--force]]
+                 run the simulation described by the input deck; --resume continues
+                 from its checkpoint (and starts afresh when there is none)
   keys [--markdown]
                  list every deck key with type, default, allowed range and description
   info FILE      summarise an ssbsim HDF5 output file
@@ -42,7 +44,9 @@ int cmd_run(const std::vector<std::string>& args) {
     opts.add_options()("deck", po::value<std::string>()->required(), "input deck")(
         "set", po::value<std::vector<std::string>>()->composing(), "override: section.key=value")(
         "output,o", po::value<std::string>(), "output file (run.output)")(
-        "overwrite", po::bool_switch(), "replace an existing output file (run.overwrite)");
+        "overwrite", po::bool_switch(), "replace an existing output file (run.overwrite)")(
+        "resume", po::bool_switch(), "continue from the checkpoint (start afresh if there is none)")(
+        "force", po::bool_switch(), "with --resume: continue although physics keys changed");
     po::positional_options_description pos;
     pos.add("deck", 1);
     const po::variables_map vm = parse(args, opts, pos);
@@ -51,7 +55,8 @@ int cmd_run(const std::vector<std::string>& args) {
     if (vm.count("output")) overrides.push_back("run.output=" + vm["output"].as<std::string>());
     if (vm["overwrite"].as<bool>()) overrides.push_back("run.overwrite=true");
     const Config config = load_deck(vm["deck"].as<std::string>(), overrides);
-    run(config, {std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1});
+    const RunMode mode{vm["resume"].as<bool>(), vm["force"].as<bool>()};
+    run(config, {std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1}, mode);
     return exit_ok;
 }
 
@@ -95,6 +100,8 @@ int main(int argc, char** argv) {
         std::cerr << usage;
         return exit_bad_input;
     }
+    // A full disk or a file-size limit must surface as a write error (exit 4), not kill us.
+    std::signal(SIGXFSZ, SIG_IGN);
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
         return dispatch(argv[1], args);
@@ -104,6 +111,9 @@ int main(int argc, char** argv) {
     } catch (const po::error& e) {
         std::cerr << "ssbsim: error: " << e.what() << "\n(ssbsim help for usage)\n";
         return exit_bad_input;
+    } catch (const Interrupted& e) {
+        std::cerr << "ssbsim: interrupted: " << e.what() << '\n';
+        return exit_interrupted;
     } catch (const DivergenceError& e) {
         std::cerr << "ssbsim: diverged: " << e.what() << '\n';
         return exit_diverged;

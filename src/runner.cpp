@@ -2,14 +2,22 @@
 
 #include "ssbsim/action.hpp"
 #include "ssbsim/errors.hpp"
+#include "ssbsim/io/checkpoint.hpp"
 #include "ssbsim/io/output.hpp"
+#include "ssbsim/parallel.hpp"
 #include "ssbsim/observables.hpp"
 #include "ssbsim/progress.hpp"
+#include "ssbsim/signals.hpp"
 #include "ssbsim/simulation.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <iomanip>
+#include <limits>
+#include <optional>
 #include <unistd.h>
 
 namespace ssbsim {
@@ -25,11 +33,17 @@ void check_output_path(const RunConfig& run) {
     if (!fs::is_directory(dir))
         throw InputError("run.output: directory '" + dir.string() + "' of '" + run.output +
                          "' does not exist");
-    if (::access(dir.c_str(), W_OK) != 0)
-        throw InputError("run.output: directory '" + dir.string() + "' is not writable");
     if (fs::exists(path) && !run.overwrite)
         throw InputError("run.output: '" + run.output +
                          "' exists; set run.overwrite = true (or --overwrite) to replace it");
+    // Try it rather than trust permission bits: root ignores them, read-only mounts do not.
+    const fs::path probe = dir / (".ssbsim-probe-" + std::to_string(::getpid()));
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        throw InputError("run.output: cannot create files in directory '" + dir.string() +
+                         "': " + std::strerror(errno));
+    ::close(fd);
+    ::unlink(probe.c_str());
 }
 
 void warn_if_unstable(const Simulation& sim, std::int64_t steps, std::ostream& log) {
@@ -89,26 +103,92 @@ private:
     std::int64_t count_ = 0;
 };
 
+double max_abs_field(const Lattice& lattice, const Field& phi) {
+    const std::int64_t len = lattice.row_length();
+    return max_over_rows(lattice.rows(), len, [&](std::int64_t row) {
+        double m = 0.0;
+        for (int a = 0; a < phi.components(); ++a) {
+            const double* x = phi.component(a) + row * len;
+            for (std::int64_t i = 0; i < len; ++i) {
+                const double ax = std::abs(x[i]);
+                m = ax > m || std::isnan(ax) ? ax : m; // a NaN sticks
+            }
+        }
+        return std::isnan(m) ? std::numeric_limits<double>::infinity() : m;
+    });
+}
+
+// The state to continue from, or nothing when the run starts afresh.
+std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Lattice& lattice,
+                                                const RunMode& mode, std::ostream& log) {
+    if (!mode.resume) return std::nullopt;
+    const std::string path = checkpoint_path(config);
+    if (!fs::exists(path) && !fs::exists(backup_path(path))) {
+        log << "resume: no checkpoint '" << path << "', starting the run from step 0\n";
+        return std::nullopt;
+    }
+    LoadedCheckpoint ck = read_checkpoint(path, lattice, config.field.components);
+    for (const std::string& w : ck.warnings) log << "warning: " << w << '\n';
+    const std::vector<std::string> diffs = physics_differences(ck.deck_text, config.deck_text);
+    if (!diffs.empty()) {
+        std::string list;
+        for (const std::string& d : diffs) list += "\n  " + d;
+        if (!mode.force)
+            throw InputError("resume: the deck differs from the checkpoint's in keys that change "
+                             "the physics (--force continues anyway):" + list);
+        log << "warning: resuming with --force although these keys differ:" << list << '\n';
+    }
+    if (!fs::exists(config.run.output))
+        throw InputError("resume: the output '" + config.run.output + "' of the checkpointed run "
+                         "does not exist");
+    log << "resume: continuing from step " << ck.state.step << " of '" << ck.path << "'\n";
+    return ck;
+}
+
+// Checkpoints go where the field is known to be good: finite and within dynamics.field_bound.
+void check_field(const Simulation& sim, double bound, std::int64_t last_good) {
+    const double m = max_abs_field(sim.lattice(), sim.state().phi);
+    if (m <= bound) return;
+    throw DivergenceError("at step " + std::to_string(sim.state().step) + " max|phi| = " +
+                          std::to_string(m) + " exceeds the bound " + std::to_string(bound) +
+                          " (last good measurement: step " + std::to_string(last_good) +
+                          "); the last good checkpoint is kept. Use a smaller dynamics.step or "
+                          "method = flow_adaptive");
+}
+
 } // namespace
 
-void run(const Config& config, const RunStreams& io) {
-    check_output_path(config.run);
+void run(const Config& config, const RunStreams& io, const RunMode& mode) {
     const Lattice lattice(config.lattice);
-    Simulation sim(config, initial_field(config, lattice));
+    std::optional<LoadedCheckpoint> ck = find_checkpoint(config, lattice, mode, io.log);
+    if (!ck) check_output_path(config.run);
+    Simulation sim = ck ? Simulation(config, std::move(ck->state))
+                        : Simulation(config, initial_field(config, lattice));
+    ck.reset();
     const std::int64_t steps = config.dynamics.steps;
     warn_if_unstable(sim, steps, io.log);
+    const std::string ckpt = checkpoint_path(config);
+    const std::int64_t ckpt_every =
+        config.checkpoint.every > 0 ? config.checkpoint.every : std::max<std::int64_t>(1, steps / 10);
+    const double bound = config.dynamics.field_bound;
 
-    OutputWriter out(config, lattice);
+    const StopSignals stop;
+    const std::int64_t first = sim.state().step;
+    OutputWriter out = first > 0 ? OutputWriter::resume(config, first)
+                                 : OutputWriter(config, lattice);
     auto record = sim.measure();
-    std::int64_t last_good = 0;
-    check_finite(record, 0, 0);
-    out.record(0, 0.0, record);
+    std::int64_t last_good = first;
+    check_finite(record, first, first);
+    if (first == 0) out.record(0, 0.0, record);
     Progress progress(steps, io.log, io.interactive);
     Summary summary(config.field.components);
-    bool saved_last = false;
-    for (std::int64_t step = 1; step <= steps; ++step) {
+    auto checkpoint = [&] {
+        check_field(sim, bound, last_good);
+        out.flush();
+        write_checkpoint(ckpt, sim.state(), config);
+    };
+    for (std::int64_t step = first + 1; step <= steps; ++step) {
         sim.advance();
-        saved_last = false;
         if (step % config.measure.every == 0 || step == steps) {
             record = sim.measure();
             check_finite(record, step, last_good);
@@ -116,13 +196,18 @@ void run(const Config& config, const RunStreams& io) {
             out.record(step, sim.state().time, record);
             if (2 * step > steps) summary.add(record);
         }
-        if (config.measure.save_every > 0 && step % config.measure.save_every == 0) {
+        if ((config.measure.save_every > 0 && step % config.measure.save_every == 0) ||
+            step == steps)
             out.save_configuration(step, sim.state().time, sim.state().phi);
-            saved_last = true;
-        }
+        if (step % ckpt_every == 0 || step == steps) checkpoint();
+        else if (stop.requested()) checkpoint();
+        if (stop.requested() && step < steps)
+            throw Interrupted("signal " + std::to_string(stop.signal()) + " at step " +
+                              std::to_string(step) + ": checkpoint written to '" + ckpt +
+                              "'; continue with ssbsim run DECK --resume");
         progress.update(step);
     }
-    if (!saved_last) out.save_configuration(sim.state().step, sim.state().time, sim.state().phi);
+    if (first >= steps) checkpoint();
     out.flush();
     progress.finish(steps);
     summary.print(sim, record, io.out);

@@ -24,12 +24,15 @@ std::vector<double> unit_direction(const std::vector<double>& h) {
 } // namespace
 
 Simulation::Simulation(const Config& config, Field initial)
+    : Simulation(config, State{std::move(initial), 0, 0.0, config.dynamics.step}) {}
+
+Simulation::Simulation(const Config& config, State state)
     : config_(config), lattice_(config.lattice),
       base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
       h_direction_(unit_direction(base_action_.h)),
       integrator_(make_integrator(config.dynamics.method, lattice_, config.field.components,
                                   config.dynamics.tolerance)),
-      state_{std::move(initial), 0, 0.0, config.dynamics.step} {}
+      state_(std::move(state)) {}
 
 StepParams Simulation::params_at(std::int64_t step) const {
     const ScheduleConfig& s = config_.schedule;

@@ -200,8 +200,8 @@ std::vector<double> gradient(const SeriesList& primaries, const std::vector<doub
     std::vector<double> grad(primaries.size(), 0.0);
     std::vector<double> shifted = means;
     for (std::size_t a = 0; a < primaries.size(); ++a) {
-        // Tested exactly: the rounded mean of a constant makes a tiny non-zero spread.
-        
+        // Its step would be 0 (0/0), or a rounding-level spread of the mean (noise).
+        if (is_constant(primaries[a])) continue; // contributes no fluctuation
         double var = 0.0;
         for (const double x : primaries[a])
             var += (x - means[a]) * (x - means[a]);

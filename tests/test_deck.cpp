@@ -60,6 +60,10 @@ m2 = piecewise -1 250 -2
 every = 5
 save_every = 100
 compression = 6
+
+[checkpoint]
+every = 50
+file = out/mass.ckpt.h5
 )";
 
 // The hopping form with the keys the mass deck cannot give.
@@ -134,6 +138,8 @@ void require_same(const Config& a, const Config& b) {
     REQUIRE(a.measure.every == b.measure.every);
     REQUIRE(a.measure.save_every == b.measure.save_every);
     REQUIRE(a.measure.compression == b.measure.compression);
+    REQUIRE(a.checkpoint.every == b.checkpoint.every);
+    REQUIRE(a.checkpoint.file == b.checkpoint.file);
     REQUIRE(a.deck_text == b.deck_text);
 }
 
@@ -175,6 +181,8 @@ TEST_CASE("a full mass-form deck fills every Config field", "[deck]") {
     REQUIRE(c.measure.every == 5);
     REQUIRE(c.measure.save_every == 100);
     REQUIRE(c.measure.compression == 6);
+    REQUIRE(c.checkpoint.every == 50);
+    REQUIRE(c.checkpoint.file == "out/mass.ckpt.h5");
 }
 
 TEST_CASE("a hopping-form flow_adaptive deck fills the remaining fields", "[deck]") {
@@ -239,6 +247,8 @@ TEST_CASE("a deck with only lattice.dims gets every documented default", "[deck]
     REQUIRE(c.measure.every == 10);
     REQUIRE(c.measure.save_every == 0);
     REQUIRE(c.measure.compression == 0);
+    REQUIRE(c.checkpoint.every == 0);
+    REQUIRE(c.checkpoint.file.empty());
 }
 
 TEST_CASE("run.output defaults to the deck's stem + .h5", "[deck]") {
@@ -367,6 +377,8 @@ TEST_CASE("every deck error names the key, the value and what is allowed", "[dec
         {lattice + "[field]\ncomponents = 65\n", {}, "field.components", {"'65' is out of range", "[1, 64]"}},
         {lattice + "[measure]\ncompression = 10\n", {}, "measure.compression", {"'10'", "[0, 9]"}},
         {lattice + "[measure]\nevery = 0\n", {}, "measure.every", {"'0' is out of range", ">= 1"}},
+        {lattice + "[checkpoint]\nevery = -5\n", {}, "checkpoint.every", {"'-5' is out of range", ">= 0"}},
+        {lattice + "[checkpoint]\nfile =\n", {}, "checkpoint.file", {"empty"}},
         {lattice + "[dynamics]\nstep = 0\n", {}, "dynamics.step", {"'0' is out of range", "> 0"}},
         {lattice + "[field]\ninit_sigma = -1\n", {}, "field.init_sigma", {"'-1' is out of range", ">= 0"}},
         {lattice + "[action]\ncoupling = 1 -1\n", {}, "action.coupling", {"entry '-1' of '1 -1' is out of range", ">= 0"}},

@@ -213,6 +213,14 @@ TEST_CASE("Gamma-method of a linear derived quantity equals the primary analysis
     CHECK(derived.error == Approx(direct.error).epsilon(1e-9));
     CHECK(derived.tau_int == Approx(direct.tau_int).epsilon(1e-9));
     CHECK(derived.window == direct.window);
+
+    // A constant primary gets a zero gradient (no 0/0 from a zero step) and simply scales the
+    // result.
+    const std::vector<double> c(x.size(), 0.5);
+    const auto scaled =
+        stats::gamma_method({x, c}, [](std::span<const double> m) { return m[0] * m[1]; });
+    CHECK(scaled.error == Approx(0.5 * direct.error).epsilon(1e-9));
+    CHECK(scaled.tau_int == Approx(direct.tau_int).epsilon(1e-9));
 }
 
 TEST_CASE("Gamma-method with S = 0 gives the naive error", "[stats][gamma]") {

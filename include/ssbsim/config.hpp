@@ -51,6 +51,7 @@ struct DynamicsConfig {
     double temperature = 1.0;         // dynamics.temperature: T (unused by the flow methods)
     std::int64_t steps = 1000;        // dynamics.steps: number of (accepted) steps
     double tolerance = 1e-6;          // dynamics.tolerance: flow_adaptive local error target
+    double field_bound = 1e6;         // dynamics.field_bound: max |phi| before a run counts as diverged
 };
 
 // Optional schedules; when present they replace the constant value of the same quantity.
@@ -67,6 +68,11 @@ struct MeasureConfig {
     int compression = 0;         // measure.compression: gzip level 0..9 for configurations
 };
 
+struct CheckpointConfig {
+    std::int64_t every = 0; // checkpoint.every: steps between checkpoints (0: every 10 % of the run)
+    std::string file;       // checkpoint.file: default run.output with ".h5" -> ".ckpt.h5"
+};
+
 struct Config {
     RunConfig run;
     LatticeConfig lattice;
@@ -75,6 +81,7 @@ struct Config {
     DynamicsConfig dynamics;
     ScheduleConfig schedule;
     MeasureConfig measure;
+    CheckpointConfig checkpoint;
     std::string deck_text; // every key with its resolved value, INI syntax
 };
 

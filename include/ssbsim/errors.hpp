@@ -32,4 +32,9 @@ struct DivergenceError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// A stop signal arrived; the run wrote a checkpoint and can be resumed.
+struct Interrupted : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 } // namespace ssbsim

@@ -15,6 +15,13 @@ struct RunStreams {
     bool interactive;   // log is a terminal
 };
 
-void run(const Config& config, const RunStreams& streams);
+struct RunMode {
+    bool resume = false; // continue from the checkpoint if there is one (else start at step 0)
+    bool force = false;  // resume even if physics keys differ from the checkpoint's deck
+};
+
+// Throws InputError (nothing written), DivergenceError, IoError or Interrupted (checkpoint
+// written) for the exit statuses of errors.hpp.
+void run(const Config& config, const RunStreams& streams, const RunMode& mode = {});
 
 } // namespace ssbsim

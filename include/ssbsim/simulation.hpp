@@ -24,7 +24,8 @@ struct State {
 
 class Simulation {
 public:
-    Simulation(const Config& config, Field initial);
+    Simulation(const Config& config, Field initial); // a new run at step 0
+    Simulation(const Config& config, State state);   // continuing from a checkpoint
 
     const Lattice& lattice() const { return lattice_; }
     const State& state() const { return state_; }

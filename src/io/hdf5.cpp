@@ -487,6 +487,19 @@ void Dataset::append(const std::int64_t* data, std::uint64_t n_rows) {
     append_raw(H5T_NATIVE_INT64, data, n_rows);
 }
 
+void Dataset::truncate_rows(std::uint64_t n_rows) {
+    quiet();
+    const Where w = at(*this);
+    Handle space = checked(H5Dget_space(id()), Kind::dataspace, "truncate", w);
+    const int rank = space_rank(space.get(), "truncate", w);
+    if (rank < 1) reject("truncate", w, "it is a scalar");
+    Dims dims{};
+    if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) fail("truncate", w);
+    if (n_rows > dims[0]) reject("truncate", w, "it has fewer rows than requested");
+    dims[0] = n_rows;
+    check(H5Dset_extent(id(), dims.data()), "truncate", w);
+}
+
 // Hot path of the output writer: fixed-size stack arrays only.
 void Dataset::append_raw(Id mem_type, const void* data, std::uint64_t n_rows) {
     quiet();
@@ -762,12 +775,31 @@ Dataset Group::open_dataset(const std::string& name) const {
 
 // ---- File ----------------------------------------------------------------------------------
 
+// Crash safety (docs/output.md): the file format is capped at the 1.8 superblock, which has no
+// "open for writing" consistency flag (a 1.10 superblock left flagged by a killed writer refuses
+// every later open until h5clear), and the metadata cache never evicts, so dirty metadata
+// reaches the disk only inside flush(). A file killed between flushes is the file of the last
+// flush plus unreferenced space.
+Handle File::access_plist(const std::string& path) {
+    const Where w{path};
+    Handle fapl = make_plist(H5P_FILE_ACCESS, w);
+    check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_EARLIEST, H5F_LIBVER_V18),
+          "select file format for", w);
+    H5AC_cache_config_t cache{};
+    cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    check(H5Pget_mdc_config(fapl.get(), &cache), "read metadata cache settings for", w);
+    cache.evictions_enabled = false;
+    cache.incr_mode = H5C_incr__off;
+    cache.flash_incr_mode = H5C_flash_incr__off;
+    cache.decr_mode = H5C_decr__off;
+    check(H5Pset_mdc_config(fapl.get(), &cache), "configure metadata cache for", w);
+    return fapl;
+}
+
 File File::create(const std::string& path, bool overwrite) {
     quiet();
     const Where w{path};
-    Handle fapl = make_plist(H5P_FILE_ACCESS, w);
-    check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST),
-          "select file format for", w);
+    const Handle fapl = access_plist(path);
     const hid_t id =
         H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl.get());
     if (id < 0) {
@@ -792,7 +824,8 @@ File File::open_rw(const std::string& path) {
 File File::open(const std::string& path, bool writable) {
     quiet();
     const Where w{path};
-    const hid_t id = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+    const Handle fapl = access_plist(path);
+    const hid_t id = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get());
     if (id < 0) {
         const std::string stack = take_error_stack();
         std::error_code ec;

@@ -12,6 +12,8 @@ namespace ssbsim {
 namespace {
 
 constexpr std::uint64_t chunk_records = 256;
+// Records wait in memory at most this long before reaching the disk (docs/output.md).
+constexpr std::chrono::seconds flush_interval{10};
 
 void describe(h5::Object& o, const std::string& units, const std::string& description) {
     o.write_attr("units", units);
@@ -54,7 +56,7 @@ void write_parameters(h5::Group g, const Config& config, const Lattice& lattice)
 } // namespace
 
 OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
-    : components_(config.field.components),
+    : components_(config.field.components), last_flush_(std::chrono::steady_clock::now()),
       file_(h5::File::create(config.run.output, config.run.overwrite)),
       observables_(file_.root().create_group("observables")),
       configurations_(file_.root().create_group("configurations")) {
@@ -103,11 +105,54 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
     file_.flush();
 }
 
+OutputWriter::OutputWriter(const Config& config, h5::File file)
+    : components_(config.field.components), last_flush_(std::chrono::steady_clock::now()),
+      file_(std::move(file)), observables_(file_.root().open_group("observables")),
+      configurations_(file_.root().open_group("configurations")) {
+    columns_.push_back(observables_.open_dataset("step"));
+    columns_.push_back(observables_.open_dataset("time"));
+    for (const ObservableSpec& s : observable_specs())
+        columns_.push_back(observables_.open_dataset(s.name));
+}
+
+namespace {
+
+// Rows to keep of a step column: those up to `step`, minus a last row at `step` itself that is
+// off the regular grid (an end-of-run extra, rewritten by the continued run if it ends there).
+std::uint64_t rows_to_keep(const std::vector<std::int64_t>& steps, std::int64_t step,
+                           std::int64_t grid) {
+    std::uint64_t keep = 0;
+    while (keep < steps.size() && steps[keep] <= step) ++keep;
+    if (keep > 0 && steps[keep - 1] == step && step > 0 && (grid <= 0 || step % grid != 0)) --keep;
+    return keep;
+}
+
+} // namespace
+
+OutputWriter OutputWriter::resume(const Config& config, std::int64_t step) {
+    OutputWriter w(config, h5::File::open_rw(config.run.output));
+    const std::uint64_t keep_obs =
+        rows_to_keep(w.columns_[0].read_int64(), step, config.measure.every);
+    for (h5::Dataset& d : w.columns_) d.truncate_rows(keep_obs);
+    h5::Dataset saved_steps = w.configurations_.open_dataset("step");
+    const std::uint64_t keep_cfg =
+        rows_to_keep(saved_steps.read_int64(), step, config.measure.save_every);
+    for (const char* name : {"field", "step", "time"})
+        w.configurations_.open_dataset(name).truncate_rows(keep_cfg);
+    w.file_.flush();
+    return w;
+}
+
 void OutputWriter::record(std::int64_t step, double time, std::span<const double> values) {
     pending_steps_.push_back(step);
     pending_values_.push_back(time);
     pending_values_.insert(pending_values_.end(), values.begin(), values.end());
     if (pending_steps_.size() >= chunk_records) flush();
+    else flush_if_stale();
+}
+
+void OutputWriter::flush_if_stale() {
+    if (std::chrono::steady_clock::now() - last_flush_ > flush_interval) flush();
 }
 
 void OutputWriter::flush() {
@@ -131,6 +176,7 @@ void OutputWriter::flush() {
         pending_values_.clear();
     }
     file_.flush();
+    last_flush_ = std::chrono::steady_clock::now();
 }
 
 void OutputWriter::save_configuration(std::int64_t step, double time, const Field& phi) {

@@ -107,6 +107,8 @@ class Dataset : public Object {
     // n_rows * prod(shape()[1..]) elements in C order. No heap allocation on our side.
     void append(const double* data, std::uint64_t n_rows);
     void append(const std::int64_t* data, std::uint64_t n_rows);
+    // Shrinks the first dimension to n_rows (<= current), e.g. back to a checkpoint on resume.
+    void truncate_rows(std::uint64_t n_rows);
 
     // Whole dataset, flattened in C order; HDF5 converts integer data to double.
     std::vector<double> read_double() const;
@@ -161,8 +163,9 @@ class Group : public Object {
 
 class File {
   public:
-    // Refuses an existing file unless `overwrite`, in which case it is truncated. Uses the
-    // latest file format so the file can later be written in SWMR mode.
+    // Refuses an existing file unless `overwrite`, in which case it is truncated. Files are
+    // crash-safe between flushes: HDF5 1.8 format (no consistency flag that a killed writer
+    // would leave set) and a metadata cache that writes only inside flush().
     static File create(const std::string& path, bool overwrite);
     static File open_read(const std::string& path);
     static File open_rw(const std::string& path);
@@ -178,6 +181,7 @@ class File {
   private:
     File(Handle handle, std::string path) : handle_(std::move(handle)), path_(std::move(path)) {}
     static File open(const std::string& path, bool writable);
+    static Handle access_plist(const std::string& path);
 
     Handle handle_;
     std::string path_;

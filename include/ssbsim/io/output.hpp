@@ -9,6 +9,7 @@
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/lattice.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <ostream>
 #include <span>
@@ -23,6 +24,11 @@ public:
     // file's self-description.
     OutputWriter(const Config& config, const Lattice& lattice);
 
+    // Reopens the output of an interrupted run to continue after `step` (a checkpoint's step):
+    // drops every row written after it, and the end-of-run extras at `step` that an
+    // uninterrupted run would not have, so the continued file equals an uninterrupted one.
+    static OutputWriter resume(const Config& config, std::int64_t step);
+
     // Buffers one record (observable_specs() order); written in batches.
     void record(std::int64_t step, double time, std::span<const double> values);
     void save_configuration(std::int64_t step, double time, const Field& phi);
@@ -30,7 +36,11 @@ public:
     void flush();
 
 private:
+    OutputWriter(const Config& config, h5::File file);
+    void flush_if_stale();
+
     int components_;
+    std::chrono::steady_clock::time_point last_flush_;
     h5::File file_;
     h5::Group observables_;
     h5::Group configurations_;

@@ -1,0 +1,39 @@
+// Checkpoints: everything needed to continue a run bit for bit (the State: field, step, training
+// time, next step size; the schedule position and the noise position are the step) plus the
+// resolved deck and version. Written atomically: a temporary file, flushed and fsync'ed, renamed
+// over the previous checkpoint, which is kept as `<file>.bak`. Tested by test_checkpoint.
+#pragma once
+
+#include "ssbsim/config.hpp"
+#include "ssbsim/lattice.hpp"
+#include "ssbsim/simulation.hpp"
+
+#include <string>
+#include <vector>
+
+namespace ssbsim {
+
+// checkpoint.file, or run.output with its .h5 suffix replaced by .ckpt.h5.
+std::string checkpoint_path(const Config& config);
+std::string backup_path(const std::string& checkpoint);
+
+void write_checkpoint(const std::string& path, const State& state, const Config& config);
+
+struct LoadedCheckpoint {
+    State state;
+    std::string deck_text; // the resolved deck of the run that wrote it
+    std::string path;      // the file it came from (the backup if the main one was damaged)
+    std::vector<std::string> warnings;
+};
+
+// Reads the checkpoint, falling back to the backup (with a warning) if the main file is missing
+// its completion mark or unreadable. Throws InputError when neither is usable or the lattice
+// differs.
+LoadedCheckpoint read_checkpoint(const std::string& path, const Lattice& lattice, int components);
+
+// Deck keys whose values differ between two resolved decks, ignoring those that do not change
+// the physics of the continued trajectory (run.output, run.overwrite, dynamics.steps,
+// measure.*, checkpoint.*).
+std::vector<std::string> physics_differences(const std::string& deck_a, const std::string& deck_b);
+
+} // namespace ssbsim

@@ -1,0 +1,148 @@
+#include "ssbsim/io/checkpoint.hpp"
+
+#include "ssbsim/deck.hpp"
+#include "ssbsim/errors.hpp"
+#include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/version.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <unistd.h>
+
+namespace ssbsim {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+void fsync_path(const std::string& path, bool directory) {
+    const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0) throw IoError("cannot open '" + path + "' to sync it: " + std::strerror(errno));
+    const int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0) throw IoError("cannot sync '" + path + "' to disk: " + std::strerror(errno));
+}
+
+void rename_or_throw(const std::string& from, const std::string& to) {
+    if (std::rename(from.c_str(), to.c_str()) != 0)
+        throw IoError("cannot rename '" + from + "' to '" + to + "': " + std::strerror(errno));
+}
+
+std::string parent_dir(const std::string& path) {
+    const fs::path p(path);
+    return p.has_parent_path() ? p.parent_path().string() : ".";
+}
+
+// Reads one checkpoint file; returns an empty string on success or what is wrong with it.
+std::string try_read(const std::string& path, const Lattice& lattice, int components,
+                     LoadedCheckpoint& out) {
+    if (!fs::exists(path)) return "'" + path + "' does not exist";
+    if (!h5::is_hdf5(path)) return "'" + path + "' is not a complete HDF5 file";
+    try {
+        const h5::File file = h5::File::open_read(path);
+        const h5::Group root = file.root();
+        if (!root.has_attr("complete") || root.read_attr_int64("complete") != 1)
+            return "'" + path + "' was not completely written";
+        const h5::Dataset data = root.open_dataset("configurations/field");
+        std::vector<std::uint64_t> want = {1};
+        for (std::int64_t l : lattice.extents()) want.push_back(static_cast<std::uint64_t>(l));
+        want.push_back(static_cast<std::uint64_t>(components));
+        if (data.shape() != want)
+            return "'" + path + "' holds a field of another lattice or number of components";
+        Field phi(lattice, components);
+        phi.assign_site_major(data.read_double());
+        out.state = State{std::move(phi), root.read_attr_int64("step"),
+                          root.read_attr_double("time"), root.read_attr_double("next_eps")};
+        out.deck_text = root.read_attr_string("deck");
+        out.path = path;
+        return "";
+    } catch (const IoError& e) {
+        return "'" + path + "' cannot be read: " + e.what();
+    }
+}
+
+} // namespace
+
+std::string checkpoint_path(const Config& config) {
+    if (!config.checkpoint.file.empty()) return config.checkpoint.file;
+    const std::string& out = config.run.output;
+    const std::string stem = out.size() > 3 && out.ends_with(".h5") ? out.substr(0, out.size() - 3)
+                                                                    : out;
+    return stem + ".ckpt.h5";
+}
+
+std::string backup_path(const std::string& checkpoint) { return checkpoint + ".bak"; }
+
+void write_checkpoint(const std::string& path, const State& state, const Config& config) {
+    const std::string tmp = path + ".tmp";
+    {
+        h5::File file = h5::File::create(tmp, true);
+        h5::Group root = file.root();
+        root.write_attr("description",
+                        std::string("ssbsim checkpoint: the state to continue a run bit for bit "
+                                    "(ssbsim run DECK --resume); usable as field.init_file"));
+        root.write_attr("ssbsim_version", std::string(version));
+        root.write_attr("deck", config.deck_text);
+        root.write_attr("step", state.step);
+        root.write_attr("time", state.time);
+        root.write_attr("next_eps", state.next_eps);
+        std::vector<std::uint64_t> shape = {1};
+        for (std::int64_t l : config.lattice.dims) shape.push_back(static_cast<std::uint64_t>(l));
+        shape.push_back(static_cast<std::uint64_t>(state.phi.components()));
+        const std::vector<double> values = state.phi.to_site_major();
+        h5::Group configurations = root.create_group("configurations");
+        h5::Dataset field = configurations.write_dataset("field", values.data(), shape);
+        field.write_attr("description", std::string("the field at the checkpoint's step"));
+        field.write_attr("units", std::string("lattice units"));
+        // Written last: a file without it was interrupted and is not used.
+        root.write_attr("complete", std::int64_t{1});
+        file.flush();
+        file.close();
+    }
+    fsync_path(tmp, false);
+    if (fs::exists(path)) rename_or_throw(path, backup_path(path));
+    rename_or_throw(tmp, path);
+    fsync_path(parent_dir(path), true);
+}
+
+LoadedCheckpoint read_checkpoint(const std::string& path, const Lattice& lattice, int components) {
+    LoadedCheckpoint out{State{Field(lattice, components)}, "", "", {}};
+    const std::string main_problem = try_read(path, lattice, components, out);
+    if (main_problem.empty()) return out;
+    const std::string backup = backup_path(path);
+    const std::string backup_problem = try_read(backup, lattice, components, out);
+    if (backup_problem.empty()) {
+        out.warnings.push_back("checkpoint " + main_problem + "; resuming from the backup '" +
+                               backup + "' instead");
+        return out;
+    }
+    throw InputError("no usable checkpoint: " + main_problem + ", and the backup " +
+                     backup_problem);
+}
+
+std::vector<std::string> physics_differences(const std::string& deck_a, const std::string& deck_b) {
+    const DeckValues a = read_deck_values(deck_a, {}, "checkpoint");
+    const DeckValues b = read_deck_values(deck_b, {}, "deck");
+    auto ignored = [](const std::string& key) {
+        return key == "run.output" || key == "run.overwrite" || key == "dynamics.steps" ||
+               key.starts_with("measure.") || key.starts_with("checkpoint.");
+    };
+    std::vector<std::string> differing;
+    for (const auto& [key, value] : a) {
+        if (ignored(key)) continue;
+        const auto other = b.find(key);
+        if (other == b.end() || other->second.text != value.text)
+            differing.push_back(key + " (checkpoint: '" + value.text + "', now: '" +
+                                (other == b.end() ? std::string("unset") : other->second.text) +
+                                "')");
+    }
+    for (const auto& [key, value] : b)
+        if (!ignored(key) && !a.contains(key))
+            differing.push_back(key + " (checkpoint: unset, now: '" + value.text + "')");
+    return differing;
+}
+
+} // namespace ssbsim

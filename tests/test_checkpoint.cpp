@@ -1,0 +1,219 @@
+// Checkpoints and failure handling, through the program: exact continuation (2n steps = n + n
+// after --resume, bitwise, with a schedule), refusal of a changed physics deck, graceful stop on
+// SIGTERM, SIGKILL at random moments, divergence, damaged checkpoints.
+#include "cli.hpp"
+#include "ssbsim/io/hdf5.hpp"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <csignal>
+#include <random>
+#include <thread>
+
+using namespace ssbsim;
+using namespace ssbsim::test;
+
+namespace {
+
+const std::string deck_text = R"(# a small run with a schedule, used by the checkpoint tests
+[run]
+seed = 99
+[lattice]
+dims = 24 20
+[field]
+components = 2
+init = hot
+[action]
+m2 = -1.2
+lambda = 0.8
+h = 0.01 0
+[dynamics]
+method = langevin
+step = 0.04
+steps = 600
+[schedule]
+temperature = cosine 2.0 0.1 [0:600]
+[measure]
+every = 7
+save_every = 100
+[checkpoint]
+every = 50
+)";
+
+// Every dataset of the two files, compared bit for bit.
+void require_same_output(const std::string& a, const std::string& b) {
+    const h5::File fa = h5::File::open_read(a), fb = h5::File::open_read(b);
+    for (const std::string group : {"observables", "configurations"})
+        for (const std::string& name : fa.root().open_group(group).children()) {
+            INFO(group << "/" << name);
+            const auto x = fa.root().open_dataset(group + "/" + name);
+            const auto y = fb.root().open_dataset(group + "/" + name);
+            REQUIRE(x.shape() == y.shape());
+            REQUIRE(x.read_double() == y.read_double());
+        }
+}
+
+std::vector<double> final_field(const std::string& file) {
+    const auto d = h5::File::open_read(file).root().open_dataset("configurations/field");
+    return d.read_rows_double(d.shape()[0] - 1, 1);
+}
+
+// Starts ssbsim in the background; returns its pid.
+pid_t spawn(const Scratch& s, const std::string& args) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const std::string cmd = "cd '" + s.dir.string() + "' && exec '" + SSBSIM_BINARY + "' " +
+                                args + " > /dev/null 2> '" + s.path("bg.err") + "'";
+        ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    return pid;
+}
+
+int wait_status(pid_t pid) {
+    int raw = 0;
+    ::waitpid(pid, &raw, 0);
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+}
+
+} // namespace
+
+TEST_CASE("n steps + --resume for n more equals 2n steps bit for bit", "[checkpoint]") {
+    Scratch s("resume-exact");
+    s.write("run.ini", deck_text);
+    for (const std::string method : {"langevin", "langevin2", "flow_rk3"}) {
+        INFO(method);
+        const std::string m = " --set dynamics.method=" + method;
+        REQUIRE(run_ssbsim(s, "run run.ini" + m + " -o full.h5 --overwrite").status == 0);
+        REQUIRE(run_ssbsim(s, "run run.ini" + m + " --set dynamics.steps=300 -o half.h5 --overwrite")
+                    .status == 0);
+        const Result r = run_ssbsim(s, "run run.ini" + m + " -o half.h5 --resume");
+        REQUIRE(r.status == 0);
+        REQUIRE(r.err.find("continuing from step 300") != std::string::npos);
+        require_same_output(s.path("full.h5"), s.path("half.h5"));
+        // A second resume of a finished run changes nothing.
+        REQUIRE(run_ssbsim(s, "run run.ini" + m + " -o half.h5 --resume").status == 0);
+        require_same_output(s.path("full.h5"), s.path("half.h5"));
+        std::filesystem::remove(s.path("half.ckpt.h5"));
+        std::filesystem::remove(s.path("half.ckpt.h5.bak"));
+    }
+}
+
+TEST_CASE("resuming with different physics is refused unless --force", "[checkpoint][errors]") {
+    Scratch s("resume-mismatch");
+    s.write("run.ini", deck_text);
+    REQUIRE(run_ssbsim(s, "run run.ini --set dynamics.steps=100 -o a.h5").status == 0);
+    const Result r = run_ssbsim(s, "run run.ini --set action.m2=-1.0 --set run.seed=5 -o a.h5 --resume");
+    REQUIRE(r.status == 2);
+    REQUIRE(r.err.find("action.m2") != std::string::npos);
+    REQUIRE(r.err.find("run.seed") != std::string::npos);
+    REQUIRE(r.err.find("--force") != std::string::npos);
+    // Measurement settings and the run length may change.
+    REQUIRE(run_ssbsim(s, "run run.ini --set measure.every=3 -o a.h5 --resume").status == 0);
+    REQUIRE(run_ssbsim(s, "run run.ini --set action.m2=-1.0 --set dynamics.steps=700 -o a.h5 "
+                          "--resume --force")
+                .status == 0);
+}
+
+TEST_CASE("SIGTERM writes a checkpoint and exits with status 5 within 5 s", "[checkpoint]") {
+    Scratch s("sigterm");
+    s.write("run.ini", deck_text);
+    REQUIRE(run_ssbsim(s, "run run.ini --set dynamics.steps=400000 -o ref.h5 --set "
+                          "'schedule.temperature=cosine 2.0 0.1 [0:400000]' --set dynamics.steps=3000")
+                .status == 0);
+    const std::string args = "run run.ini --set 'schedule.temperature=cosine 2.0 0.1 [0:400000]' "
+                             "--set checkpoint.every=1000000 ";
+    const pid_t pid = spawn(s, args + "--set dynamics.steps=400000 -o long.h5");
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    const auto t0 = std::chrono::steady_clock::now();
+    ::kill(pid, SIGTERM);
+    const int status = wait_status(pid);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    INFO(slurp(s.path("bg.err")));
+    REQUIRE(status == 5);
+    REQUIRE(seconds < 5.0);
+    REQUIRE(slurp(s.path("bg.err")).find("--resume") != std::string::npos);
+    REQUIRE(h5::is_hdf5(s.path("long.ckpt.h5")));
+    // The interrupted run continues to exactly the uninterrupted result.
+    REQUIRE(run_ssbsim(s, args + "--set dynamics.steps=3000 -o long.h5 --resume").status == 0);
+    REQUIRE(final_field(s.path("long.h5")) == final_field(s.path("ref.h5")));
+}
+
+namespace {
+
+void kill_and_resume(int kills) {
+    Scratch s("sigkill");
+    s.write("run.ini", deck_text);
+    const std::string args = "run run.ini --set dynamics.steps=1500 ";
+    REQUIRE(run_ssbsim(s, args + "-o ref.h5").status == 0);
+    std::mt19937 rng(2026);
+    std::uniform_int_distribution<int> delay_ms(5, 600);
+    for (int k = 0; k < kills; ++k) {
+        INFO("kill " << k);
+        std::filesystem::remove(s.path("run.h5"));
+        std::filesystem::remove(s.path("run.ckpt.h5"));
+        std::filesystem::remove(s.path("run.ckpt.h5.bak"));
+        // Kill the run, and then its continuation, at random moments.
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            const pid_t pid = spawn(s, args + "-o run.h5 --resume --overwrite");
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+            ::kill(pid, SIGKILL);
+            wait_status(pid);
+            if (!std::filesystem::exists(s.path("run.h5"))) continue;
+            // Whatever the instant, the output opens and its columns agree in length.
+            const h5::File f = h5::File::open_read(s.path("run.h5"));
+            const auto n = f.root().open_dataset("observables/step").shape().at(0);
+            for (const std::string& name : f.root().open_group("observables").children())
+                REQUIRE(f.root().open_dataset("observables/" + name).shape().at(0) == n);
+            const auto saved = f.root().open_dataset("configurations/step").shape().at(0);
+            REQUIRE(f.root().open_dataset("configurations/field").shape().at(0) == saved);
+        }
+        const Result r = run_ssbsim(s, args + "-o run.h5 --resume --overwrite");
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        REQUIRE(final_field(s.path("run.h5")) == final_field(s.path("ref.h5")));
+        require_same_output(s.path("ref.h5"), s.path("run.h5"));
+    }
+}
+
+} // namespace
+
+TEST_CASE("SIGKILL at random moments: the output stays readable and --resume completes",
+          "[checkpoint]") {
+    kill_and_resume(4);
+}
+
+TEST_CASE("SIGKILL at 20 random moments", "[checkpoint][long]") { kill_and_resume(20); }
+
+TEST_CASE("a diverging run stops with status 3, names the step and keeps its checkpoint",
+          "[checkpoint][errors]") {
+    Scratch s("diverge");
+    s.write("run.ini", deck_text);
+    const Result r = run_ssbsim(s, "run run.ini --set dynamics.method=flow --set dynamics.step=0.6 "
+                                   "--set schedule.temperature= -o d.h5");
+    INFO(r.err);
+    REQUIRE(r.err.find("linear stability bound") != std::string::npos); // warned before the run
+    REQUIRE(r.status == 3);
+    REQUIRE(r.err.find("step") != std::string::npos);
+    REQUIRE(r.err.find("flow_adaptive") != std::string::npos);
+    // Any checkpoint written holds a finite field.
+    if (std::filesystem::exists(s.path("d.ckpt.h5")))
+        for (double x : final_field(s.path("d.ckpt.h5"))) REQUIRE(std::isfinite(x));
+}
+
+TEST_CASE("a damaged checkpoint falls back to the backup; two damaged ones are an input error",
+          "[checkpoint][errors]") {
+    Scratch s("damaged");
+    s.write("run.ini", deck_text);
+    REQUIRE(run_ssbsim(s, "run run.ini --set dynamics.steps=300 -o c.h5").status == 0);
+    REQUIRE(std::filesystem::exists(s.path("c.ckpt.h5.bak")));
+    std::filesystem::resize_file(s.path("c.ckpt.h5"), 1000); // truncated
+    Result r = run_ssbsim(s, "run run.ini -o c.h5 --resume");
+    REQUIRE(r.status == 0);
+    REQUIRE(r.err.find("backup") != std::string::npos);
+    std::filesystem::resize_file(s.path("c.ckpt.h5"), 500);
+    std::filesystem::resize_file(s.path("c.ckpt.h5.bak"), 500);
+    r = run_ssbsim(s, "run run.ini --set dynamics.steps=900 -o c.h5 --resume");
+    REQUIRE(r.status == 2);
+    REQUIRE(r.err.find("no usable checkpoint") != std::string::npos);
+}
