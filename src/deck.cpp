@@ -20,6 +20,10 @@ namespace ssbsim {
 namespace po = boost::program_options;
 
 namespace {
+constexpr std::string_view scan_prefix = "scan.";
+}
+
+namespace {
 
 constexpr std::string_view boundary_names[] = {"periodic", "open"}; // order of enum Boundary
 constexpr std::string_view form_names[] = {"mass", "hopping"};      // order of ActionForm
@@ -172,6 +176,14 @@ constexpr KeySpec table[] = {
      .min = 0,
      .min_exclusive = true,
      .description = "Local error target of flow_adaptive; an error with the other methods."},
+    {.name = "dynamics.field_bound",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1e6",
+     .min = 0,
+     .min_exclusive = true,
+     .description = "A run whose max |phi| exceeds this counts as diverged (exit status 3); "
+                    "checked at every measurement and before every checkpoint."},
 
     {.name = "schedule.temperature",
      .type = schedule,
@@ -193,6 +205,33 @@ constexpr KeySpec table[] = {
      .type = schedule,
      .presence = optional,
      .description = "h over the run, replacing action.h."},
+
+    {.name = "training.learning_rate",
+     .type = real,
+     .presence = optional,
+     .min = 0,
+     .min_exclusive = true,
+     .description = "SGD learning rate eta: sets dynamics.step = eta and dynamics.temperature = "
+                    "eta sigma^2 / (2 B) (README, 'From training to field theory')."},
+    {.name = "training.lr_schedule",
+     .type = schedule,
+     .presence = optional,
+     .min = 0,
+     .min_exclusive = true,
+     .description = "Learning-rate schedule (e.g. 'warmup 500 cosine 0.1 0.001'); drives both the "
+                    "step size and the temperature, instead of training.learning_rate."},
+    {.name = "training.batch_size",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 1,
+     .description = "Mini-batch size B of the SGD the Langevin dynamics models."},
+    {.name = "training.grad_variance",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "Per-sample gradient variance sigma^2 per weight (lattice units)."},
 
     {.name = "measure.every",
      .type = integer,
@@ -306,6 +345,11 @@ po::options_description make_options() {
         if (k.presence == defaulted) value->default_value(std::string(k.default_value));
         options.add_options()(std::string(k.name).c_str(), value);
     }
+    // [scan] may list values for any key but the output name, which each point derives.
+    for (const KeySpec& k : table)
+        if (k.name != "run.output")
+            options.add_options()((std::string(scan_prefix) + std::string(k.name)).c_str(),
+                                  po::value<std::string>());
     return options;
 }
 
@@ -620,7 +664,8 @@ class DeckReader {
     const KeySpec& spec(std::string_view key, std::optional<KeyType> type) const {
         const KeySpec* k = find_key(key);
         if (!k || (type && k->type != *type))
-            throw std::logic_error("deck key '" + std::string(key) + "' read with the wrong type");
+            throw std::logic_error("deck key '" + std::string(key) +
+                                   "' is not in the table as read");
         return *k;
     }
 
@@ -807,18 +852,32 @@ ActionConfig read_action(DeckReader& r, const LatticeConfig& lattice, const Fiel
     return action;
 }
 
+bool training_active(const DeckReader& r) {
+    return r.given("training.learning_rate") || r.given("training.lr_schedule");
+}
+
 DynamicsConfig read_dynamics(DeckReader& r) {
     DynamicsConfig dynamics;
     dynamics.method = r.choice_value<Method>("dynamics.method");
     const std::string with_method =
         "with dynamics.method = " + name_of(dynamics.method, method_names);
     dynamics.steps = r.integer_value("dynamics.steps");
-    if (r.given("schedule.step") && dynamics.method != Method::flow_adaptive)
+    if (training_active(r)) {
+        r.skip("dynamics.step", "together with [training]", "the learning rate sets it");
+        if (is_flow(dynamics.method))
+            r.skip("dynamics.temperature", with_method,
+                   "gradient flow has no noise; use method = langevin");
+        else
+            r.skip("dynamics.temperature", "together with [training]",
+                   "eta sigma^2 / (2 B) sets it");
+    } else if (r.given("schedule.step") && dynamics.method != Method::flow_adaptive)
         r.skip("dynamics.step", "together with schedule.step",
                "the schedule replaces it; give one");
     else
         dynamics.step = r.real_value("dynamics.step");
-    if (is_flow(dynamics.method))
+    if (training_active(r))
+        ; // skipped above
+    else if (is_flow(dynamics.method))
         r.skip("dynamics.temperature", with_method,
                "gradient flow has no noise; use method = langevin");
     else if (r.given("schedule.temperature"))
@@ -830,6 +889,7 @@ DynamicsConfig read_dynamics(DeckReader& r) {
         dynamics.tolerance = r.real_value("dynamics.tolerance");
     else
         r.skip("dynamics.tolerance", with_method, "only flow_adaptive controls its error");
+    dynamics.field_bound = r.real_value("dynamics.field_bound");
     return dynamics;
 }
 
@@ -837,12 +897,23 @@ ScheduleConfig read_schedules(DeckReader& r, const Config& c) {
     ScheduleConfig s;
     const std::int64_t steps = c.dynamics.steps;
     const Method method = c.dynamics.method;
-    if (is_flow(method))
+    if (c.training.enabled) {
+        r.skip("schedule.temperature", "together with [training]",
+               "training.lr_schedule drives the temperature");
+        r.skip("schedule.step", "together with [training]", "training.lr_schedule drives it");
+        if (c.training.lr_schedule) {
+            s.step = c.training.lr_schedule;
+            if (!is_flow(method))
+                s.temperature = c.training.lr_schedule->scaled(c.training.temperature_per_rate());
+        }
+    } else if (is_flow(method))
         r.skip("schedule.temperature", "with dynamics.method = " + name_of(method, method_names),
                "gradient flow has no noise; use method = langevin");
     else
         s.temperature = r.schedule_value("schedule.temperature", steps);
-    if (method == Method::flow_adaptive)
+    if (c.training.enabled)
+        ; // skipped above
+    else if (method == Method::flow_adaptive)
         r.skip("schedule.step", "with dynamics.method = flow_adaptive",
                "it chooses its own step size");
     else
@@ -853,6 +924,44 @@ ScheduleConfig read_schedules(DeckReader& r, const Config& c) {
         s.m2 = r.schedule_value("schedule.m2", steps);
     s.h = r.schedule_value("schedule.h", steps);
     return s;
+}
+
+// SGD vocabulary: eta, B, sigma^2 set epsilon = eta and T = eta sigma^2 / (2B), matching
+// w <- w - eta (grad L + noise of variance sigma^2/B) to phi <- phi - eps dS + sqrt(2 T eps) xi.
+TrainingConfig read_training(DeckReader& r, Config& c) {
+    TrainingConfig t;
+    const Method method = c.dynamics.method;
+    const std::string with_method = "with dynamics.method = " + name_of(method, method_names);
+    if (!training_active(r)) {
+        for (const char* key : {"training.learning_rate", "training.lr_schedule"})
+            r.leave_unset(key);
+        for (const char* key : {"training.batch_size", "training.grad_variance"})
+            r.skip(key, "without training.learning_rate or training.lr_schedule",
+                   "it only enters through the learning rate");
+        return t;
+    }
+    t.enabled = true;
+    if (r.given("training.lr_schedule")) {
+        r.skip("training.learning_rate", "together with training.lr_schedule",
+               "the schedule gives the learning rate; give one");
+        if (method == Method::flow_adaptive)
+            r.skip("training.lr_schedule", with_method, "it chooses its own step size");
+        t.lr_schedule = r.schedule_value("training.lr_schedule", c.dynamics.steps);
+        t.learning_rate = t.lr_schedule->at(0);
+    } else {
+        r.leave_unset("training.lr_schedule");
+        t.learning_rate = r.real_value("training.learning_rate");
+    }
+    if (is_flow(method)) {
+        for (const char* key : {"training.batch_size", "training.grad_variance"})
+            r.skip(key, with_method, "full-batch gradient descent has no gradient noise");
+    } else {
+        t.batch_size = r.integer_value("training.batch_size");
+        t.grad_variance = r.real_value("training.grad_variance");
+        c.dynamics.temperature = t.learning_rate * t.temperature_per_rate();
+    }
+    c.dynamics.step = t.learning_rate;
+    return t;
 }
 
 MeasureConfig read_measure(DeckReader& r) {
@@ -1013,13 +1122,16 @@ DeckValues read_deck_values(std::string_view text, const std::vector<std::string
 
 Config load_deck_text(std::string_view text, const std::vector<std::string>& overrides,
                       std::string_view deck_name) {
-    DeckReader r(read_deck_values(text, overrides, deck_name), deck_name);
+    DeckValues values = read_deck_values(text, overrides, deck_name);
+    std::erase_if(values, [](const auto& kv) { return kv.first.starts_with(scan_prefix); });
+    DeckReader r(std::move(values), deck_name);
     Config c;
     c.run = read_run(r, deck_name);
     c.lattice = read_lattice(r);
     c.field = read_field(r);
     c.action = read_action(r, c.lattice, c.field);
     c.dynamics = read_dynamics(r);
+    c.training = read_training(r, c);
     c.schedule = read_schedules(r, c);
     c.measure = read_measure(r);
     c.checkpoint = read_checkpoint_keys(r);
@@ -1028,7 +1140,7 @@ Config load_deck_text(std::string_view text, const std::vector<std::string>& ove
     return c;
 }
 
-Config load_deck(const std::filesystem::path& deck, const std::vector<std::string>& overrides) {
+std::string read_deck_file(const std::filesystem::path& deck) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(deck, ec))
         throw InputError(
@@ -1038,7 +1150,112 @@ Config load_deck(const std::filesystem::path& deck, const std::vector<std::strin
     const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     if (!in.is_open() || in.bad())
         throw InputError("cannot read deck file " + quote(deck.string()));
-    return load_deck_text(text, overrides, deck.string());
+    return text;
+}
+
+Config load_deck(const std::filesystem::path& deck, const std::vector<std::string>& overrides) {
+    return load_deck_text(read_deck_file(deck), overrides, deck.string());
+}
+
+// ---- Scans --------------------------------------------------------------------------------
+
+namespace {
+
+std::string trim(std::string_view t) {
+    const auto b = t.find_first_not_of(" \t");
+    if (b == std::string_view::npos) return "";
+    return std::string(t.substr(b, t.find_last_not_of(" \t") - b + 1));
+}
+
+// "a:b:c" with numbers: start, stop (inclusive within rounding), step.
+std::optional<std::vector<std::string>> scan_range(std::string_view key, std::string_view text) {
+    std::vector<std::string> parts;
+    std::size_t begin = 0;
+    for (std::size_t colon; (colon = text.find(':', begin)) != std::string_view::npos;
+         begin = colon + 1)
+        parts.push_back(trim(text.substr(begin, colon - begin)));
+    parts.push_back(trim(text.substr(begin)));
+    if (parts.size() != 3) return std::nullopt;
+    const auto start = parse_real(parts[0]), stop = parse_real(parts[1]),
+               step = parse_real(parts[2]);
+    const std::string where = "scan." + std::string(key) + ": range " + quote(text);
+    if (!start || !stop || !step)
+        throw InputError(where + " is not start:stop:step with three numbers");
+    if (*step == 0.0 || (*stop - *start) / *step < 0.0)
+        throw InputError(where + ": the step does not lead from start to stop");
+    const double count = std::floor((*stop - *start) / *step + 1e-9) + 1.0;
+    if (count > 10000) throw InputError(where + " has more than 10000 points");
+    std::vector<std::string> values;
+    for (int i = 0; i < static_cast<int>(count); ++i) {
+        char buf[32]; // 12 significant digits: -1.4 + 15 * 0.02 is -1.1, not -1.0999999999999
+        std::snprintf(buf, sizeof buf, "%.12g", *start + i * *step);
+        values.push_back(format_real(*parse_real(buf)));
+    }
+    return values;
+}
+
+std::vector<std::string> scan_values(std::string_view key, std::string_view text) {
+    if (text.find(',') == std::string_view::npos)
+        if (auto range = scan_range(key, text)) return *range;
+    std::vector<std::string> values;
+    std::size_t begin = 0;
+    for (std::size_t comma = 0; comma != std::string_view::npos; begin = comma + 1) {
+        comma = text.find(',', begin);
+        values.push_back(trim(text.substr(begin, comma == std::string_view::npos
+                                                     ? std::string_view::npos
+                                                     : comma - begin)));
+        if (values.back().empty())
+            throw InputError("scan." + std::string(key) + ": " + quote(text) +
+                             " has an empty entry; give values separated by commas or a range "
+                             "start:stop:step");
+    }
+    return values;
+}
+
+// Part of a file name for one setting: "dims=16x16", "m2=-1.3".
+std::string name_part(std::string_view key, std::string value) {
+    std::replace(value.begin(), value.end(), ' ', 'x');
+    std::erase_if(value, [](char c) { return c == '/' || c == '\t'; });
+    return std::string(key.substr(key.find('.') + 1)) + "=" + value;
+}
+
+} // namespace
+
+std::vector<ScanPoint> scan_points(std::string_view text, const std::vector<std::string>& overrides,
+                                   std::string_view deck_name) {
+    const DeckValues values = read_deck_values(text, overrides, deck_name);
+    std::vector<std::pair<std::string, std::vector<std::string>>> axes;
+    for (const auto& [name, value] : values)
+        if (name.starts_with(scan_prefix)) {
+            const std::string key = name.substr(scan_prefix.size());
+            if (const auto base = values.find(key); base != values.end() && base->second.given())
+                throw InputError("scan." + key + ": " + key +
+                                 " is also given a single value; give it in one place");
+            axes.emplace_back(key, scan_values(key, value.text));
+        }
+    // The deck at the first point names the output of every point.
+    std::vector<std::string> first = overrides;
+    for (const auto& [key, list] : axes) first.push_back(key + "=" + list.front());
+    const std::string output = load_deck_text(text, first, deck_name).run.output;
+    const std::string stem =
+        output.ends_with(".h5") ? output.substr(0, output.size() - 3) : output;
+    std::vector<ScanPoint> points(1);
+    for (const auto& [key, list] : axes) { // the first key varies slowest
+        std::vector<ScanPoint> next;
+        for (const ScanPoint& p : points)
+            for (const std::string& v : list) {
+                ScanPoint q = p;
+                q.settings.push_back(key + "=" + v);
+                q.label += (q.label.empty() ? "" : "_") + name_part(key, v);
+                next.push_back(std::move(q));
+            }
+        points = std::move(next);
+    }
+    for (ScanPoint& p : points) {
+        p.output = p.label.empty() ? output : stem + "_" + p.label + ".h5";
+        p.settings.push_back("run.output=" + p.output);
+    }
+    return points;
 }
 
 void print_keys(std::ostream& out, KeysFormat format) {

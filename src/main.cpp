@@ -7,6 +7,7 @@
 #include "ssbsim/version.hpp"
 
 #include <boost/program_options.hpp>
+#include <hdf5.h>
 #include <csignal>
 #include <iostream>
 #include <unistd.h>
@@ -20,8 +21,10 @@ constexpr const char* usage = R"(usage: ssbsim <command> [options]
 
 commands:
   run DECK [--set section.key=value]... [--output PATH] [--overwrite] [--resume [--force]]
+         [--list-points | --point I | --all]
                  run the simulation described by the input deck; --resume continues
-                 from its checkpoint (and starts afresh when there is none)
+                 from its checkpoint (and starts afresh when there is none); a deck with
+                 a [scan] section runs one point (--point) or all of them (--all)
   keys [--markdown]
                  list every deck key with type, default, allowed range and description
   info FILE      summarise an ssbsim HDF5 output file
@@ -39,6 +42,26 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
     return vm;
 }
 
+// The points to run: the deck's [scan] points selected by --point/--all, each validated
+// before anything is written.
+std::vector<ScanPoint> selected_points(const po::variables_map& vm, const std::string& text,
+                                       const std::vector<std::string>& overrides,
+                                       const std::string& deck) {
+    std::vector<ScanPoint> points = scan_points(text, overrides, deck);
+    if (vm.count("point")) {
+        const auto i = vm["point"].as<long long>();
+        if (i < 0 || i >= static_cast<long long>(points.size()))
+            throw InputError("--point " + std::to_string(i) + ": the deck has " +
+                             std::to_string(points.size()) + " points, 0 to " +
+                             std::to_string(points.size() - 1));
+        points = {points[static_cast<std::size_t>(i)]};
+    } else if (points.size() > 1 && !vm["all"].as<bool>()) {
+        throw InputError("the deck's [scan] has " + std::to_string(points.size()) +
+                         " points: run them with --all, one with --point I (see --list-points)");
+    }
+    return points;
+}
+
 int cmd_run(const std::vector<std::string>& args) {
     po::options_description opts("run options");
     opts.add_options()("deck", po::value<std::string>()->required(), "input deck")(
@@ -46,7 +69,10 @@ int cmd_run(const std::vector<std::string>& args) {
         "output,o", po::value<std::string>(), "output file (run.output)")(
         "overwrite", po::bool_switch(), "replace an existing output file (run.overwrite)")(
         "resume", po::bool_switch(), "continue from the checkpoint (start afresh if there is none)")(
-        "force", po::bool_switch(), "with --resume: continue although physics keys changed");
+        "force", po::bool_switch(), "with --resume: continue although physics keys changed")(
+        "list-points", po::bool_switch(), "print the points of the deck's [scan] and exit")(
+        "point", po::value<long long>(), "run one point of the scan (0-based)")(
+        "all", po::bool_switch(), "run every point of the scan in turn");
     po::positional_options_description pos;
     pos.add("deck", 1);
     const po::variables_map vm = parse(args, opts, pos);
@@ -54,9 +80,26 @@ int cmd_run(const std::vector<std::string>& args) {
     if (vm.count("set")) overrides = vm["set"].as<std::vector<std::string>>();
     if (vm.count("output")) overrides.push_back("run.output=" + vm["output"].as<std::string>());
     if (vm["overwrite"].as<bool>()) overrides.push_back("run.overwrite=true");
-    const Config config = load_deck(vm["deck"].as<std::string>(), overrides);
+    const std::string deck = vm["deck"].as<std::string>();
+    const std::string text = read_deck_file(deck);
+    if (vm["list-points"].as<bool>()) {
+        const std::vector<ScanPoint> points = scan_points(text, overrides, deck);
+        for (std::size_t i = 0; i < points.size(); ++i)
+            std::cout << i << '\t' << points[i].output << '\t' << points[i].label << '\n';
+        return exit_ok;
+    }
+    std::vector<Config> configs;
+    for (const ScanPoint& p : selected_points(vm, text, overrides, deck)) {
+        std::vector<std::string> point_overrides = overrides;
+        std::erase_if(point_overrides, [](const std::string& o) { return o.starts_with("run.output="); });
+        point_overrides.insert(point_overrides.end(), p.settings.begin(), p.settings.end());
+        configs.push_back(load_deck_text(text, point_overrides, deck));
+    }
     const RunMode mode{vm["resume"].as<bool>(), vm["force"].as<bool>()};
-    run(config, {std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1}, mode);
+    for (const Config& config : configs) {
+        if (configs.size() > 1) std::cerr << "point: " << config.run.output << '\n';
+        run(config, {std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1}, mode);
+    }
     return exit_ok;
 }
 
@@ -100,8 +143,11 @@ int main(int argc, char** argv) {
         std::cerr << usage;
         return exit_bad_input;
     }
-    // A full disk or a file-size limit must surface as a write error (exit 4), not kill us.
+    // A full disk or a file-size limit must surface as a write error (exit 4), not kill us; and
+    // HDF5's exit-time cleanup must not run: on a file left in an error state by a failed write
+    // it crashes (1.10.8). Every handle of ours is closed by RAII before exit anyway.
     std::signal(SIGXFSZ, SIG_IGN);
+    H5dont_atexit();
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
         return dispatch(argv[1], args);

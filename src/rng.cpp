@@ -90,7 +90,7 @@ struct SinCos {
                      s3 = -0x1.32d2cce62bd86p-8, s4 = 0x1.50783487ee782p-13,
                      s5 = -0x1.e3074fde8871fp-19, s6 = 0x1.e8f434d018d63p-25,
                      s7 = -0x1.6fadb9f155744p-31, s8 = 0x1.aaec32af93359p-38;
-    constexpr double c1 = -0x1.3bd3cc9be45dep+0, c2 = 0x1.03c1f081b5ac4p-2,
+    constexpr double c1 = -0x1.3bd3cc9be45dep+0, c1_lo = -0x1.692b71366cc04p-54, c2 = 0x1.03c1f081b5ac4p-2,
                      c3 = -0x1.55d3c7e3cbffap-6, c4 = 0x1.e1f506891babbp-11,
                      c5 = -0x1.a6d1f2a204a8cp-16, c6 = 0x1.f9d38a3763cc3p-22,
                      c7 = -0x1.b6e24f44b128fp-28, c8 = 0x1.20c62c2f2d7f5p-34;
@@ -107,14 +107,19 @@ struct SinCos {
     ps = std::fma(r2, ps, s2);
     ps = std::fma(r2, ps, s1);
     const double sin_r = std::fma(r, pio2_hi, r * std::fma(r2, ps, pio2_lo));
+    // cos = 1 + c1 r² + r⁴ Q(r²): the large c1 r² term is carried to double-double (the
+    // rounding of r², of c1 and of 1 + c1 r² recovered by fma) so the sum is rounded once.
     double pc = std::fma(r2, c8, c7);
     pc = std::fma(r2, pc, c6);
     pc = std::fma(r2, pc, c5);
     pc = std::fma(r2, pc, c4);
     pc = std::fma(r2, pc, c3);
     pc = std::fma(r2, pc, c2);
-    pc = std::fma(r2, pc, c1);
-    const double cos_r = std::fma(r2, pc, 1.0);
+    const double r2_err = std::fma(r, r, -r2);
+    const double head = std::fma(r2, c1, 1.0);
+    const double head_err = std::fma(r2, c1, 1.0 - head); // 1 − head is exact
+    const double cos_r =
+        head + (std::fma(r2 * r2, pc, head_err) + std::fma(c1, r2_err, c1_lo * r2));
     // Rotate by n quarter turns: (sin, cos) → (cos, −sin) per quarter.
     const bool odd = (n & 1) != 0;
     const double s = odd ? cos_r : sin_r, c = odd ? sin_r : cos_r;

@@ -60,9 +60,12 @@ void warn_if_unstable(const Simulation& sim, std::int64_t steps, std::ostream& l
     }
 }
 
-void check_finite(std::span<const double> record, std::int64_t step, std::int64_t last_good) {
-    for (double v : record)
-        if (!std::isfinite(v))
+// A NaN or inf anywhere in the field reaches <|phi|^2> and S/V; other observables may be
+// undefined on a perfectly good field (e.g. xi_2 when the structure factor does not decrease).
+void check_finite(std::span<const double> record, int components, std::int64_t step,
+                  std::int64_t last_good) {
+    for (const char* name : {"phi2", "action"})
+        if (!std::isfinite(record[record_offset(name, components)]))
             throw DivergenceError("the field diverged (NaN or inf) between step " +
                                   std::to_string(last_good) + " and step " + std::to_string(step) +
                                   "; use a smaller dynamics.step or method = flow_adaptive");
@@ -178,7 +181,7 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
                                  : OutputWriter(config, lattice);
     auto record = sim.measure();
     std::int64_t last_good = first;
-    check_finite(record, first, first);
+    check_finite(record, config.field.components, first, first);
     if (first == 0) out.record(0, 0.0, record);
     Progress progress(steps, io.log, io.interactive);
     Summary summary(config.field.components);
@@ -191,7 +194,7 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
         sim.advance();
         if (step % config.measure.every == 0 || step == steps) {
             record = sim.measure();
-            check_finite(record, step, last_good);
+            check_finite(record, config.field.components, step, last_good);
             last_good = step;
             out.record(step, sim.state().time, record);
             if (2 * step > steps) summary.add(record);
@@ -207,7 +210,10 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
                               "'; continue with ssbsim run DECK --resume");
         progress.update(step);
     }
-    if (first >= steps) checkpoint();
+    if (first >= steps) { // nothing to run: a fresh zero-step run still saves its field
+        if (first == 0) out.save_configuration(0, 0.0, sim.state().phi);
+        checkpoint();
+    }
     out.flush();
     progress.finish(steps);
     summary.print(sim, record, io.out);

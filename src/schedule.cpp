@@ -1,7 +1,9 @@
 // Schedule syntax (a deck value; tokens are separated by whitespace, and '[', ':' and ']' are
 // tokens of their own, so "[0:100]" and "[ 0 : 100 ]" are the same):
 //
-//   schedule  := constant | ramp | piecewise
+//   schedule  := [ "warmup" STEP ] ( constant | ramp | piecewise )
+//                (warmup W: the value is scaled by (step+1)/W for step < W, a learning-rate
+//                warm-up)
 //   constant  := REAL | "constant" REAL
 //   ramp      := ("linear" | "exp" | "cosine") REAL REAL [ "[" STEP ":" STEP "]" ]
 //   piecewise := "piecewise" REAL STEP REAL { STEP REAL }
@@ -182,7 +184,17 @@ double ramp_at(const Schedule& s, std::int64_t step) {
 Schedule parse_schedule(std::string_view text, std::int64_t total_steps) {
     std::vector<std::string_view> tokens = tokenize(text);
     if (tokens.empty()) throw InputError("empty schedule; expected " + std::string(any_form));
+    std::int64_t warmup = 0;
+    if (tokens.front() == "warmup") {
+        const std::optional<std::int64_t> w =
+            tokens.size() > 2 ? parse_integer(tokens[1]) : std::nullopt;
+        if (!w || *w < 1)
+            throw InputError("'warmup W SCHEDULE' needs a number of steps W >= 1 and a schedule");
+        warmup = *w;
+        tokens.erase(tokens.begin(), tokens.begin() + 2);
+    }
     Schedule s;
+    s.warmup = warmup;
     if (parse_real(tokens.front())) {
         s.kind = ScheduleKind::constant;
         tokens.insert(tokens.begin(), "constant");
@@ -206,18 +218,29 @@ Schedule parse_schedule(std::string_view text, std::int64_t total_steps) {
 }
 
 double Schedule::at(std::int64_t step) const {
+    // A linear warm-up from ~0, as for learning rates: never exactly 0, a step size must be > 0.
+    const double ramp_up =
+        warmup > 0 && step < warmup ? static_cast<double>(step + 1) / warmup : 1.0;
     switch (kind) {
     case ScheduleKind::constant:
-        return values[0];
+        return ramp_up * values[0];
     case ScheduleKind::piecewise:
-        return values[std::upper_bound(breaks.begin(), breaks.end(), step) - breaks.begin()];
+        return ramp_up *
+               values[std::upper_bound(breaks.begin(), breaks.end(), step) - breaks.begin()];
     default:
-        return ramp_at(*this, step);
+        return ramp_up * ramp_at(*this, step);
     }
 }
 
+Schedule Schedule::scaled(double factor) const {
+    Schedule s = *this;
+    for (double& v : s.values) v *= factor; // every kind, exp included, is homogeneous
+    return s;
+}
+
 std::string Schedule::text() const {
-    std::string out(word_of(kind));
+    std::string out = warmup > 0 ? "warmup " + std::to_string(warmup) + " " : "";
+    out += word_of(kind);
     switch (kind) {
     case ScheduleKind::constant:
         return out + " " + format_real(values[0]);

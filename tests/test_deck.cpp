@@ -258,7 +258,7 @@ TEST_CASE("run.output defaults to the deck's stem + .h5", "[deck]") {
     REQUIRE_THROWS_WITH(load_deck_text(deck, {}, ""), Catch::Contains("missing key 'run.output'"));
 }
 
-TEST_CASE("--set overrides beat the file and use the INI syntax", "[deck]") {
+TEST_CASE("overrides from --set beat the file and use the INI syntax", "[deck]") {
     const std::string deck = "[lattice]\ndims = 4 4\n[run]\nseed = 3\n";
     REQUIRE(load(deck).run.seed == 3);
     const Config c = load(deck, {"run.seed=5", "lattice.dims = 6", "action.m2=-0.5"});

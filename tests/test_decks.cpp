@@ -198,3 +198,37 @@ TEST_CASE("an existing output is kept unless overwriting is asked for", "[decks]
                 .status == 0);
     REQUIRE(h5::is_hdf5(s.path("keep.h5")));
 }
+
+TEST_CASE("a [scan] deck expands into named points, run one by one or all", "[decks][scan]") {
+    Scratch s("scan");
+    s.write("scan.ini", "[action]\nlambda = 1\n[dynamics]\nsteps = 20\n[scan]\n"
+                        "action.m2 = -1.4:-1.2:0.1\nlattice.dims = 6 6, 8 8\n");
+    const Result list = run_ssbsim(s, "run scan.ini --list-points");
+    REQUIRE(list.status == 0);
+    REQUIRE(std::count(list.out.begin(), list.out.end(), '\n') == 6);
+    REQUIRE(list.out.find("scan_m2=-1.3_dims=8x8.h5") != std::string::npos);
+    // Without a selection nothing runs.
+    const Result none = run_ssbsim(s, "run scan.ini");
+    REQUIRE(none.status == 2);
+    REQUIRE(none.err.find("--all") != std::string::npos);
+    REQUIRE(run_ssbsim(s, "run scan.ini --point 3").status == 0);
+    const std::string point3 = s.path("scan_m2=-1.3_dims=8x8.h5");
+    REQUIRE(h5::is_hdf5(point3));
+    const Config c =
+        load_deck_text(h5::File::open_read(point3).root().read_attr_string("deck"), {}, "p.ini");
+    REQUIRE(c.action.m2 == -1.3);
+    REQUIRE(c.lattice.dims == std::vector<std::int64_t>{8, 8});
+    REQUIRE(run_ssbsim(s, "run scan.ini --point 6").status == 2);
+    REQUIRE(run_ssbsim(s, "run scan.ini --all --overwrite").status == 0);
+    int files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(s.dir))
+        files += e.path().extension() == ".h5" && e.path().string().find(".ckpt") == std::string::npos;
+    REQUIRE(files == 6);
+    // A bad value in any point is found before anything is written.
+    Scratch t("scan-bad");
+    t.write("bad.ini", "[action]\nlambda = 1\n[lattice]\ndims = 6 6\n[scan]\naction.lambda = 1, -1\n");
+    const Result bad = run_ssbsim(t, "run bad.ini --all");
+    REQUIRE(bad.status == 2);
+    REQUIRE(bad.err.find("action.lambda") != std::string::npos);
+    REQUIRE(std::distance(std::filesystem::directory_iterator(t.dir), {}) == 1);
+}

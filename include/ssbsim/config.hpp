@@ -62,6 +62,19 @@ struct ScheduleConfig {
     std::optional<Schedule> h;           // schedule.h: magnitude along the direction of action.h
 };
 
+// The SGD view of the dynamics ([training]); when enabled it has set dynamics.step,
+// dynamics.temperature and the step/temperature schedules.
+struct TrainingConfig {
+    bool enabled = false;
+    double learning_rate = 0.0;       // eta (the schedule's first value with lr_schedule)
+    std::int64_t batch_size = 1;      // B
+    double grad_variance = 1.0;       // sigma^2
+    std::optional<Schedule> lr_schedule;
+
+    // T / eta = sigma^2 / (2 B).
+    double temperature_per_rate() const { return grad_variance / (2.0 * batch_size); }
+};
+
 struct MeasureConfig {
     std::int64_t every = 10;     // measure.every: observables every this many steps
     std::int64_t save_every = 0; // measure.save_every: configurations (0: only the final one)
@@ -80,6 +93,7 @@ struct Config {
     ActionConfig action;
     DynamicsConfig dynamics;
     ScheduleConfig schedule;
+    TrainingConfig training;
     MeasureConfig measure;
     CheckpointConfig checkpoint;
     std::string deck_text; // every key with its resolved value, INI syntax

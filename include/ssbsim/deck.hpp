@@ -32,9 +32,29 @@ namespace ssbsim {
 // `overrides` are "section.key=value" strings (--set); they beat the file.
 Config load_deck(const std::filesystem::path& deck, const std::vector<std::string>& overrides);
 
+// The text of a deck file; InputError naming the path if it is missing or unreadable.
+std::string read_deck_file(const std::filesystem::path& deck);
+
 // Same from text; `deck_name` appears in messages and its stem gives the default run.output.
 Config load_deck_text(std::string_view text, const std::vector<std::string>& overrides,
                       std::string_view deck_name);
+
+// ---- Scans ---------------------------------------------------------------------------------
+// A [scan] section gives several values for any other key: a comma-separated list
+// (`lattice.dims = 8 8, 16 16`) or an inclusive range start:stop:step (`action.m2 =
+// -1.4:-1.1:0.02`). The points are the product of all scanned keys, the first key varying
+// slowest. Each point is the base deck plus `settings` (as --set overrides, including its own
+// run.output = <output stem>_<key>=<value>_....h5, spaces in values written as 'x').
+struct ScanPoint {
+    std::vector<std::string> settings; // "section.key=value", then "run.output=..."
+    std::string label;                 // "dims=16x16_m2=-1.3"; empty without [scan]
+    std::string output;
+};
+
+// One point (no settings but the output) for a deck without [scan]. Every point is validated
+// by the caller loading it; the base deck is validated here.
+std::vector<ScanPoint> scan_points(std::string_view text, const std::vector<std::string>& overrides,
+                                   std::string_view deck_name);
 
 enum class KeysFormat { text, markdown };
 

@@ -1,8 +1,10 @@
 // The force F = −∂S/∂φ of the mass-form action on a tile of one row: the only place the lattice
-// Laplacian is written. Interior sites run branch-free and vectorised; the first and last site
-// of a row are peeled (periodic wrap or open end). Open boundaries along the other axes point
-// the missing neighbour row at the row itself, so the missing link contributes exactly zero.
-// Tested by test_force (against a finite-difference derivative of the action).
+// Laplacian is written. apply_force hands each site's force straight to an integrator's update
+// (force and update fused, the field read once); force_tile stores it for the measurement.
+// Interior sites run branch-free and vectorised; the first and last site of a row are peeled
+// (periodic wrap or open end). Open boundaries along the other axes point the missing
+// neighbour row at the row itself, so the missing link contributes exactly zero.
+// Tested by test_force (against a finite-difference derivative of the action) and test_dynamics.
 #pragma once
 
 #include "ssbsim/action.hpp"
@@ -16,7 +18,7 @@
 
 namespace ssbsim {
 
-// Sites per tile: the force, noise and |φ|² of one tile stay in L1 cache between the passes.
+// Sites per tile: the noise and |φ|² of one tile stay in L1 cache between the passes.
 inline constexpr std::int64_t tile_sites = 256;
 
 // Where a row and its neighbour rows start (site offsets into a component plane).
@@ -28,10 +30,10 @@ struct RowGeometry {
     RowGeometry(const Lattice& lattice, std::int64_t row);
 };
 
-// Per-thread buffers for one tile of every component.
+// Per-thread buffers for one tile of every component, allocated once per sweep.
 struct TileScratch {
     std::vector<double> phi2;  // |φ|² per site of the tile
-    std::vector<double> force; // [component][tile_sites]
+    std::vector<double> force; // [component][tile_sites] (force_tile only)
     std::vector<double> noise; // [component][tile_sites]
 
     explicit TileScratch(int components)
@@ -40,26 +42,44 @@ struct TileScratch {
     double* noise_of(int a) { return noise.data() + a * tile_sites; }
 };
 
-// Fills s.phi2 and s.force for sites [i0, i1) of the row (i1 - i0 <= tile_sites).
+// The action's constants as plain local scalars, so that the inner loop keeps them in registers
+// (through `const ActionParams&` the compiler must assume a store to the output may change them).
 template <int Slow>
-void force_tile(const Lattice& lattice, const ActionParams& p, const Field& phi,
-                const RowGeometry& g, std::int64_t i0, std::int64_t i1, TileScratch& s) {
+struct ForceConstants {
+    double J_row, m2, lambda;
+    double J[Slow > 0 ? Slow : 1];
+    explicit ForceConstants(const ActionParams& p)
+        : J_row(p.coupling[Slow]), m2(p.m2), lambda(p.lambda) {
+        for (int mu = 0; mu < Slow; ++mu) J[mu] = p.coupling[mu];
+    }
+};
+
+// |φ|² of sites [i0, i1) of the row into r2[0, i1 − i0).
+inline void tile_phi2(const Field& phi, const RowGeometry& g, std::int64_t i0, std::int64_t i1,
+                      double* r2) {
+    std::fill(r2, r2 + (i1 - i0), 0.0);
+    for (int a = 0; a < phi.components(); ++a) {
+        const double* x = phi.component(a) + g.base + i0;
+#pragma omp simd
+        for (std::int64_t t = 0; t < i1 - i0; ++t) r2[t] += x[t] * x[t];
+    }
+}
+
+// For every component a and site i in [i0, i1) of the row: op_a(t, F_a(i), φ_a(i)) with
+// t = i − i0 and op_a = make_op(a). With Single (one component) |φ|² is formed in registers;
+// otherwise r2 must hold it (tile_phi2). op_a is called in a vectorised loop: it must only write
+// site t of its own arrays.
+template <int Slow, bool Single, class MakeOp>
+inline void apply_force(const Lattice& lattice, const ActionParams& p, const Field& phi,
+                        const RowGeometry& g, std::int64_t i0, std::int64_t i1,
+                        const double* __restrict r2, MakeOp&& make_op) {
     const std::int64_t len = lattice.row_length();
     const bool wrap = lattice.periodic(lattice.dims() - 1);
-    const double J_row = p.coupling[Slow];
-    const int n = phi.components();
-    double* r2 = s.phi2.data();
-
-    for (std::int64_t i = i0; i < i1; ++i) r2[i - i0] = 0.0;
-    for (int a = 0; a < n; ++a) {
-        const double* x = phi.component(a) + g.base;
-#pragma omp simd
-        for (std::int64_t i = i0; i < i1; ++i) r2[i - i0] += x[i] * x[i];
-    }
-
+    const ForceConstants<Slow> c(p);
+    const int n = Single ? 1 : phi.components();
     for (int a = 0; a < n; ++a) {
         const double* plane = phi.component(a);
-        const double* x = plane + g.base;
+        const double* __restrict x = plane + g.base;
         const double* up[Slow > 0 ? Slow : 1];
         const double* down[Slow > 0 ? Slow : 1];
         for (int mu = 0; mu < Slow; ++mu) {
@@ -67,24 +87,37 @@ void force_tile(const Lattice& lattice, const ActionParams& p, const Field& phi,
             down[mu] = plane + g.down[mu];
         }
         const double h = p.h[a];
-        double* f = s.force_of(a);
-        auto site = [&](std::int64_t i, double left, double right) {
-            double lap = J_row * (left + right - 2.0 * x[i]);
-            for (int mu = 0; mu < Slow; ++mu)
-                lap += p.coupling[mu] * (up[mu][i] + down[mu][i] - 2.0 * x[i]);
-            return lap - (p.m2 + p.lambda * r2[i - i0]) * x[i] + h;
+        auto op = make_op(a);
+        auto force = [&](std::int64_t i, double left, double right) {
+            const double xi = x[i];
+            const double phi2 = Single ? xi * xi : r2[i - i0];
+            double lap = c.J_row * (left + right - 2.0 * xi);
+            for (int mu = 0; mu < Slow; ++mu) lap += c.J[mu] * (up[mu][i] + down[mu][i] - 2.0 * xi);
+            return lap - (c.m2 + c.lambda * phi2) * xi + h;
         };
         std::int64_t lo = i0, hi = i1;
         if (lo == 0) {
-            f[0] = site(0, wrap ? x[len - 1] : x[0], x[1]);
+            op(0, force(0, wrap ? x[len - 1] : x[0], x[1]), x[0]);
             lo = 1;
         }
         const bool last = hi == len && lo < len;
         if (last) hi = len - 1;
 #pragma omp simd
-        for (std::int64_t i = lo; i < hi; ++i) f[i - i0] = site(i, x[i - 1], x[i + 1]);
-        if (last) f[len - 1 - i0] = site(len - 1, x[len - 2], wrap ? x[0] : x[len - 1]);
+        for (std::int64_t i = lo; i < hi; ++i) op(i - i0, force(i, x[i - 1], x[i + 1]), x[i]);
+        if (last)
+            op(len - 1 - i0, force(len - 1, x[len - 2], wrap ? x[0] : x[len - 1]), x[len - 1]);
     }
+}
+
+// Fills s.phi2 and s.force for sites [i0, i1) of the row (i1 - i0 <= tile_sites).
+template <int Slow>
+void force_tile(const Lattice& lattice, const ActionParams& p, const Field& phi,
+                const RowGeometry& g, std::int64_t i0, std::int64_t i1, TileScratch& s) {
+    tile_phi2(phi, g, i0, i1, s.phi2.data());
+    apply_force<Slow, false>(lattice, p, phi, g, i0, i1, s.phi2.data(), [&](int a) {
+        double* __restrict f = s.force_of(a);
+        return [f](std::int64_t t, double force, double) { f[t] = force; };
+    });
 }
 
 // Calls body(std::integral_constant<int, d-1>) so kernels are compiled per dimension.

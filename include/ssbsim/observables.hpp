@@ -1,36 +1,83 @@
-// What is measured on a configuration, defined once: the table of observables (name, width,
-// units, description) that the HDF5 writer, `ssbsim info` and the docs read, and the fused
-// one-pass measurement that fills a record in the same order. Sums go through the fixed-order
-// reduction, so a record has the same bits for any thread count. Tested by test_observables.
+// What is measured on a configuration, defined once: the table of observables (name, shape,
+// units, description) that the HDF5 writer, `ssbsim info`, `ssbsim analyze` and the docs read,
+// and the fused one-pass measurement that fills a record in the same order. Sums go through the
+// fixed-order reduction, so a record has the same bits for any thread count. The pass gathers
+// slice sums Φ_μ(t) = Σ_{x: x_μ = t} φ_x along every axis; correlators and structure factors
+// come from them in O(d L²), so a measurement costs O(V + d L²), never O(V²).
+// Definitions and conventions: docs/analysis.md. Tested by test_observables.
 #pragma once
 
 #include "ssbsim/dynamics.hpp"
 #include "ssbsim/field.hpp"
 #include "ssbsim/lattice.hpp"
 
+#include <cstdint>
 #include <span>
 #include <vector>
 
 namespace ssbsim {
 
-enum class Width { scalar, components };
+// Shape of one observable within a record (and of one row of its dataset).
+enum class Shape {
+    scalar,        // []
+    components,    // [N]
+    axes,          // [d], one value per lattice axis
+    axes_by_extent // [d, L_max], per axis a function of the distance t = 0..L_μ-1 (NaN beyond)
+};
 
 struct ObservableSpec {
     const char* name;
-    Width width;
+    Shape shape;
     const char* units;
     const char* description;
+    // NaN is a legitimate value (documented in the description): an estimate that does not exist
+    // for this configuration. Every other observable is finite for a finite field, so the
+    // divergence check of a run looks at those only (nonfinite_observable).
+    bool may_be_nan = false;
 };
 
-// Every per-record observable in output order (datasets /observables/<name>).
+// Every per-record observable in output order (datasets /observables/<name>). The observables
+// whose shape depends on the lattice (Shape::axes, axes_by_extent) come last, so the offsets of
+// all others depend on N alone.
 std::span<const ObservableSpec> observable_specs();
 
-int width_of(const ObservableSpec& spec, int components);
-// Offset of an observable in a flattened record; throws std::out_of_range for unknown names.
-int record_offset(const char* name, int components);
-int record_size(int components);
+// Sizes a record needs beyond N: the number of axes d and the largest extent L_max.
+struct RecordLayout {
+    int components = 1;
+    int axes = 0;
+    int max_extent = 0;
 
-// One record: every observable of observable_specs() in order, components innermost.
+    RecordLayout(const Lattice& lattice, int components);
+    // Without the lattice: valid for the observables that precede the first lattice-shaped one;
+    // asking for the width of a lattice-shaped one throws std::logic_error.
+    explicit RecordLayout(int components) : components(components) {}
+
+    std::vector<std::uint64_t> row_shape(const ObservableSpec& spec) const;
+    int width(const ObservableSpec& spec) const; // product of row_shape
+};
+
+// Offset of an observable in a flattened record; throws std::out_of_range for unknown names.
+int record_offset(const char* name, const RecordLayout& layout);
+// Same for callers that know only N (observables before the lattice-shaped ones).
+int record_offset(const char* name, int components);
+int record_size(const RecordLayout& layout);
+
+// Name of the first observable of the record that is not finite although it must be (all but
+// those with may_be_nan); nullptr if there is none. This is the divergence check of a run.
+const char* nonfinite_observable(std::span<const double> record, const RecordLayout& layout);
+
+// One record: every observable of observable_specs() in order, innermost index fastest.
 std::vector<double> measure(const Lattice& lattice, const Field& phi, const StepParams& params);
+
+// ξ₂² from S(0) and S(k_min e_μ) per axis (the small-k form S(0)/S(k) = 1 + ξ² k̂², k̂² =
+// 4 sin²(π/L_μ), combined over the periodic axes as Σ_μ (S(0) − S_μ) / Σ_μ k̂_μ² S_μ, which is the
+// axis-averaged S(k_min) when all periodic extents agree). NaN when no axis is periodic or the
+// denominator is not positive; may be negative (S(0) < S(k_min)).
+double second_moment_xi_squared(double s0, std::span<const double> s_kmin,
+                                std::span<const std::int64_t> extents,
+                                std::span<const Boundary> boundary);
+// √ξ₂² where ξ₂² > 0, else NaN (no correlation length can be quoted).
+double second_moment_xi(double s0, std::span<const double> s_kmin,
+                        std::span<const std::int64_t> extents, std::span<const Boundary> boundary);
 
 } // namespace ssbsim

@@ -22,9 +22,12 @@ struct Schedule {
     std::int64_t start = 0;
     std::int64_t end = 0;
     std::vector<std::int64_t> breaks;
+    std::int64_t warmup = 0; // > 0: values scaled by (step+1)/warmup for step < warmup
 
     // Value at the beginning of step `step` (0-based).
     double at(std::int64_t step) const;
+    // The same schedule times a constant (e.g. the temperature a learning-rate schedule implies).
+    Schedule scaled(double factor) const;
     // Canonical text that parse_schedule() maps back to the same schedule (resolved deck).
     std::string text() const;
 };

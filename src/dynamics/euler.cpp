@@ -17,33 +17,22 @@ public:
 
     StepResult advance(Field& phi, const StepInput& in) override {
         const double eps = in.eps;
-        const int n = phi.components();
         const Field& src = phi;
         Field& dst = next_;
         if (noisy_ && in.temperature > 0.0) {
             const double sigma = std::sqrt(2.0 * in.temperature * eps);
             force_sweep(lattice_, in.action, src, NoiseDraw{in.key, in.step},
-                        [&](std::int64_t off, std::int64_t len, TileScratch& s) {
-                            for (int a = 0; a < n; ++a) {
-                                const double* x = src.component(a) + off;
-                                const double* f = s.force_of(a);
-                                const double* xi = s.noise_of(a);
-                                double* y = dst.component(a) + off;
-#pragma omp simd
-                                for (std::int64_t i = 0; i < len; ++i)
-                                    y[i] = x[i] + eps * f[i] + sigma * xi[i];
-                            }
+                        [&](int a, std::int64_t off, const double* xi) {
+                            double* __restrict y = dst.component(a) + off;
+                            return [=](std::int64_t t, double f, double x) {
+                                y[t] = x + eps * f + sigma * xi[t];
+                            };
                         });
         } else {
             force_sweep(lattice_, in.action, src, std::nullopt,
-                        [&](std::int64_t off, std::int64_t len, TileScratch& s) {
-                            for (int a = 0; a < n; ++a) {
-                                const double* x = src.component(a) + off;
-                                const double* f = s.force_of(a);
-                                double* y = dst.component(a) + off;
-#pragma omp simd
-                                for (std::int64_t i = 0; i < len; ++i) y[i] = x[i] + eps * f[i];
-                            }
+                        [&](int a, std::int64_t off, const double*) {
+                            double* __restrict y = dst.component(a) + off;
+                            return [=](std::int64_t t, double f, double x) { y[t] = x + eps * f; };
                         });
         }
         std::swap(phi, next_);

@@ -19,52 +19,42 @@ public:
         : lattice_(lattice), predictor_(lattice, components) {}
 
     StepResult advance(Field& phi, const StepInput& in) override {
-        const double eps = in.eps;
-        const double sigma = std::sqrt(2.0 * in.temperature * eps);
-        const int n = phi.components();
-        const auto noise = sigma > 0.0 ? std::optional(NoiseDraw{in.key, in.step}) : std::nullopt;
-        Field& tilde = predictor_;
-        force_sweep(lattice_, in.action, phi, noise,
-                    [&](std::int64_t off, std::int64_t len, TileScratch& s) {
-                        for (int a = 0; a < n; ++a) {
-                            const double* x = phi.component(a) + off;
-                            const double* f = s.force_of(a);
-                            const double* xi = s.noise_of(a);
-                            double* y = tilde.component(a) + off;
-                            if (noise) {
-#pragma omp simd
-                                for (std::int64_t i = 0; i < len; ++i)
-                                    y[i] = x[i] + eps * f[i] + sigma * xi[i];
-                            } else {
-#pragma omp simd
-                                for (std::int64_t i = 0; i < len; ++i) y[i] = x[i] + eps * f[i];
-                            }
-                        }
-                    });
-        const double half_eps = 0.5 * eps, half_sigma = 0.5 * sigma;
-        force_sweep(lattice_, in.action, tilde, noise,
-                    [&](std::int64_t off, std::int64_t len, TileScratch& s) {
-                        for (int a = 0; a < n; ++a) {
-                            double* x = phi.component(a) + off;
-                            const double* xt = tilde.component(a) + off;
-                            const double* f = s.force_of(a);
-                            const double* xi = s.noise_of(a);
-                            if (noise) {
-#pragma omp simd
-                                for (std::int64_t i = 0; i < len; ++i)
-                                    x[i] = 0.5 * (x[i] + xt[i]) + half_eps * f[i] +
-                                           half_sigma * xi[i];
-                            } else {
-#pragma omp simd
-                                for (std::int64_t i = 0; i < len; ++i)
-                                    x[i] = 0.5 * (x[i] + xt[i]) + half_eps * f[i];
-                            }
-                        }
-                    });
-        return {eps, eps, 0};
+        const double sigma = std::sqrt(2.0 * in.temperature * in.eps);
+        if (sigma > 0.0)
+            steps<true>(phi, in, sigma);
+        else
+            steps<false>(phi, in, 0.0);
+        return {in.eps, in.eps, 0};
     }
 
 private:
+    template <bool Noisy>
+    void steps(Field& phi, const StepInput& in, double sigma) {
+        const double eps = in.eps;
+        const auto noise = Noisy ? std::optional(NoiseDraw{in.key, in.step}) : std::nullopt;
+        Field& tilde = predictor_;
+        force_sweep(lattice_, in.action, phi, noise, [&](int a, std::int64_t off, const double* xi) {
+            double* __restrict y = tilde.component(a) + off;
+            return [=](std::int64_t t, double f, double x) {
+                if constexpr (Noisy)
+                    y[t] = x + eps * f + sigma * xi[t];
+                else
+                    y[t] = x + eps * f;
+            };
+        });
+        const double half_eps = 0.5 * eps, half_sigma = 0.5 * sigma;
+        force_sweep(lattice_, in.action, tilde, noise,
+                    [&](int a, std::int64_t off, const double* xi) {
+                        double* __restrict x = phi.component(a) + off;
+                        return [=](std::int64_t t, double f, double xt) {
+                            if constexpr (Noisy)
+                                x[t] = 0.5 * (x[t] + xt) + half_eps * f + half_sigma * xi[t];
+                            else
+                                x[t] = 0.5 * (x[t] + xt) + half_eps * f;
+                        };
+                    });
+    }
+
     Lattice lattice_;
     Field predictor_;
 };

@@ -6,6 +6,7 @@
 // during the stages; the step is accepted when max|W₃ − W̃| ≤ tolerance and the next one scaled
 // by 0.9 (tol/err)^{1/3}, clamped to [0.2, 2] and to RK3's linear stability limit (|z| < 2.51 on
 // the negative real axis), which the error estimate alone cannot see where the force vanishes.
+// flow_rk3 keeps no q field (see rk3_stage); flow_adaptive stores q and the error estimate.
 #include "dynamics_impl.hpp"
 #include "sweep.hpp"
 
@@ -24,56 +25,70 @@ constexpr double rk_a[3] = {0.0, -17.0 / 32.0, -32.0 / 27.0};
 constexpr double rk_b[3] = {1.0 / 4.0, 8.0 / 9.0, 3.0 / 4.0};
 constexpr double err_c[3] = {5.0 / 4.0, -2.0, 3.0 / 4.0};
 
-// One stage k: dst = src + B_k q with q ← A_k q + εF(src); optionally err ← err + c_k εF(src).
+// One stage k of flow_adaptive: dst = src + B_k q with q ← A_k q + εF(src); and
+// err ← err + C_k εF(src).
 void rk_stage(const Lattice& lattice, const ActionParams& p, int k, double eps, const Field& src,
-              Field& dst, Field& q, Field* err) {
-    const int n = src.components();
+              Field& dst, Field& q, Field& err) {
     const double A = rk_a[k], B = rk_b[k], C = err_c[k];
-    force_sweep(lattice, p, src, std::nullopt,
-                [&](std::int64_t off, std::int64_t len, TileScratch& s) {
-                    for (int a = 0; a < n; ++a) {
-                        const double* x = src.component(a) + off;
-                        const double* f = s.force_of(a);
-                        double* qa = q.component(a) + off;
-                        double* y = dst.component(a) + off;
-                        if (k == 0) {
-#pragma omp simd
-                            for (std::int64_t i = 0; i < len; ++i) qa[i] = eps * f[i];
-                        } else {
-#pragma omp simd
-                            for (std::int64_t i = 0; i < len; ++i) qa[i] = A * qa[i] + eps * f[i];
-                        }
-#pragma omp simd
-                        for (std::int64_t i = 0; i < len; ++i) y[i] = x[i] + B * qa[i];
-                        if (!err) continue;
-                        double* e = err->component(a) + off;
-                        if (k == 0) {
-#pragma omp simd
-                            for (std::int64_t i = 0; i < len; ++i) e[i] = C * eps * f[i];
-                        } else {
-#pragma omp simd
-                            for (std::int64_t i = 0; i < len; ++i) e[i] += C * eps * f[i];
-                        }
-                    }
-                });
+    force_sweep(lattice, p, src, std::nullopt, [&](int a, std::int64_t off, const double*) {
+        double* __restrict qa = q.component(a) + off;
+        double* __restrict y = dst.component(a) + off;
+        double* __restrict e = err.component(a) + off;
+        // A_0 = 0 and err starts at 0, so stage 0 need not read q or err (they may hold
+        // anything, even NaN from a rejected attempt).
+        const bool first = k == 0;
+        return [=](std::int64_t t, double f, double x) {
+            const double z = eps * f;
+            const double qn = first ? z : A * qa[t] + z;
+            qa[t] = qn;
+            y[t] = x + B * qn;
+            e[t] = first ? C * z : e[t] + C * z;
+        };
+    });
+}
+
+// flow_rk3 without the q field: q is site-local and each stage's q is recovered from the two
+// fields the stage leaves behind, q_k = (W_{k+1} − W_k)/B_k, so a step moves three fields'
+// worth of data less (stages read 2, write 1 field instead of reading 3, writing 2). The
+// recovered q differs from the stored one by the rounding of W_{k+1}, i.e. the results
+// change at rounding level only. W_0 lives in phi, W_1 in w, W_2 in phi, W_3 in w.
+void rk3_stage0(const Lattice& lattice, const ActionParams& p, double eps, const Field& w0,
+                Field& w1) {
+    const double B = rk_b[0];
+    force_sweep(lattice, p, w0, std::nullopt, [&](int a, std::int64_t off, const double*) {
+        double* __restrict y = w1.component(a) + off;
+        return [=](std::int64_t t, double f, double x) { y[t] = x + B * (eps * f); };
+    });
+}
+
+// Stage k = 1, 2: src holds W_k, prev holds W_{k−1} and is overwritten with W_{k+1}.
+void rk3_stage(const Lattice& lattice, const ActionParams& p, int k, double eps,
+               const Field& src, Field& prev) {
+    const double A = rk_a[k], B = rk_b[k], inv_b_prev = 1.0 / rk_b[k - 1];
+    force_sweep(lattice, p, src, std::nullopt, [&](int a, std::int64_t off, const double*) {
+        double* __restrict y = prev.component(a) + off;
+        return [=](std::int64_t t, double f, double x) {
+            const double q = A * ((x - y[t]) * inv_b_prev) + eps * f;
+            y[t] = x + B * q;
+        };
+    });
 }
 
 class FlowRK3 final : public Integrator {
 public:
-    FlowRK3(const Lattice& lattice, int components)
-        : lattice_(lattice), w_(lattice, components), q_(lattice, components) {}
+    FlowRK3(const Lattice& lattice, int components) : lattice_(lattice), w_(lattice, components) {}
 
     StepResult advance(Field& phi, const StepInput& in) override {
-        rk_stage(lattice_, in.action, 0, in.eps, phi, w_, q_, nullptr);
-        rk_stage(lattice_, in.action, 1, in.eps, w_, phi, q_, nullptr);
-        rk_stage(lattice_, in.action, 2, in.eps, phi, w_, q_, nullptr);
+        rk3_stage0(lattice_, in.action, in.eps, phi, w_);
+        rk3_stage(lattice_, in.action, 1, in.eps, w_, phi);
+        rk3_stage(lattice_, in.action, 2, in.eps, phi, w_);
         std::swap(phi, w_);
         return {in.eps, in.eps, 0};
     }
 
 private:
     Lattice lattice_;
-    Field w_, q_;
+    Field w_;
 };
 
 double max_abs(const Lattice& lattice, const Field& f) {
@@ -102,9 +117,9 @@ public:
         constexpr double max_step = 1e3; // keeps ε·F finite where no other bound applies
         double eps = in.eps;
         for (int attempt = 0; attempt < max_attempts; ++attempt) {
-            rk_stage(lattice_, in.action, 0, eps, phi, w1_, q_, &err_);
-            rk_stage(lattice_, in.action, 1, eps, w1_, w2_, q_, &err_);
-            rk_stage(lattice_, in.action, 2, eps, w2_, w1_, q_, &err_);
+            rk_stage(lattice_, in.action, 0, eps, phi, w1_, q_, err_);
+            rk_stage(lattice_, in.action, 1, eps, w1_, w2_, q_, err_);
+            rk_stage(lattice_, in.action, 2, eps, w2_, w1_, q_, err_);
             const double err = max_abs(lattice_, err_);
             if (!std::isfinite(err)) break;
             const double factor =

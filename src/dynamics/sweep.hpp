@@ -1,6 +1,7 @@
-// The one sweep every integrator is built from: for each tile of each row, the force of a
-// source field (and, if asked, the step's Gaussian noise) lands in per-thread L1 buffers and an
-// integrator-specific update consumes it in the same pass. Private to src/dynamics.
+// The one sweep every integrator is built from: for each tile of each row, the step's Gaussian
+// noise (if asked) lands in a per-thread L1 buffer, and each site's force goes straight from
+// registers into the integrator's update, so a sweep reads its source field once from memory
+// and writes its destination once. Private to src/dynamics.
 #pragma once
 
 #include "ssbsim/force.hpp"
@@ -16,26 +17,40 @@ struct NoiseDraw {
     std::uint64_t step;
 };
 
-// update(offset, n, scratch): sites [offset, offset + n) of every component plane.
-template <class Update>
+// make_update(a, off, xi) returns the update of component a on the tile whose first site has
+// global index off: a callable (t, F, φ) for the tile's site t, with F the force of `src` there
+// and φ the value of `src`; xi points at the tile's noise of component a (nullptr without
+// noise). The update may write site t of any field but `src`.
+template <class MakeUpdate>
 void force_sweep(const Lattice& lattice, const ActionParams& p, const Field& src,
-                 std::optional<NoiseDraw> noise, Update&& update) {
+                 std::optional<NoiseDraw> noise, MakeUpdate&& make_update) {
     const int n_comp = src.components();
-    with_slow_axes(lattice.dims(), [&](auto slow) {
+    const std::int64_t len = lattice.row_length();
+    auto sweep = [&](auto slow, auto single) {
         constexpr int S = decltype(slow)::value;
+        constexpr bool Single = decltype(single)::value;
         for_each_row_with(
-            lattice.rows(), lattice.row_length(), [&] { return TileScratch(n_comp); },
+            lattice.rows(), len, [&] { return TileScratch(n_comp); },
             [&](std::int64_t row, TileScratch& s) {
                 const RowGeometry g(lattice, row);
-                for_each_tile(lattice.row_length(), [&](std::int64_t i0, std::int64_t i1) {
-                    force_tile<S>(lattice, p, src, g, i0, i1, s);
+                for_each_tile(len, [&](std::int64_t i0, std::int64_t i1) {
+                    const std::int64_t off = g.base + i0;
                     if (noise)
                         for (int a = 0; a < n_comp; ++a)
-                            fill_gaussian(noise->key, Stream::dynamics, noise->step, a,
-                                          g.base + i0, i1 - i0, s.noise_of(a));
-                    update(g.base + i0, i1 - i0, s);
+                            fill_gaussian(noise->key, Stream::dynamics, noise->step, a, off,
+                                          i1 - i0, s.noise_of(a));
+                    if (!Single) tile_phi2(src, g, i0, i1, s.phi2.data());
+                    apply_force<S, Single>(lattice, p, src, g, i0, i1, s.phi2.data(), [&](int a) {
+                        return make_update(a, off, noise ? s.noise_of(a) : nullptr);
+                    });
                 });
             });
+    };
+    with_slow_axes(lattice.dims(), [&](auto slow) {
+        if (n_comp == 1)
+            sweep(slow, std::true_type{});
+        else
+            sweep(slow, std::false_type{});
     });
 }
 

@@ -81,11 +81,9 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
     column("step", h5::Dtype::i64, {}, "steps", "number of completed steps at the measurement");
     column("time", h5::Dtype::f64, {}, "lattice units",
            "training time t = sum of the step sizes epsilon so far");
-    for (const ObservableSpec& s : observable_specs()) {
-        std::vector<std::uint64_t> shape;
-        if (s.width == Width::components) shape.push_back(static_cast<std::uint64_t>(components_));
-        column(s.name, h5::Dtype::f64, shape, s.units, s.description);
-    }
+    const RecordLayout layout(lattice, components_);
+    for (const ObservableSpec& s : observable_specs())
+        column(s.name, h5::Dtype::f64, layout.row_shape(s), s.units, s.description);
 
     describe(configurations_, "", "saved field configurations, every measure.save_every steps "
                                   "and at the end of the run");
@@ -118,25 +116,28 @@ OutputWriter::OutputWriter(const Config& config, h5::File file)
 namespace {
 
 // Rows to keep of a step column: those up to `step`, minus a last row at `step` itself that is
-// off the regular grid (an end-of-run extra, rewritten by the continued run if it ends there).
+// off the regular grid when the run goes on (an end-of-run extra of the shorter run; the
+// continued run writes its own at its end).
 std::uint64_t rows_to_keep(const std::vector<std::int64_t>& steps, std::int64_t step,
-                           std::int64_t grid) {
+                           std::int64_t grid, bool run_goes_on) {
     std::uint64_t keep = 0;
     while (keep < steps.size() && steps[keep] <= step) ++keep;
-    if (keep > 0 && steps[keep - 1] == step && step > 0 && (grid <= 0 || step % grid != 0)) --keep;
-    return keep;
+    const bool extra = keep > 0 && steps[keep - 1] == step && step > 0 &&
+                       (grid <= 0 || step % grid != 0);
+    return extra && run_goes_on ? keep - 1 : keep;
 }
 
 } // namespace
 
 OutputWriter OutputWriter::resume(const Config& config, std::int64_t step) {
     OutputWriter w(config, h5::File::open_rw(config.run.output));
+    const bool goes_on = step < config.dynamics.steps;
     const std::uint64_t keep_obs =
-        rows_to_keep(w.columns_[0].read_int64(), step, config.measure.every);
+        rows_to_keep(w.columns_[0].read_int64(), step, config.measure.every, goes_on);
     for (h5::Dataset& d : w.columns_) d.truncate_rows(keep_obs);
     h5::Dataset saved_steps = w.configurations_.open_dataset("step");
     const std::uint64_t keep_cfg =
-        rows_to_keep(saved_steps.read_int64(), step, config.measure.save_every);
+        rows_to_keep(saved_steps.read_int64(), step, config.measure.save_every, goes_on);
     for (const char* name : {"field", "step", "time"})
         w.configurations_.open_dataset(name).truncate_rows(keep_cfg);
     w.file_.flush();
@@ -163,8 +164,11 @@ void OutputWriter::flush() {
         std::vector<double> column;
         std::size_t offset = 0; // within one pending row: time, then the record
         for (std::size_t c = 1; c < columns_.size(); ++c) {
-            const std::size_t width =
-                c == 1 ? 1 : static_cast<std::size_t>(width_of(observable_specs()[c - 2], components_));
+            // A column's own row shape gives its width in the record (observables.hpp order),
+            // so resumed files need no lattice here.
+            std::size_t width = 1;
+            const std::vector<std::uint64_t> shape = columns_[c].shape();
+            for (std::size_t i = 1; i < shape.size(); ++i) width *= shape[i];
             column.resize(rows * width);
             for (std::size_t r = 0; r < rows; ++r)
                 std::copy_n(pending_values_.begin() + r * stride + offset, width,
