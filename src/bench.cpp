@@ -205,14 +205,12 @@ Rate method_rate(const BenchOptions& o, const Lattice& lattice, Method method) {
     const ActionParams p = bench_action(lattice.dims(), n);
     std::uint64_t step = 0;
     double eps = bench_eps;
-    std::int64_t accepted = 0;
-    // flow_adaptive may reject attempts: count accepted steps, so its rate includes the retries.
+    // flow_adaptive retries rejected attempts inside advance(): its rate counts accepted steps.
     auto steps = [&](std::int64_t k) {
         for (std::int64_t i = 0; i < k; ++i) {
             const StepResult r = integrator->advance(
                 phi, StepInput{p, eps, bench_temperature, step++, NoiseKey{1, 0}});
             eps = r.next_eps;
-            ++accepted;
         }
     };
     return time_rate(o, static_cast<double>(lattice.volume()), steps);

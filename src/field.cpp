@@ -54,6 +54,11 @@ std::vector<double> Field::to_site_major() const {
     return out;
 }
 
+std::span<const double> Field::site_major_view() const {
+    if (n_ != 1) return {};
+    return {data_.get(), static_cast<std::size_t>(volume_)};
+}
+
 void Field::assign_site_major(std::span<const double> values) {
     for (int a = 0; a < n_; ++a) {
         double* p = component(a);

@@ -1,5 +1,6 @@
 // ssbsim command line: subcommands only. Parses, dispatches, and maps exceptions to the
 // documented exit statuses (errors.hpp); everything else lives in the library.
+#include "ssbsim/bench.hpp"
 #include "ssbsim/deck.hpp"
 #include "ssbsim/errors.hpp"
 #include "ssbsim/io/output.hpp"
@@ -28,6 +29,9 @@ commands:
   keys [--markdown]
                  list every deck key with type, default, allowed range and description
   info FILE      summarise an ssbsim HDF5 output file
+  bench [--lattice 2048x2048] [--lattice3d 160x160x160|none] [--components N]
+        [--methods LIST] [--reps R] [--threads N] [--no-scaling] [--json]
+                 measure kernel speed, memory bandwidth and noise rate on this machine
   version        print the program version
 
 exit status: 0 ok, 1 internal error, 2 bad input (nothing written), 3 diverged,
@@ -121,10 +125,43 @@ int cmd_info(const std::vector<std::string>& args) {
     return exit_ok;
 }
 
+int cmd_bench(const std::vector<std::string>& args) {
+    po::options_description opts("bench options");
+    opts.add_options()("lattice", po::value<std::string>()->default_value("2048x2048"),
+                       "main lattice, extents joined by 'x'")(
+        "lattice3d", po::value<std::string>()->default_value("160x160x160"),
+        "second lattice, or 'none'")("components", po::value<int>()->default_value(1),
+                                     "field components N")(
+        "methods",
+        po::value<std::string>()->default_value("langevin,langevin2,flow,flow_rk3,flow_adaptive"),
+        "comma-separated dynamics methods")("reps", po::value<int>()->default_value(5),
+                                            "repetitions per figure (median reported)")(
+        "threads", po::value<int>()->default_value(0), "maximum threads (default: OpenMP's)")(
+        "no-scaling", po::bool_switch(), "skip the 1 -> max thread scaling")(
+        "json", po::bool_switch(), "print JSON on stdout (progress goes to stderr)");
+    const po::variables_map vm = parse(args, opts, {});
+    BenchOptions o;
+    o.lattice = parse_extents(vm["lattice"].as<std::string>(), "--lattice");
+    const std::string third = vm["lattice3d"].as<std::string>();
+    o.lattice3d = third == "none" ? std::vector<std::int64_t>{} : parse_extents(third, "--lattice3d");
+    o.components = vm["components"].as<int>();
+    o.methods = parse_methods(vm["methods"].as<std::string>());
+    o.reps = vm["reps"].as<int>();
+    o.threads = vm["threads"].as<int>();
+    o.scaling = !vm["no-scaling"].as<bool>();
+    const BenchReport report = run_bench(o, std::cerr);
+    if (vm["json"].as<bool>())
+        print_bench_json(report, std::cout);
+    else
+        print_bench(report, std::cout);
+    return exit_ok;
+}
+
 int dispatch(const std::string& command, const std::vector<std::string>& args) {
     if (command == "run") return cmd_run(args);
     if (command == "keys") return cmd_keys(args);
     if (command == "info") return cmd_info(args);
+    if (command == "bench") return cmd_bench(args);
     if (command == "version" || command == "--version") {
         std::cout << "ssbsim " << version << '\n';
         return exit_ok;

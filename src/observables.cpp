@@ -51,13 +51,17 @@ constexpr std::array<ObservableSpec, 20> specs{{
      "sum_mu 4 sin^2(pi/L_mu) S_mu over the periodic axes (S_mu = structure_factor); NaN when "
      "xi2^2 <= 0 (S(0) <= S(k_min): no correlation resolved) or no axis is periodic. One "
      "configuration is a noisy estimate; ssbsim analyze forms xi2 from the means of S",
-     true},
+     Kind::partial},
     {"temperature", Shape::scalar, "lattice units",
-     "noise temperature T in force at this step (schedule value; 0 for gradient flow)"},
+     "noise temperature T in force at this step (schedule value; 0 for gradient flow)",
+     Kind::parameter},
     {"step_size", Shape::scalar, "lattice units",
-     "step size epsilon in force at this step (learning rate; flow_adaptive: next step)"},
-    {"m2", Shape::scalar, "lattice units", "mass parameter m2 in force at this step (mass form)"},
-    {"h", Shape::components, "lattice units", "external field h in force at this step (mass form)"},
+     "step size epsilon in force at this step (learning rate; flow_adaptive: next step)",
+     Kind::parameter},
+    {"m2", Shape::scalar, "lattice units", "mass parameter m2 in force at this step (mass form)",
+     Kind::parameter},
+    {"h", Shape::components, "lattice units", "external field h in force at this step (mass form)",
+     Kind::parameter},
     {"structure_factor", Shape::axes, "lattice units",
      "structure factor at the lowest non-zero momentum along each axis mu, S_mu = "
      "V^-1 sum_a |sum_x phi_x^a exp(2 pi i x_mu / L_mu)|^2"},
@@ -66,7 +70,7 @@ constexpr std::array<ObservableSpec, 20> specs{{
      "pairs of Phi_mu(s).Phi_mu(s+t) / (V/L_mu), Phi_mu(s) = sum of phi over the slice x_mu = s; "
      "periodic axes: all L_mu pairs (sum_t C_mu(t) = S(0)); open axes: the L_mu - t pairs inside "
      "the lattice; NaN for t >= L_mu",
-     true},
+     Kind::partial},
 }};
 
 bool lattice_shaped(const ObservableSpec& s) {
@@ -275,7 +279,7 @@ const char* nonfinite_observable(std::span<const double> record, const RecordLay
     std::size_t offset = 0;
     for (const ObservableSpec& s : specs) {
         const auto width = static_cast<std::size_t>(layout.width(s));
-        if (!s.may_be_nan)
+        if (s.kind != Kind::partial)
             for (std::size_t i = offset; i < offset + width && i < record.size(); ++i)
                 if (!std::isfinite(record[i])) return s.name;
         offset += width;

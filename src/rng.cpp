@@ -140,7 +140,7 @@ struct SinCos {
 constexpr int block_pairs = 16;
 
 // out[0, 2·block_pairs): the normals of sites 2·pair0 ...
-inline void normals_block(const RoundKeys& keys, const CounterBase& ctr, std::uint64_t pair0,
+[[gnu::always_inline]] inline void normals_block(const RoundKeys& keys, const CounterBase& ctr, std::uint64_t pair0,
                           double* __restrict out) {
     double z0[block_pairs], z1[block_pairs];
 #pragma omp simd
@@ -164,13 +164,12 @@ void fill_gaussian(NoiseKey key, Stream stream, std::uint64_t step, int componen
     constexpr std::int64_t block_sites = 2 * block_pairs;
     double edge[block_sites];
     for (std::int64_t start = first_site & ~std::int64_t{1}; start < last; start += block_sites) {
-        const auto pair0 = static_cast<std::uint64_t>(start >> 1);
-        if (start >= first_site && start + block_sites <= last) {
-            normals_block(keys, ctr, pair0, out + (start - first_site));
-            continue;
-        }
-        // A partial block at either end: generate whole, keep the requested sites.
-        normals_block(keys, ctr, pair0, edge);
+        // A partial block at either end is generated whole into `edge`, and the requested
+        // sites copied out.
+        const bool whole = start >= first_site && start + block_sites <= last;
+        normals_block(keys, ctr, static_cast<std::uint64_t>(start >> 1),
+                      whole ? out + (start - first_site) : edge);
+        if (whole) continue;
         const std::int64_t lo = std::max(start, first_site);
         const std::int64_t hi = std::min(start + block_sites, last);
         std::memcpy(out + (lo - first_site), edge + (lo - start),

@@ -77,5 +77,7 @@ void print_bench_json(const BenchReport& report, std::ostream& out);
 
 // "2048x2048" → {2048, 2048}; throws InputError naming the option on anything else.
 std::vector<std::int64_t> parse_extents(const std::string& text, const std::string& option);
+// "langevin,flow" → the methods (deck names); throws InputError on an unknown name.
+std::vector<Method> parse_methods(const std::string& text);
 
 } // namespace ssbsim

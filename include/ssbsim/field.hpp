@@ -26,6 +26,9 @@ public:
 
     // Layout conversion for I/O, which uses [site][component] (HDF5 shape [L_1..L_d, N]).
     std::vector<double> to_site_major() const;
+    // The same without a copy where the layouts coincide (N = 1); empty otherwise. Writers use
+    // it first, so that saving a large one-component field does not double the peak memory.
+    std::span<const double> site_major_view() const;
     void assign_site_major(std::span<const double> values);
 
     void copy_from(const Field& other);

@@ -25,15 +25,19 @@ enum class Shape {
     axes_by_extent // [d, L_max], per axis a function of the distance t = 0..L_μ-1 (NaN beyond)
 };
 
+enum class Kind {
+    measured,  // a function of the field, finite for every finite field
+    partial,   // a function of the field that may legitimately be NaN (documented in its
+               // description): an estimate that does not exist for this configuration
+    parameter, // a parameter in force at the measurement (schedule value), not measured
+};
+
 struct ObservableSpec {
     const char* name;
     Shape shape;
     const char* units;
     const char* description;
-    // NaN is a legitimate value (documented in the description): an estimate that does not exist
-    // for this configuration. Every other observable is finite for a finite field, so the
-    // divergence check of a run looks at those only (nonfinite_observable).
-    bool may_be_nan = false;
+    Kind kind = Kind::measured;
 };
 
 // Every per-record observable in output order (datasets /observables/<name>). The observables
@@ -63,7 +67,7 @@ int record_offset(const char* name, int components);
 int record_size(const RecordLayout& layout);
 
 // Name of the first observable of the record that is not finite although it must be (all but
-// those with may_be_nan); nullptr if there is none. This is the divergence check of a run.
+// the Kind::partial ones); nullptr if there is none. This is the divergence check of a run.
 const char* nonfinite_observable(std::span<const double> record, const RecordLayout& layout);
 
 // One record: every observable of observable_specs() in order, innermost index fastest.

@@ -1,7 +1,8 @@
 // All threading and every sum over the lattice go through this header. Work is split over rows
 // (see lattice.hpp); sums are formed per fixed group of rows, in row order, and the group sums are
 // added pairwise, so a reduction gives the same bits for any number of threads (invariant 2 of
-// docs/DESIGN). No other file uses an OpenMP pragma over sites. Tested by test_parallel.
+// docs/DESIGN). No other file uses an OpenMP pragma over sites. Tested by the bitwise tests
+// of test_dynamics (every method and the measurement give the same bits on 1 and 2 threads).
 #pragma once
 
 #include <algorithm>
@@ -59,29 +60,32 @@ inline double pairwise_sum(std::span<const double> v) {
     return pairwise_sum(v.first(half)) + pairwise_sum(v.subspan(half));
 }
 
-// Sums of k quantities over all rows. row_sums(row, out, scratch) adds the row's k partial sums
-// to out[0..k) (which arrives zeroed); scratch is a per-thread object from make_scratch(). Rows
-// are grouped in blocks whose size depends on the row length alone; the group sums are then
-// added pairwise, so the result does not depend on the number of threads.
+// Sums of k quantities over all rows. row_sums(row, out, scratch) adds the row's contributions
+// to out[0..k) (only adds: out holds the sum of the earlier rows of its group); scratch is a
+// per-thread object from make_scratch(). Rows are grouped in blocks of consecutive rows whose
+// size depends on (rows, row length, k) alone; each group is summed in row order and the group
+// sums are then added pairwise, so the result does not depend on the number of threads. A row
+// costs only its own contributions (not O(k)), and the group sums take at most
+// max_group_partials doubles however large k is (slice sums make k grow like d·L).
+inline constexpr std::int64_t max_group_partials = std::int64_t{1} << 20;
+
 template <class MakeScratch, class RowSums>
 std::vector<double> sum_over_rows_with(std::int64_t rows, std::int64_t row_length, int k,
                                        MakeScratch&& make_scratch, RowSums&& row_sums) {
-    const std::int64_t rows_per_group = std::max<std::int64_t>(1, 4096 / row_length);
+    const std::int64_t max_groups = std::max<std::int64_t>(1, max_group_partials / std::max(k, 1));
+    const std::int64_t rows_per_group =
+        std::max({std::int64_t{1}, 4096 / row_length, (rows + max_groups - 1) / max_groups});
     const std::int64_t groups = (rows + rows_per_group - 1) / rows_per_group;
     std::vector<double> partial(static_cast<std::size_t>(groups * k));
 #pragma omp parallel if (go_parallel(rows, row_length))
     {
         auto scratch = make_scratch();
-        std::vector<double> acc(k), row(k);
+        std::vector<double> acc(k);
 #pragma omp for schedule(static)
         for (std::int64_t g = 0; g < groups; ++g) {
             std::fill(acc.begin(), acc.end(), 0.0);
             const std::int64_t last = std::min(rows, (g + 1) * rows_per_group);
-            for (std::int64_t r = g * rows_per_group; r < last; ++r) {
-                std::fill(row.begin(), row.end(), 0.0);
-                row_sums(r, row.data(), scratch);
-                for (int j = 0; j < k; ++j) acc[j] += row[j];
-            }
+            for (std::int64_t r = g * rows_per_group; r < last; ++r) row_sums(r, acc.data(), scratch);
             for (int j = 0; j < k; ++j) partial[static_cast<std::size_t>(j * groups + g)] = acc[j];
         }
     }
