@@ -478,6 +478,17 @@ RunData read_run(const std::string& path) {
     return run;
 }
 
+bool is_checkpoint_file(const std::string& path) {
+    try {
+        if (!h5::is_hdf5(path)) return false;
+        const h5::File file = h5::File::open_read(path);
+        const h5::Group root = file.root();
+        return root.has_attr("next_eps") && !root.exists("observables");
+    } catch (const IoError&) {
+        return false; // read_run will say what is wrong with it
+    }
+}
+
 const Estimate* FileAnalysis::find(const std::string& name) const {
     for (const Estimate& e : estimates)
         if (e.name == name) return &e;

@@ -396,12 +396,17 @@ void run_analyze(const Request& request, std::ostream& out, std::ostream& log) {
     std::vector<FileAnalysis> files;
     std::vector<std::string> problems;
     for (const std::string& path : request.files) {
+        if (is_checkpoint_file(path)) {
+            log << "note: skipping " << path << ": a checkpoint, not a run output\n";
+            continue;
+        }
         try {
             files.push_back(analyze_run(read_run(path), request.options));
         } catch (const InputError& e) {
             problems.push_back(e.what());
         }
     }
+    if (files.empty() && problems.empty()) throw InputError("analyze: no run outputs among the files");
     if (problems.size() == 1) throw InputError(problems.front());
     if (!problems.empty()) {
         std::string all = std::to_string(problems.size()) + " of " +

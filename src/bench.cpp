@@ -31,7 +31,9 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* method_names[] = {"langevin", "langevin2", "flow", "flow_rk3",
                                         "flow_adaptive"};
 
-const char* name_of(Method m) { return method_names[static_cast<int>(m)]; }
+const char* name_of(Method m) {
+    return method_names[static_cast<int>(m)];
+}
 
 // Compulsory memory traffic of one step per site and component, in bytes (doubles read from and
 // written to memory once each, write-allocate not counted, as STREAM does not count it):
@@ -43,10 +45,14 @@ const char* name_of(Method m) { return method_names[static_cast<int>(m)]; }
 double bytes_per_site(Method m) {
     switch (m) {
     case Method::langevin:
-    case Method::flow: return 16;
-    case Method::langevin2: return 40;
-    case Method::flow_rk3: return 64;
-    case Method::flow_adaptive: return 136;
+    case Method::flow:
+        return 16;
+    case Method::langevin2:
+        return 40;
+    case Method::flow_rk3:
+        return 64;
+    case Method::flow_adaptive:
+        return 136;
     }
     return 0;
 }
@@ -129,7 +135,7 @@ using Buffer = std::unique_ptr<double[], FreeDeleter>;
 // machine, so every pass goes to memory). Rows of the arrays are distributed over the threads
 // exactly as for the first touch, so each thread streams memory it placed.
 class Triad {
-public:
+  public:
     static constexpr std::int64_t n = std::int64_t{8} << 20; // doubles per array
     static constexpr std::int64_t row = 4096;
 
@@ -140,7 +146,8 @@ public:
         }
         double *a = a_.get(), *b = b_.get(), *c = c_.get();
         for_each_row(n / row, row, [=](std::int64_t r) {
-            for (std::int64_t i = r * row; i < (r + 1) * row; ++i) a[i] = 0.0, b[i] = 1.0, c[i] = 2.0;
+            for (std::int64_t i = r * row; i < (r + 1) * row; ++i)
+                a[i] = 0.0, b[i] = 1.0, c[i] = 2.0;
         });
     }
 
@@ -151,13 +158,14 @@ public:
         for (std::int64_t k = 0; k < times; ++k)
             for_each_row(n / row, row, [=](std::int64_t r) {
 #pragma omp simd
-                for (std::int64_t i = r * row; i < (r + 1) * row; ++i) a[i] = b[i] + 3.0 * c[i];
+                for (std::int64_t i = r * row; i < (r + 1) * row; ++i)
+                    a[i] = b[i] + 3.0 * c[i];
             });
     }
 
     static constexpr std::int64_t bytes_per_pass = 3 * n * sizeof(double);
 
-private:
+  private:
     Buffer a_, b_, c_;
 };
 
@@ -182,7 +190,8 @@ ActionParams bench_action(int dims, int components) {
     ActionParams p;
     p.m2 = -1.0;
     p.lambda = 1.0;
-    for (int mu = 0; mu < dims; ++mu) p.coupling[mu] = 1.0;
+    for (int mu = 0; mu < dims; ++mu)
+        p.coupling[mu] = 1.0;
     p.h.assign(static_cast<std::size_t>(components), 0.0);
     return p;
 }
@@ -224,7 +233,8 @@ Rate measure_rate(const BenchOptions& o, const Lattice& lattice) {
     params.temperature = bench_temperature;
     double sink = 0.0;
     const Rate r = time_rate(o, static_cast<double>(lattice.volume()), [&](std::int64_t k) {
-        for (std::int64_t i = 0; i < k; ++i) sink += measure(lattice, phi, params).front();
+        for (std::int64_t i = 0; i < k; ++i)
+            sink += measure(lattice, phi, params).front();
     });
     if (!std::isfinite(sink)) throw std::runtime_error("bench: measurement is not finite");
     return r;
@@ -232,7 +242,8 @@ Rate measure_rate(const BenchOptions& o, const Lattice& lattice) {
 
 std::string extents_text(const std::vector<std::int64_t>& e) {
     std::string s;
-    for (std::size_t i = 0; i < e.size(); ++i) s += (i ? "x" : "") + std::to_string(e[i]);
+    for (std::size_t i = 0; i < e.size(); ++i)
+        s += (i ? "x" : "") + std::to_string(e[i]);
     return s;
 }
 
@@ -277,7 +288,8 @@ std::string json_string(const std::string& text) {
 
 std::string json_extents(const std::vector<std::int64_t>& e) {
     std::string s = "[";
-    for (std::size_t i = 0; i < e.size(); ++i) s += (i ? ", " : "") + std::to_string(e[i]);
+    for (std::size_t i = 0; i < e.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(e[i]);
     return s + "]";
 }
 
@@ -337,7 +349,8 @@ BenchReport run_bench(const BenchOptions& o, std::ostream& progress) {
     const Lattice main_lattice = periodic_lattice(o.lattice);
     std::vector<int> counts;
     if (o.scaling)
-        for (int t = 1; t < rep.max_threads; t *= 2) counts.push_back(t);
+        for (int t = 1; t < rep.max_threads; t *= 2)
+            counts.push_back(t);
     counts.push_back(rep.max_threads);
 
     {
@@ -349,10 +362,9 @@ BenchReport run_bench(const BenchOptions& o, std::ostream& progress) {
             s.bandwidth = time_rate(o, static_cast<double>(Triad::bytes_per_pass),
                                     [&](std::int64_t k) { triad.run(k); });
             progress << "bandwidth, " << t << " threads: " << giga(s.bandwidth) << " GB/s\n";
-            s.noise = time_rate(o, static_cast<double>(main_lattice.volume() * o.components),
-                                [&](std::int64_t k) {
-                                    noise_sweeps(main_lattice, o.components, k);
-                                });
+            s.noise =
+                time_rate(o, static_cast<double>(main_lattice.volume() * o.components),
+                          [&](std::int64_t k) { noise_sweeps(main_lattice, o.components, k); });
             progress << "noise alone, " << t << " threads: " << mega(s.noise) << " M/s\n";
             rep.scaling.push_back(s);
         }
@@ -382,8 +394,7 @@ BenchReport run_bench(const BenchOptions& o, std::ostream& progress) {
             f.bytes_per_site = bytes_per_site(m) * o.components;
             f.noise_draws = noise_draws(m);
             f.roofline_fraction = f.rate.median * f.bytes_per_site / rep.bandwidth.median;
-            f.noise_fraction =
-                f.noise_draws * f.rate.median * o.components / noise.median;
+            f.noise_fraction = f.noise_draws * f.rate.median * o.components / noise.median;
             if (m == Method::langevin) langevin_rate = f.rate.median;
             progress << extents_text(extents) << " " << f.method << ": " << mega(f.rate)
                      << " M site-updates/s\n";
@@ -442,8 +453,8 @@ void print_bench(const BenchReport& r, std::ostream& out) {
             if (f.method == "langevin")
                 for (const MethodFigure& g : c.methods)
                     if (g.method != "langevin" && g.rate.median > 0.0)
-                        out << "  time per step " << g.method << " / langevin: "
-                            << fmt(f.rate.median / g.rate.median, 2) << '\n';
+                        out << "  time per step " << g.method
+                            << " / langevin: " << fmt(f.rate.median / g.rate.median, 2) << '\n';
     }
     out << "\n  roofline = rate x B/site / bandwidth (B/site: compulsory traffic, see "
            "docs/performance.md);\n  noise share = time the noise alone takes / time of the "
@@ -454,8 +465,8 @@ void print_bench(const BenchReport& r, std::ostream& out) {
             << pad("langevin M/s", 22) << "flow M/s\n";
         const ScalingPoint& one = r.scaling.front();
         for (const ScalingPoint& s : r.scaling) {
-            out << "  " << pad(std::to_string(s.threads), 9) << pad(fmt(s.bandwidth.median / 1e9, 2), 17)
-                << pad(fmt(s.noise.median / 1e6), 12)
+            out << "  " << pad(std::to_string(s.threads), 9)
+                << pad(fmt(s.bandwidth.median / 1e9, 2), 17) << pad(fmt(s.noise.median / 1e6), 12)
                 << pad(fmt(s.langevin.median / 1e6) + " (x" +
                            fmt(s.langevin.median / one.langevin.median, 2) + ")",
                        22)
@@ -466,7 +477,8 @@ void print_bench(const BenchReport& r, std::ostream& out) {
 }
 
 void print_bench_json(const BenchReport& r, std::ostream& out) {
-    out << "{\n  \"cpu\": " << json_string(r.cpu) << ",\n  \"compiler\": " << json_string(r.compiler)
+    out << "{\n  \"cpu\": " << json_string(r.cpu)
+        << ",\n  \"compiler\": " << json_string(r.compiler)
         << ",\n  \"build\": " << json_string(r.build) << ",\n  \"load_before\": " << r.load_before
         << ",\n  \"load_after\": " << r.load_after << ",\n  \"max_threads\": " << r.max_threads
         << ",\n  \"triad_bytes\": " << r.triad_bytes

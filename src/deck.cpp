@@ -30,6 +30,10 @@ constexpr std::string_view form_names[] = {"mass", "hopping"};      // order of 
 constexpr std::string_view init_names[] = {"cold", "hot", "file"};  // order of InitKind
 constexpr std::string_view method_names[] = {"langevin", "langevin2", "flow", "flow_rk3",
                                              "flow_adaptive"}; // order of Method
+constexpr std::string_view kind_names[] = {"nearest", "mean"};          // order of CouplingKind
+constexpr std::string_view source_names[] = {"constant", "random", "file"}; // order of HSource
+constexpr std::string_view replica_init_names[] = {"same", "independent"};  // ReplicaInit
+constexpr std::string_view replica_noise_names[] = {"independent", "shared"}; // ReplicaNoise
 constexpr std::int64_t max_sites = std::int64_t{1} << 40;
 
 using enum KeyType;
@@ -55,6 +59,28 @@ constexpr KeySpec table[] = {
      .presence = defaulted,
      .default_value = "false",
      .description = "Replace an existing output file instead of refusing to start."},
+    {.name = "run.replicas",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 1,
+     .max = 64,
+     .description = "Number R of replicas: fields evolved side by side with independent noise; "
+                    "their overlap measures the symmetry breaking (docs/output.md)."},
+    {.name = "run.replica_init",
+     .type = choice,
+     .presence = defaulted,
+     .default_value = "same",
+     .choices = replica_init_names,
+     .description = "same: every replica starts from the same field; independent: a hot start "
+                    "draws each replica's field with its own key."},
+    {.name = "run.replica_noise",
+     .type = choice,
+     .presence = defaulted,
+     .default_value = "independent",
+     .choices = replica_noise_names,
+     .description = "independent: replica r uses the noise key (seed, r); shared: all use (seed, 0) "
+                    "(a check: identical replicas stay identical)."},
 
     {.name = "lattice.dims",
      .type = integers,
@@ -69,6 +95,11 @@ constexpr KeySpec table[] = {
      .choices = boundary_names,
      .count = ListCount::per_axis,
      .description = "Boundary condition per axis; one value applies to every axis."},
+    {.name = "lattice.axis_names",
+     .type = string,
+     .presence = optional,
+     .description = "Names of the axes, separated by spaces (HDF5 dimension labels); default "
+                    "x1 ... xd, or layer neuron [input] with [network]."},
 
     {.name = "field.components",
      .type = integer,
@@ -129,12 +160,51 @@ constexpr KeySpec table[] = {
      .min = 0,
      .count = ListCount::per_axis,
      .description = "Gradient coupling J per axis (mass form only)."},
+    {.name = "action.coupling_kind",
+     .type = choices,
+     .presence = defaulted,
+     .default_value = "nearest",
+     .choices = kind_names,
+     .count = ListCount::per_axis,
+     .description = "Coupling along each axis: nearest = J/2 sum |phi_{x+mu} - phi_x|^2 (lattice "
+                    "Laplacian); mean = J sum_i |phi_i - mean|^2 over each line along the axis "
+                    "(all-to-all, permutation symmetric). Mass form only."},
     {.name = "action.h",
      .type = reals,
      .presence = defaulted,
      .default_value = "0",
      .count = ListCount::per_component,
-     .description = "External field h per component."},
+     .description = "External field h per component (with h_source = random: the mean)."},
+    {.name = "action.h_source",
+     .type = choice,
+     .presence = defaulted,
+     .default_value = "constant",
+     .choices = source_names,
+     .description = "constant: h everywhere; random: quenched h_x = h + h_sigma * Gaussian "
+                    "(key action.h_seed); file: h_x from dataset action.h_dataset of action.h_file "
+                    "(shape [L_1..L_d] or [L_1..L_d, N]), e.g. exported weights or gradients."},
+    {.name = "action.h_sigma",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "Width of the quenched random source (h_source = random)."},
+    {.name = "action.h_seed",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .max = 4294967295.0,
+     .description = "Seed of the quenched random source, independent of run.seed."},
+    {.name = "action.h_file",
+     .type = string,
+     .presence = optional,
+     .description = "HDF5 file holding the source (h_source = file)."},
+    {.name = "action.h_dataset",
+     .type = string,
+     .presence = defaulted,
+     .default_value = "h",
+     .description = "Dataset path of the source inside action.h_file."},
     {.name = "action.kappa",
      .type = real,
      .presence = optional,
@@ -232,6 +302,43 @@ constexpr KeySpec table[] = {
      .default_value = "1",
      .min = 0,
      .description = "Per-sample gradient variance sigma^2 per weight (lattice units)."},
+
+    {.name = "network.depth",
+     .type = integer,
+     .presence = optional,
+     .min = 2,
+     .description = "Network geometry: number of layers. Builds the lattice layer x neuron "
+                    "[x input]: layer nearest-neighbour with open ends, neuron and input "
+                    "mean-field; replaces lattice.dims/boundary/axis_names and action.coupling/"
+                    "coupling_kind."},
+    {.name = "network.width",
+     .type = integer,
+     .presence = optional,
+     .min = 2,
+     .description = "Neurons per layer (required with network.depth)."},
+    {.name = "network.fan_in",
+     .type = integer,
+     .presence = optional,
+     .min = 2,
+     .description = "Weights per neuron (an input axis); absent: one weight per neuron."},
+    {.name = "network.layer_coupling",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "J_layer between adjacent layers; 0 is the layer-decoupling (residual) limit."},
+    {.name = "network.neuron_coupling",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "Mean-field J among the neurons of a layer."},
+    {.name = "network.input_coupling",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "Mean-field J among the weights of a neuron (with network.fan_in)."},
 
     {.name = "measure.every",
      .type = integer,
@@ -783,11 +890,70 @@ RunConfig read_run(DeckReader& r, std::string_view deck_name) {
     else
         run.output = r.use("run.output", stem + ".h5");
     run.overwrite = r.boolean_value("run.overwrite");
+    run.replicas = static_cast<int>(r.integer_value("run.replicas"));
+    run.replica_init = r.choice_value<ReplicaInit>("run.replica_init");
+    run.replica_noise = r.choice_value<ReplicaNoise>("run.replica_noise");
     return run;
 }
 
-LatticeConfig read_lattice(DeckReader& r) {
+bool network_active(const DeckReader& r) { return r.given("network.depth"); }
+
+// [network]: the weights of a depth x width [x fan_in] network as a lattice. Layers talk to
+// their neighbours only (open ends); neurons of a layer, and weights of a neuron, are
+// interchangeable (mean-field).
+NetworkConfig read_network(DeckReader& r) {
+    NetworkConfig n;
+    const std::string without = "without network.depth";
+    if (!network_active(r)) {
+        for (const char* key : {"network.depth", "network.width", "network.fan_in"})
+            r.leave_unset(key);
+        for (const char* key :
+             {"network.layer_coupling", "network.neuron_coupling", "network.input_coupling"})
+            r.skip(key, without, "it belongs to the network geometry");
+        if (r.given("network.width") || r.given("network.fan_in"))
+            r.require("network.depth", "with network.width or network.fan_in");
+        return n;
+    }
+    n.enabled = true;
+    n.depth = r.integer_value("network.depth");
+    r.require("network.width", "with network.depth");
+    n.width = r.integer_value("network.width");
+    if (r.has("network.fan_in"))
+        n.fan_in = r.integer_value("network.fan_in");
+    else
+        r.leave_unset("network.fan_in");
+    n.layer_coupling = r.real_value("network.layer_coupling");
+    n.neuron_coupling = r.real_value("network.neuron_coupling");
+    if (n.fan_in > 0)
+        n.input_coupling = r.real_value("network.input_coupling");
+    else
+        r.skip("network.input_coupling", "without network.fan_in", "there is no input axis");
+    return n;
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+    std::vector<std::string> words;
+    std::istringstream in(text);
+    for (std::string w; in >> w;) words.push_back(w);
+    return words;
+}
+
+LatticeConfig read_lattice(DeckReader& r, const NetworkConfig& network) {
     LatticeConfig lattice;
+    if (network.enabled) {
+        const std::string with = "with [network]";
+        for (const char* key : {"lattice.dims", "lattice.boundary", "lattice.axis_names"})
+            r.skip(key, with, "the network geometry sets it");
+        lattice.dims = {network.depth, network.width};
+        lattice.boundary = {Boundary::open, Boundary::periodic};
+        lattice.axis_names = {"layer", "neuron"};
+        if (network.fan_in > 0) {
+            lattice.dims.push_back(network.fan_in);
+            lattice.boundary.push_back(Boundary::periodic);
+            lattice.axis_names.push_back("input");
+        }
+        return lattice;
+    }
     lattice.dims = r.integer_list("lattice.dims");
     std::int64_t sites = 1;
     for (std::int64_t l : lattice.dims) {
@@ -797,6 +963,18 @@ LatticeConfig read_lattice(DeckReader& r) {
         sites *= l;
     }
     lattice.boundary = r.choice_list<Boundary>("lattice.boundary", lattice.dims.size());
+    if (r.has("lattice.axis_names")) {
+        lattice.axis_names = split_words(r.string_value("lattice.axis_names"));
+        if (lattice.axis_names.size() != lattice.dims.size())
+            r.fail_plain("lattice.axis_names",
+                         r.quoted("lattice.axis_names") + " names " +
+                             std::to_string(lattice.axis_names.size()) + " axes; lattice.dims has " +
+                             std::to_string(lattice.dims.size()));
+    } else {
+        r.leave_unset("lattice.axis_names");
+        for (std::size_t mu = 0; mu < lattice.dims.size(); ++mu)
+            lattice.axis_names.push_back("x" + std::to_string(mu + 1));
+    }
     return lattice;
 }
 
@@ -831,15 +1009,42 @@ void read_hopping_form(DeckReader& r, ActionConfig& action, const LatticeConfig&
                          "periodic, as the conversion to the mass form is exact only then");
 }
 
-ActionConfig read_action(DeckReader& r, const LatticeConfig& lattice, const FieldConfig& field) {
+void read_source(DeckReader& r, ActionConfig& action) {
+    action.h_source = r.choice_value<HSource>("action.h_source");
+    const std::string with = "with action.h_source = " + name_of(action.h_source, source_names);
+    if (action.h_source == HSource::random) {
+        action.h_sigma = r.real_value("action.h_sigma");
+        action.h_seed = static_cast<std::uint32_t>(r.integer_value("action.h_seed"));
+    } else {
+        r.skip("action.h_sigma", with, "only a random source has a width");
+        r.skip("action.h_seed", with, "only a random source has a seed");
+    }
+    if (action.h_source == HSource::file) {
+        r.require("action.h_file", with);
+        action.h_file = r.string_value("action.h_file");
+        action.h_dataset = r.string_value("action.h_dataset");
+    } else {
+        r.skip("action.h_file", with, "only h_source = file reads a file");
+        r.skip("action.h_dataset", with, "only h_source = file reads a file");
+    }
+}
+
+ActionConfig read_action(DeckReader& r, const LatticeConfig& lattice, const FieldConfig& field,
+                         const NetworkConfig& network) {
     ActionConfig action;
     action.form = r.choice_value<ActionForm>("action.form");
     action.lambda = r.real_value("action.lambda");
+    read_source(r, action);
     if (r.given("schedule.h"))
         r.skip("action.h", "together with schedule.h", "the schedule replaces it; give one");
     else
         action.h = r.real_list("action.h", static_cast<std::size_t>(field.components));
     if (action.form == ActionForm::hopping) {
+        if (network.enabled)
+            r.fail_plain("action.form", "'hopping' cannot be used with [network]: the network's "
+                                        "couplings are mass-form parameters");
+        r.skip("action.coupling_kind", "with action.form = hopping",
+               "the hopping form has one nearest-neighbour coupling");
         read_hopping_form(r, action, lattice);
         return action;
     }
@@ -848,7 +1053,20 @@ ActionConfig read_action(DeckReader& r, const LatticeConfig& lattice, const Fiel
         r.skip("action.m2", "together with schedule.m2", "the schedule replaces it; give one");
     else
         action.m2 = r.real_value("action.m2");
-    action.coupling = r.real_list("action.coupling", lattice.dims.size());
+    if (network.enabled) {
+        for (const char* key : {"action.coupling", "action.coupling_kind"})
+            r.skip(key, "with [network]", "the network geometry sets it");
+        action.coupling = {network.layer_coupling, network.neuron_coupling};
+        action.coupling_kind = {CouplingKind::nearest, CouplingKind::mean};
+        if (network.fan_in > 0) {
+            action.coupling.push_back(network.input_coupling);
+            action.coupling_kind.push_back(CouplingKind::mean);
+        }
+    } else {
+        action.coupling = r.real_list("action.coupling", lattice.dims.size());
+        action.coupling_kind =
+            r.choice_list<CouplingKind>("action.coupling_kind", lattice.dims.size());
+    }
     return action;
 }
 
@@ -1127,9 +1345,10 @@ Config load_deck_text(std::string_view text, const std::vector<std::string>& ove
     DeckReader r(std::move(values), deck_name);
     Config c;
     c.run = read_run(r, deck_name);
-    c.lattice = read_lattice(r);
+    c.network = read_network(r);
+    c.lattice = read_lattice(r, c.network);
     c.field = read_field(r);
-    c.action = read_action(r, c.lattice, c.field);
+    c.action = read_action(r, c.lattice, c.field, c.network);
     c.dynamics = read_dynamics(r);
     c.training = read_training(r, c);
     c.schedule = read_schedules(r, c);

@@ -39,7 +39,8 @@ Field::Field(const Lattice& lattice, int components)
     const std::int64_t stride = stride_;
     const int n = n_;
     for_each_row(rows, len, [=](std::int64_t r) {
-        for (int a = 0; a < n; ++a) std::memset(base + a * stride + r * len, 0, len * sizeof(double));
+        for (int a = 0; a < n; ++a)
+            std::memset(base + a * stride + r * len, 0, len * sizeof(double));
     });
     for (int a = 0; a < n_; ++a)
         std::memset(base + a * stride_ + volume_, 0, (stride_ - volume_) * sizeof(double));
@@ -49,7 +50,8 @@ std::vector<double> Field::to_site_major() const {
     std::vector<double> out(static_cast<std::size_t>(volume_ * n_));
     for (int a = 0; a < n_; ++a) {
         const double* p = component(a);
-        for (std::int64_t x = 0; x < volume_; ++x) out[x * n_ + a] = p[x];
+        for (std::int64_t x = 0; x < volume_; ++x)
+            out[x * n_ + a] = p[x];
     }
     return out;
 }
@@ -62,7 +64,8 @@ std::span<const double> Field::site_major_view() const {
 void Field::assign_site_major(std::span<const double> values) {
     for (int a = 0; a < n_; ++a) {
         double* p = component(a);
-        for (std::int64_t x = 0; x < volume_; ++x) p[x] = values[x * n_ + a];
+        for (std::int64_t x = 0; x < volume_; ++x)
+            p[x] = values[x * n_ + a];
     }
 }
 

@@ -51,7 +51,7 @@ Field field_from_file(const Config& c, const Lattice& lattice) {
 
 } // namespace
 
-Field initial_field(const Config& c, const Lattice& lattice) {
+Field initial_field(const Config& c, const Lattice& lattice, int replica) {
     if (c.field.init == InitKind::file) return field_from_file(c, lattice);
     const int n = c.field.components;
     const std::vector<double> value = per_component(c.field.init_value, n);
@@ -63,7 +63,8 @@ Field initial_field(const Config& c, const Lattice& lattice) {
         for (int a = 0; a < n; ++a) {
             double* x = phi.component(a) + row * len;
             if (hot) {
-                fill_gaussian({c.run.seed, 0}, Stream::init, 0, a, row * len, len, x);
+                fill_gaussian({c.run.seed, static_cast<std::uint32_t>(replica)}, Stream::init, 0,
+                              a, row * len, len, x);
                 for (std::int64_t i = 0; i < len; ++i) x[i] = value[a] + sigma * x[i];
             } else {
                 for (std::int64_t i = 0; i < len; ++i) x[i] = value[a];
@@ -71,6 +72,20 @@ Field initial_field(const Config& c, const Lattice& lattice) {
         }
     });
     return phi;
+}
+
+std::vector<Field> initial_fields(const Config& c, const Lattice& lattice) {
+    std::vector<Field> fields;
+    fields.push_back(initial_field(c, lattice, 0));
+    for (int r = 1; r < c.run.replicas; ++r) {
+        if (c.run.replica_init == ReplicaInit::independent) {
+            fields.push_back(initial_field(c, lattice, r));
+        } else {
+            fields.emplace_back(lattice, c.field.components);
+            fields.back().copy_from(fields.front());
+        }
+    }
+    return fields;
 }
 
 } // namespace ssbsim

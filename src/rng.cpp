@@ -61,7 +61,7 @@ struct CounterBase {
                      lg5 = 1.818357216161805012e-01, lg6 = 1.531383769920937332e-01,
                      lg7 = 1.479819860511658591e-01;
     constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10;
-    constexpr std::uint64_t sqrt_half_bits = 0x3fe6a09e667f3bcdu; // bits of √2/2
+    constexpr std::uint64_t sqrt_half_bits = 0x3fe6a09e667f3bcdu;                  // bits of √2/2
     const std::uint64_t ix = std::bit_cast<std::uint64_t>(static_cast<double>(m)); // exact
     const std::uint64_t t = ix - sqrt_half_bits;
     const std::int64_t k = static_cast<std::int64_t>(t) >> 52; // exponent with z in [√2/2, √2)
@@ -90,14 +90,15 @@ struct SinCos {
                      s3 = -0x1.32d2cce62bd86p-8, s4 = 0x1.50783487ee782p-13,
                      s5 = -0x1.e3074fde8871fp-19, s6 = 0x1.e8f434d018d63p-25,
                      s7 = -0x1.6fadb9f155744p-31, s8 = 0x1.aaec32af93359p-38;
-    constexpr double c1 = -0x1.3bd3cc9be45dep+0, c1_lo = -0x1.692b71366cc04p-54, c2 = 0x1.03c1f081b5ac4p-2,
-                     c3 = -0x1.55d3c7e3cbffap-6, c4 = 0x1.e1f506891babbp-11,
-                     c5 = -0x1.a6d1f2a204a8cp-16, c6 = 0x1.f9d38a3763cc3p-22,
-                     c7 = -0x1.b6e24f44b128fp-28, c8 = 0x1.20c62c2f2d7f5p-34;
+    constexpr double c1 = -0x1.3bd3cc9be45dep+0, c1_lo = -0x1.692b71366cc04p-54,
+                     c2 = 0x1.03c1f081b5ac4p-2, c3 = -0x1.55d3c7e3cbffap-6,
+                     c4 = 0x1.e1f506891babbp-11, c5 = -0x1.a6d1f2a204a8cp-16,
+                     c6 = 0x1.f9d38a3763cc3p-22, c7 = -0x1.b6e24f44b128fp-28,
+                     c8 = 0x1.20c62c2f2d7f5p-34;
     const std::uint64_t n = (k + (std::uint64_t{1} << 50)) >> 51; // nearest quadrant, 0..4
-    const double r = static_cast<double>(static_cast<std::int64_t>(k) -
-                                         static_cast<std::int64_t>(n << 51)) *
-                     0x1.0p-51;
+    const double r =
+        static_cast<double>(static_cast<std::int64_t>(k) - static_cast<std::int64_t>(n << 51)) *
+        0x1.0p-51;
     const double r2 = r * r;
     double ps = std::fma(r2, s8, s7);
     ps = std::fma(r2, ps, s6);
@@ -140,8 +141,8 @@ struct SinCos {
 constexpr int block_pairs = 16;
 
 // out[0, 2·block_pairs): the normals of sites 2·pair0 ...
-[[gnu::always_inline]] inline void normals_block(const RoundKeys& keys, const CounterBase& ctr, std::uint64_t pair0,
-                          double* __restrict out) {
+[[gnu::always_inline]] inline void normals_block(const RoundKeys& keys, const CounterBase& ctr,
+                                                 std::uint64_t pair0, double* __restrict out) {
     double z0[block_pairs], z1[block_pairs];
 #pragma omp simd
     for (int j = 0; j < block_pairs; ++j)
@@ -195,7 +196,8 @@ void philox_words(NoiseKey key, Stream stream, std::uint64_t step, int component
 
 void log_u53(const std::uint64_t* m, std::int64_t n, double* out) {
 #pragma omp simd
-    for (std::int64_t i = 0; i < n; ++i) out[i] = lane_log_u53(m[i]);
+    for (std::int64_t i = 0; i < n; ++i)
+        out[i] = lane_log_u53(m[i]);
 }
 
 void sincos_2pi_u53(const std::uint64_t* k, std::int64_t n, double* sin_out, double* cos_out) {

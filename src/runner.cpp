@@ -130,7 +130,8 @@ std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Latt
         log << "resume: no checkpoint '" << path << "', starting the run from step 0\n";
         return std::nullopt;
     }
-    LoadedCheckpoint ck = read_checkpoint(path, lattice, config.field.components);
+    LoadedCheckpoint ck =
+        read_checkpoint(path, lattice, config.field.components, config.run.replicas);
     for (const std::string& w : ck.warnings) log << "warning: " << w << '\n';
     const std::vector<std::string> diffs = physics_differences(ck.deck_text, config.deck_text);
     if (!diffs.empty()) {
@@ -150,7 +151,8 @@ std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Latt
 
 // Checkpoints go where the field is known to be good: finite and within dynamics.field_bound.
 void check_field(const Simulation& sim, double bound, std::int64_t last_good) {
-    const double m = max_abs_field(sim.lattice(), sim.state().phi);
+    double m = 0.0;
+    for (const Field& phi : sim.state().phi) m = std::max(m, max_abs_field(sim.lattice(), phi));
     if (m <= bound) return;
     throw DivergenceError("at step " + std::to_string(sim.state().step) + " max|phi| = " +
                           std::to_string(m) + " exceeds the bound " + std::to_string(bound) +
@@ -166,7 +168,7 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
     std::optional<LoadedCheckpoint> ck = find_checkpoint(config, lattice, mode, io.log);
     if (!ck) check_output_path(config.run);
     Simulation sim = ck ? Simulation(config, std::move(ck->state))
-                        : Simulation(config, initial_field(config, lattice));
+                        : Simulation(config, initial_fields(config, lattice));
     ck.reset();
     const std::int64_t steps = config.dynamics.steps;
     warn_if_unstable(sim, steps, io.log);
@@ -201,7 +203,7 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
         }
         if ((config.measure.save_every > 0 && step % config.measure.save_every == 0) ||
             step == steps)
-            out.save_configuration(step, sim.state().time, sim.state().phi);
+            out.save_configuration(step, sim.state().time, sim.state().phi[0]);
         if (step % ckpt_every == 0 || step == steps) checkpoint();
         else if (stop.requested()) checkpoint();
         if (stop.requested() && step < steps)
@@ -211,7 +213,7 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
         progress.update(step);
     }
     if (first >= steps) { // nothing to run: a fresh zero-step run still saves its field
-        if (first == 0) out.save_configuration(0, 0.0, sim.state().phi);
+        if (first == 0) out.save_configuration(0, 0.0, sim.state().phi[0]);
         checkpoint();
     }
     out.flush();

@@ -23,8 +23,19 @@ std::vector<double> unit_direction(const std::vector<double>& h) {
 
 } // namespace
 
-Simulation::Simulation(const Config& config, Field initial)
+Simulation::Simulation(const Config& config, std::vector<Field> initial)
     : Simulation(config, State{std::move(initial), 0, 0.0, config.dynamics.step}) {}
+
+namespace {
+std::vector<Field> one(Field f) {
+    std::vector<Field> v;
+    v.push_back(std::move(f));
+    return v;
+}
+} // namespace
+
+Simulation::Simulation(const Config& config, Field initial)
+    : Simulation(config, one(std::move(initial))) {}
 
 Simulation::Simulation(const Config& config, State state)
     : config_(config), lattice_(config.lattice),
@@ -53,18 +64,30 @@ StepParams Simulation::params_at(std::int64_t step) const {
     return p;
 }
 
+NoiseKey Simulation::key(int replica) const {
+    const bool shared = config_.run.replica_noise == ReplicaNoise::shared;
+    return {config_.run.seed, shared ? 0u : static_cast<std::uint32_t>(replica)};
+}
+
 void Simulation::advance() {
     const StepParams p = params_at(state_.step);
-    const StepInput in{p.action, p.eps, p.temperature, static_cast<std::uint64_t>(state_.step),
-                       NoiseKey{config_.run.seed, 0}};
-    const StepResult r = integrator_->advance(state_.phi, in);
+    StepResult r{};
+    // flow_adaptive picks one step for all replicas: the first replica's, so that replicas
+    // stay on a common time grid (they differ only through their noise, which it has none of).
+    for (std::size_t a = 0; a < state_.phi.size(); ++a) {
+        const StepInput in{p.action, a == 0 ? p.eps : r.dt, p.temperature,
+                           static_cast<std::uint64_t>(state_.step), key(static_cast<int>(a))};
+        const StepResult ra = integrator_->advance(state_.phi[a], in);
+        if (a == 0) r = ra;
+    }
     state_.step += 1;
     state_.time += r.dt;
     state_.next_eps = r.next_eps;
 }
 
-std::vector<double> Simulation::measure() const {
-    return ssbsim::measure(lattice_, state_.phi, params_at(state_.step));
+std::vector<double> Simulation::measure(int replica) const {
+    return ssbsim::measure(lattice_, state_.phi[static_cast<std::size_t>(replica)],
+                           params_at(state_.step));
 }
 
 } // namespace ssbsim

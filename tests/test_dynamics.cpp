@@ -112,7 +112,7 @@ FlowRun flow_plane_waves(Method method, double eps, double t_end, double m2 = 0.
     while (sim.state().time < t_end - 1e-12)
         sim.advance();
     for (const auto& n : flow_modes)
-        out.amplitudes.push_back(mode_amplitude(lat, sim.state().phi, n));
+        out.amplitudes.push_back(mode_amplitude(lat, sim.state().phi[0], n));
     return out;
 }
 
@@ -170,7 +170,7 @@ TEST_CASE("adaptive flow meets its tolerance and adapts the step", "[dynamics]")
             sim.advance();
             ++steps;
         }
-        const double amp = mode_amplitude(lat, sim.state().phi, {2, 3});
+        const double amp = mode_amplitude(lat, sim.state().phi[0], {2, 3});
         const double exact = std::exp(-k * sim.state().time);
         INFO("tol " << tol << " steps " << steps << " amp " << amp << " exact " << exact);
         // Local errors of size tol accumulate over the steps (global error ≲ steps · tol).
@@ -239,7 +239,7 @@ Field run_with_threads(const Config& c, int threads, int steps) {
         sim.advance();
     omp_set_num_threads(omp_get_num_procs());
     Field out(sim.lattice(), c.field.components);
-    out.copy_from(sim.state().phi);
+    out.copy_from(sim.state().phi[0]);
     return out;
 }
 
@@ -290,7 +290,7 @@ TEST_CASE("a symmetric cold start at phi = 0 stays exactly 0 under every flow",
         for (int i = 0; i < 500; ++i)
             sim.advance();
         const Field zero(sim.lattice(), c.field.components);
-        REQUIRE(sim.state().phi.bitwise_equal(zero));
+        REQUIRE(sim.state().phi[0].bitwise_equal(zero));
     }
     // Noise breaks the symmetry.
     Config c = interacting_config(Method::langevin);
@@ -298,5 +298,5 @@ TEST_CASE("a symmetric cold start at phi = 0 stays exactly 0 under every flow",
     Simulation sim(c, cold_field(c, 0.0));
     sim.advance();
     const Field zero(sim.lattice(), c.field.components);
-    REQUIRE_FALSE(sim.state().phi.bitwise_equal(zero));
+    REQUIRE_FALSE(sim.state().phi[0].bitwise_equal(zero));
 }

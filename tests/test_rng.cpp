@@ -48,7 +48,8 @@ std::vector<std::uint64_t> spread_integers(int bits, std::size_t random_count) {
     std::mt19937_64 gen(42);
     for (int b = 1; b <= bits; ++b) {
         const std::uint64_t p = std::uint64_t{1} << (b - 1);
-        for (std::uint64_t d : {std::uint64_t{0}, std::uint64_t{1}, p - 1}) v.push_back(p + d);
+        for (std::uint64_t d : {std::uint64_t{0}, std::uint64_t{1}, p - 1})
+            v.push_back(p + d);
         v.push_back(p - 1);
     }
     for (std::size_t i = 0; i < random_count; ++i) {
@@ -83,7 +84,8 @@ TEST_CASE("the raw Philox words are Random123's Philox4x32-10, bit for bit", "[r
             const auto ref =
                 r123::Philox4x32()(counter(c.first_pair + j, c.component, c.stream, c.step),
                                    {{c.key.seed, c.key.replica}});
-            for (int w = 0; w < 4; ++w) REQUIRE(words[4 * j + w] == ref[w]);
+            for (int w = 0; w < 4; ++w)
+                REQUIRE(words[4 * j + w] == ref[w]);
         }
     }
 }
@@ -91,7 +93,8 @@ TEST_CASE("the raw Philox words are Random123's Philox4x32-10, bit for bit", "[r
 TEST_CASE("log of a 53-bit uniform is within 1 ulp over its whole range", "[rng]") {
     auto m = spread_integers(53, 1'000'000);
     m.push_back(std::uint64_t{1} << 53); // u = 1
-    for (std::uint64_t d = 1; d <= 1000; ++d) m.push_back((std::uint64_t{1} << 53) - d); // u → 1
+    for (std::uint64_t d = 1; d <= 1000; ++d)
+        m.push_back((std::uint64_t{1} << 53) - d); // u → 1
     std::vector<double> out(m.size());
     rng_detail::log_u53(m.data(), static_cast<std::int64_t>(m.size()), out.data());
     double worst = 0.0, worst_libm = 0.0;
@@ -114,8 +117,7 @@ TEST_CASE("sin and cos of 2 pi u are within 1 ulp over the whole range of u", "[
             if (q > 0 || d >= 0) k.push_back(q * (std::uint64_t{1} << 50) + d);
     k.push_back((std::uint64_t{1} << 53) - 1);
     std::vector<double> s(k.size()), c(k.size());
-    rng_detail::sincos_2pi_u53(k.data(), static_cast<std::int64_t>(k.size()), s.data(),
-                               c.data());
+    rng_detail::sincos_2pi_u53(k.data(), static_cast<std::int64_t>(k.size()), s.data(), c.data());
     double worst = 0.0, worst_abs_libm = 0.0;
     constexpr long double pio2 = std::numbers::pi_v<long double> / 2;
     for (std::size_t i = 0; i < k.size(); ++i) {
@@ -129,8 +131,8 @@ TEST_CASE("sin and cos of 2 pi u are within 1 ulp over the whole range of u", "[
         const long double ref_s[4] = {sr, cr, -sr, -cr}, ref_c[4] = {cr, -sr, -cr, sr};
         worst = std::max({worst, ulps(s[i], ref_s[n & 3]), ulps(c[i], ref_c[n & 3])});
         const double angle = 2.0 * std::numbers::pi * std::ldexp(static_cast<double>(k[i]), -53);
-        worst_abs_libm = std::max({worst_abs_libm, std::abs(s[i] - std::sin(angle)),
-                                   std::abs(c[i] - std::cos(angle))});
+        worst_abs_libm = std::max(
+            {worst_abs_libm, std::abs(s[i] - std::sin(angle)), std::abs(c[i] - std::cos(angle))});
     }
     INFO("max error " << worst << " ulp; max |difference| from libm's sin(2*pi*u) "
                       << worst_abs_libm);
@@ -190,7 +192,8 @@ TEST_CASE("Gaussian variates have mean 0, variance 1, skewness 0, kurtosis 3 wit
     }
     // The two normals of one draw are uncorrelated.
     double c = 0;
-    for (std::int64_t i = 1; i + 1 < n; i += 2) c += z[i] * z[i + 1];
+    for (std::int64_t i = 1; i + 1 < n; i += 2)
+        c += z[i] * z[i + 1];
     CHECK(std::abs(c / (n / 2 - 1)) < 5.0 / std::sqrt(n / 2.0));
 }
 
@@ -198,9 +201,8 @@ TEST_CASE("Gaussian tails beyond 3, 4 and 5 sigma have the normal weight", "[rng
     const std::int64_t n = 16'000'000;
     const auto z = draw({3, 1}, Stream::dynamics, 17, 2, 0, n);
     for (double k : {3.0, 4.0, 5.0}) {
-        const auto beyond = std::count_if(z.begin(), z.end(), [&](double x) {
-            return std::abs(x) > k;
-        });
+        const auto beyond =
+            std::count_if(z.begin(), z.end(), [&](double x) { return std::abs(x) > k; });
         const double p = std::erfc(k / std::sqrt(2.0));
         const double expected = p * static_cast<double>(n);
         const double sigma = std::sqrt(expected * (1.0 - p));
@@ -218,7 +220,8 @@ TEST_CASE("a site's variate does not depend on the range it is drawn with", "[rn
     for (std::int64_t first : {0, 1, 2, 3, 30, 31, 32, 33, 63, 64, 65, 499, 500}) {
         for (std::int64_t n : {1, 2, 3, 31, 32, 33, 63, 64, 65, 100, 501, 800}) {
             const auto part = draw({1, 2}, Stream::dynamics, 5, 1, first, n);
-            for (std::int64_t i = 0; i < n; ++i) REQUIRE(part[i] == whole[first + i]);
+            for (std::int64_t i = 0; i < n; ++i)
+                REQUIRE(part[i] == whole[first + i]);
         }
     }
     // Far from the origin (pair index above 2^32) as well.
@@ -226,7 +229,8 @@ TEST_CASE("a site's variate does not depend on the range it is drawn with", "[rn
     const auto big = draw({1, 2}, Stream::dynamics, 5, 1, far, 100);
     for (std::int64_t first : {far, far + 1, far + 37}) {
         const auto part = draw({1, 2}, Stream::dynamics, 5, 1, first, 40);
-        for (std::int64_t i = 0; i < 40; ++i) REQUIRE(part[i] == big[first - far + i]);
+        for (std::int64_t i = 0; i < 40; ++i)
+            REQUIRE(part[i] == big[first - far + i]);
     }
 }
 
@@ -239,7 +243,8 @@ TEST_CASE("key, stream, step and component each select an independent variate", 
     };
     for (const auto& o : others) {
         int same = 0;
-        for (std::size_t i = 0; i < base.size(); ++i) same += o[i] == base[i];
+        for (std::size_t i = 0; i < base.size(); ++i)
+            same += o[i] == base[i];
         REQUIRE(same == 0);
     }
 }

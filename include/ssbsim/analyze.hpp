@@ -51,6 +51,10 @@ struct RunData {
 // needs.
 RunData read_run(const std::string& path);
 
+// True for an ssbsim checkpoint (which a glob like out_*.h5 also matches): the command skips
+// those with a note instead of calling them unusable.
+bool is_checkpoint_file(const std::string& path);
+
 struct Options {
     std::optional<std::size_t> skip; // measurements to drop; empty: automatic
 };

@@ -17,15 +17,15 @@
 namespace ssbsim {
 
 struct BenchOptions {
-    std::vector<std::int64_t> lattice{2048, 2048};        // the main case
-    std::vector<std::int64_t> lattice3d{160, 160, 160};  // a 3D case; empty: skipped
+    std::vector<std::int64_t> lattice{2048, 2048};      // the main case
+    std::vector<std::int64_t> lattice3d{160, 160, 160}; // a 3D case; empty: skipped
     int components = 1;
-    std::vector<Method> methods{Method::langevin, Method::langevin2, Method::flow,
-                                Method::flow_rk3, Method::flow_adaptive};
-    int reps = 5;            // repetitions per figure (the median is reported)
+    std::vector<Method> methods{Method::langevin, Method::langevin2, Method::flow, Method::flow_rk3,
+                                Method::flow_adaptive};
+    int reps = 5;              // repetitions per figure (the median is reported)
     double rep_seconds = 0.25; // minimum duration of one repetition
-    int threads = 0;         // maximum thread count; 0: OpenMP's default (OMP_NUM_THREADS)
-    bool scaling = true;     // also run 1, 2, 4, ... threads up to the maximum
+    int threads = 0;           // maximum thread count; 0: OpenMP's default (OMP_NUM_THREADS)
+    bool scaling = true;       // also run 1, 2, 4, ... threads up to the maximum
 };
 
 // Median and spread of a rate over the repetitions.
@@ -35,9 +35,9 @@ struct Rate {
 
 struct MethodFigure {
     std::string method;
-    Rate rate;                   // site-updates per second (accepted steps × V)
-    double bytes_per_site = 0.0; // compulsory memory traffic per site-update assumed
-    double noise_draws = 0.0;    // Gaussian fills per site-update (per component)
+    Rate rate;                      // site-updates per second (accepted steps × V)
+    double bytes_per_site = 0.0;    // compulsory memory traffic per site-update assumed
+    double noise_draws = 0.0;       // Gaussian fills per site-update (per component)
     double roofline_fraction = 0.0; // rate × bytes / bandwidth
     double noise_fraction = 0.0;    // time of the noise alone / time of the step (0: no noise)
 };
@@ -46,15 +46,15 @@ struct CaseFigures {
     std::vector<std::int64_t> lattice;
     int threads = 0;
     std::vector<MethodFigure> methods;
-    Rate measure;                 // sites per second of one full measurement
+    Rate measure;                  // sites per second of one full measurement
     double measure_every_10 = 0.0; // cost of measuring every 10 langevin steps, fraction of run
 };
 
 struct ScalingPoint {
     int threads = 0;
-    Rate bandwidth;  // bytes/s, STREAM convention (24 bytes per triad iteration)
-    Rate noise;      // Gaussian variates per second
-    Rate langevin;   // site-updates per second, main lattice
+    Rate bandwidth; // bytes/s, STREAM convention (24 bytes per triad iteration)
+    Rate noise;     // Gaussian variates per second
+    Rate langevin;  // site-updates per second, main lattice
     Rate flow;
 };
 

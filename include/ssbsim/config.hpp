@@ -16,16 +16,31 @@ enum class Boundary { periodic, open };
 enum class ActionForm { mass, hopping };
 enum class Method { langevin, langevin2, flow, flow_rk3, flow_adaptive };
 enum class InitKind { cold, hot, file };
+enum class CouplingKind { nearest, mean };
+enum class HSource { constant, random, file };
+enum class ReplicaInit { same, independent };
+enum class ReplicaNoise { independent, shared };
 
 struct RunConfig {
     std::uint32_t seed = 1;  // run.seed: Philox key word 0
     std::string output;      // run.output: HDF5 path
     bool overwrite = false;  // run.overwrite
+    int replicas = 1;        // run.replicas
+    ReplicaInit replica_init = ReplicaInit::same;
+    ReplicaNoise replica_noise = ReplicaNoise::independent;
 };
 
 struct LatticeConfig {
     std::vector<std::int64_t> dims;  // lattice.dims: extents L_1..L_d, d in 1..4, each >= 2
     std::vector<Boundary> boundary;  // lattice.boundary: one per axis (a single value is broadcast)
+    std::vector<std::string> axis_names; // lattice.axis_names (x1..xd, or layer neuron [input])
+};
+
+// [network]: a depth x width [x fan_in] lattice of weights (filled into lattice and action).
+struct NetworkConfig {
+    bool enabled = false;
+    std::int64_t depth = 0, width = 0, fan_in = 0; // fan_in 0: no input axis
+    double layer_coupling = 1.0, neuron_coupling = 1.0, input_coupling = 1.0;
 };
 
 struct FieldConfig {
@@ -41,8 +56,13 @@ struct ActionConfig {
     double m2 = 1.0;                    // action.m2        (mass form)
     double lambda = 0.0;                // action.lambda    (both forms; lambda_K in hopping form)
     std::vector<double> coupling;       // action.coupling  J per axis (mass form; broadcast)
+    std::vector<CouplingKind> coupling_kind; // action.coupling_kind per axis (empty: nearest)
     std::vector<double> h;              // action.h         per component (broadcast)
     double kappa = 0.0;                 // action.kappa     (hopping form)
+    HSource h_source = HSource::constant; // action.h_source
+    double h_sigma = 1.0;               // action.h_sigma   (random source)
+    std::uint32_t h_seed = 1;           // action.h_seed    (random source)
+    std::string h_file, h_dataset;      // action.h_file, action.h_dataset (file source)
 };
 
 struct DynamicsConfig {
@@ -88,6 +108,7 @@ struct CheckpointConfig {
 
 struct Config {
     RunConfig run;
+    NetworkConfig network;
     LatticeConfig lattice;
     FieldConfig field;
     ActionConfig action;

@@ -15,7 +15,7 @@
 namespace ssbsim {
 
 class Field {
-public:
+  public:
     Field(const Lattice& lattice, int components); // zero-initialised
 
     int components() const { return n_; }
@@ -35,7 +35,7 @@ public:
     bool bitwise_equal(const Field& other) const;
     bool all_finite() const;
 
-private:
+  private:
     struct Free {
         void operator()(double* p) const { std::free(p); }
     };

@@ -50,7 +50,8 @@ struct ForceConstants {
     double J[Slow > 0 ? Slow : 1];
     explicit ForceConstants(const ActionParams& p)
         : J_row(p.coupling[Slow]), m2(p.m2), lambda(p.lambda) {
-        for (int mu = 0; mu < Slow; ++mu) J[mu] = p.coupling[mu];
+        for (int mu = 0; mu < Slow; ++mu)
+            J[mu] = p.coupling[mu];
     }
 };
 
@@ -61,7 +62,8 @@ inline void tile_phi2(const Field& phi, const RowGeometry& g, std::int64_t i0, s
     for (int a = 0; a < phi.components(); ++a) {
         const double* x = phi.component(a) + g.base + i0;
 #pragma omp simd
-        for (std::int64_t t = 0; t < i1 - i0; ++t) r2[t] += x[t] * x[t];
+        for (std::int64_t t = 0; t < i1 - i0; ++t)
+            r2[t] += x[t] * x[t];
     }
 }
 
@@ -92,7 +94,8 @@ inline void apply_force(const Lattice& lattice, const ActionParams& p, const Fie
             const double xi = x[i];
             const double phi2 = Single ? xi * xi : r2[i - i0];
             double lap = c.J_row * (left + right - 2.0 * xi);
-            for (int mu = 0; mu < Slow; ++mu) lap += c.J[mu] * (up[mu][i] + down[mu][i] - 2.0 * xi);
+            for (int mu = 0; mu < Slow; ++mu)
+                lap += c.J[mu] * (up[mu][i] + down[mu][i] - 2.0 * xi);
             return lap - (c.m2 + c.lambda * phi2) * xi + h;
         };
         std::int64_t lo = i0, hi = i1;
@@ -103,7 +106,8 @@ inline void apply_force(const Lattice& lattice, const ActionParams& p, const Fie
         const bool last = hi == len && lo < len;
         if (last) hi = len - 1;
 #pragma omp simd
-        for (std::int64_t i = lo; i < hi; ++i) op(i - i0, force(i, x[i - 1], x[i + 1]), x[i]);
+        for (std::int64_t i = lo; i < hi; ++i)
+            op(i - i0, force(i, x[i - 1], x[i + 1]), x[i]);
         if (last)
             op(len - 1 - i0, force(len - 1, x[len - 2], wrap ? x[0] : x[len - 1]), x[len - 1]);
     }
@@ -124,10 +128,14 @@ void force_tile(const Lattice& lattice, const ActionParams& p, const Field& phi,
 template <class Body>
 decltype(auto) with_slow_axes(int dims, Body&& body) {
     switch (dims) {
-    case 1: return body(std::integral_constant<int, 0>{});
-    case 2: return body(std::integral_constant<int, 1>{});
-    case 3: return body(std::integral_constant<int, 2>{});
-    default: return body(std::integral_constant<int, 3>{});
+    case 1:
+        return body(std::integral_constant<int, 0>{});
+    case 2:
+        return body(std::integral_constant<int, 1>{});
+    case 3:
+        return body(std::integral_constant<int, 2>{});
+    default:
+        return body(std::integral_constant<int, 3>{});
     }
 }
 

@@ -24,7 +24,8 @@ inline bool go_parallel(std::int64_t rows, std::int64_t row_length) {
 template <class Body>
 void for_each_row(std::int64_t rows, std::int64_t row_length, Body&& body) {
 #pragma omp parallel for schedule(static) if (go_parallel(rows, row_length))
-    for (std::int64_t r = 0; r < rows; ++r) body(r);
+    for (std::int64_t r = 0; r < rows; ++r)
+        body(r);
 }
 
 // As for_each_row, but each thread first builds its own scratch object (per-thread buffers
@@ -36,7 +37,8 @@ void for_each_row_with(std::int64_t rows, std::int64_t row_length, MakeScratch&&
     {
         auto scratch = make_scratch();
 #pragma omp for schedule(static)
-        for (std::int64_t r = 0; r < rows; ++r) body(r, scratch);
+        for (std::int64_t r = 0; r < rows; ++r)
+            body(r, scratch);
     }
 }
 
@@ -45,7 +47,8 @@ template <class Body>
 double max_over_rows(std::int64_t rows, std::int64_t row_length, Body&& body) {
     double m = 0.0;
 #pragma omp parallel for schedule(static) reduction(max : m) if (go_parallel(rows, row_length))
-    for (std::int64_t r = 0; r < rows; ++r) m = std::max(m, body(r));
+    for (std::int64_t r = 0; r < rows; ++r)
+        m = std::max(m, body(r));
     return m;
 }
 
@@ -53,7 +56,8 @@ double max_over_rows(std::int64_t rows, std::int64_t row_length, Body&& body) {
 inline double pairwise_sum(std::span<const double> v) {
     if (v.size() <= 8) {
         double s = 0.0;
-        for (double x : v) s += x;
+        for (double x : v)
+            s += x;
         return s;
     }
     const std::size_t half = v.size() / 2;
@@ -85,8 +89,10 @@ std::vector<double> sum_over_rows_with(std::int64_t rows, std::int64_t row_lengt
         for (std::int64_t g = 0; g < groups; ++g) {
             std::fill(acc.begin(), acc.end(), 0.0);
             const std::int64_t last = std::min(rows, (g + 1) * rows_per_group);
-            for (std::int64_t r = g * rows_per_group; r < last; ++r) row_sums(r, acc.data(), scratch);
-            for (int j = 0; j < k; ++j) partial[static_cast<std::size_t>(j * groups + g)] = acc[j];
+            for (std::int64_t r = g * rows_per_group; r < last; ++r)
+                row_sums(r, acc.data(), scratch);
+            for (int j = 0; j < k; ++j)
+                partial[static_cast<std::size_t>(j * groups + g)] = acc[j];
         }
     }
     std::vector<double> total(k);
@@ -113,8 +119,10 @@ double lane_sum(std::int64_t n, Term&& term) {
     std::int64_t i = 0;
     for (; i + 8 <= n; i += 8)
 #pragma omp simd
-        for (int j = 0; j < 8; ++j) acc[j] += term(i + j);
-    for (int j = 0; i < n; ++i, ++j) acc[j] += term(i);
+        for (int j = 0; j < 8; ++j)
+            acc[j] += term(i + j);
+    for (int j = 0; i < n; ++i, ++j)
+        acc[j] += term(i);
     return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
 }
 

@@ -16,15 +16,17 @@
 namespace ssbsim {
 
 struct State {
-    Field phi;
-    std::int64_t step = 0; // completed steps
+    std::vector<Field> phi; // one field per replica (run.replicas)
+    std::int64_t step = 0;  // completed steps
     double time = 0.0;     // training time t = Σ ε over completed steps
     double next_eps = 0.0; // step size to try next (flow_adaptive adapts it)
 };
 
 class Simulation {
 public:
-    Simulation(const Config& config, Field initial); // a new run at step 0
+    // A new run at step 0 from one field per replica.
+    Simulation(const Config& config, std::vector<Field> initial);
+    Simulation(const Config& config, Field initial); // a single replica
     Simulation(const Config& config, State state);   // continuing from a checkpoint
 
     const Lattice& lattice() const { return lattice_; }
@@ -34,7 +36,10 @@ public:
     // Parameters in force for the step that starts at `step` (schedules evaluated there).
     StepParams params_at(std::int64_t step) const;
     void advance();
-    std::vector<double> measure() const;
+    // The record of observable_specs() for replica r.
+    std::vector<double> measure(int replica = 0) const;
+    // Noise key of replica r: (seed, r), or (seed, 0) for every replica with shared noise.
+    NoiseKey key(int replica) const;
 
 private:
     Config config_;
@@ -45,9 +50,12 @@ private:
     State state_;
 };
 
-// The initial field of field.init: cold, hot (counter-based noise, stream `init`), or the last
-// configuration of field.init_file. Throws InputError if the file is unusable or its lattice
-// differs.
-Field initial_field(const Config& config, const Lattice& lattice);
+// The initial field of field.init: cold, hot (counter-based noise, stream `init`, the key of
+// `replica`), or the last configuration of field.init_file. Throws InputError if the file is
+// unusable or its lattice differs.
+Field initial_field(const Config& config, const Lattice& lattice, int replica = 0);
+// One initial field per replica: copies of replica 0's (run.replica_init = same), or each drawn
+// with its own key (independent).
+std::vector<Field> initial_fields(const Config& config, const Lattice& lattice);
 
 } // namespace ssbsim

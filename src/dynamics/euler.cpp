@@ -11,7 +11,7 @@ namespace ssbsim::detail {
 namespace {
 
 class Euler final : public Integrator {
-public:
+  public:
     Euler(const Lattice& lattice, int components, bool noisy)
         : lattice_(lattice), next_(lattice, components), noisy_(noisy) {}
 
@@ -39,7 +39,7 @@ public:
         return {eps, eps, 0};
     }
 
-private:
+  private:
     Lattice lattice_;
     Field next_;
     bool noisy_;

@@ -14,7 +14,7 @@ namespace ssbsim::detail {
 namespace {
 
 class Langevin2 final : public Integrator {
-public:
+  public:
     Langevin2(const Lattice& lattice, int components)
         : lattice_(lattice), predictor_(lattice, components) {}
 
@@ -27,21 +27,22 @@ public:
         return {in.eps, in.eps, 0};
     }
 
-private:
+  private:
     template <bool Noisy>
     void steps(Field& phi, const StepInput& in, double sigma) {
         const double eps = in.eps;
         const auto noise = Noisy ? std::optional(NoiseDraw{in.key, in.step}) : std::nullopt;
         Field& tilde = predictor_;
-        force_sweep(lattice_, in.action, phi, noise, [&](int a, std::int64_t off, const double* xi) {
-            double* __restrict y = tilde.component(a) + off;
-            return [=](std::int64_t t, double f, double x) {
-                if constexpr (Noisy)
-                    y[t] = x + eps * f + sigma * xi[t];
-                else
-                    y[t] = x + eps * f;
-            };
-        });
+        force_sweep(lattice_, in.action, phi, noise,
+                    [&](int a, std::int64_t off, const double* xi) {
+                        double* __restrict y = tilde.component(a) + off;
+                        return [=](std::int64_t t, double f, double x) {
+                            if constexpr (Noisy)
+                                y[t] = x + eps * f + sigma * xi[t];
+                            else
+                                y[t] = x + eps * f;
+                        };
+                    });
         const double half_eps = 0.5 * eps, half_sigma = 0.5 * sigma;
         force_sweep(lattice_, in.action, tilde, noise,
                     [&](int a, std::int64_t off, const double* xi) {

@@ -8,9 +8,8 @@
 // the negative real axis), which the error estimate alone cannot see where the force vanishes.
 // flow_rk3 keeps no q field (see rk3_stage); flow_adaptive stores q and the error estimate.
 #include "dynamics_impl.hpp"
-#include "sweep.hpp"
-
 #include "ssbsim/errors.hpp"
+#include "sweep.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -62,8 +61,8 @@ void rk3_stage0(const Lattice& lattice, const ActionParams& p, double eps, const
 }
 
 // Stage k = 1, 2: src holds W_k, prev holds W_{k−1} and is overwritten with W_{k+1}.
-void rk3_stage(const Lattice& lattice, const ActionParams& p, int k, double eps,
-               const Field& src, Field& prev) {
+void rk3_stage(const Lattice& lattice, const ActionParams& p, int k, double eps, const Field& src,
+               Field& prev) {
     const double A = rk_a[k], B = rk_b[k], inv_b_prev = 1.0 / rk_b[k - 1];
     force_sweep(lattice, p, src, std::nullopt, [&](int a, std::int64_t off, const double*) {
         double* __restrict y = prev.component(a) + off;
@@ -75,7 +74,7 @@ void rk3_stage(const Lattice& lattice, const ActionParams& p, int k, double eps,
 }
 
 class FlowRK3 final : public Integrator {
-public:
+  public:
     FlowRK3(const Lattice& lattice, int components) : lattice_(lattice), w_(lattice, components) {}
 
     StepResult advance(Field& phi, const StepInput& in) override {
@@ -86,7 +85,7 @@ public:
         return {in.eps, in.eps, 0};
     }
 
-private:
+  private:
     Lattice lattice_;
     Field w_;
 };
@@ -107,7 +106,7 @@ double max_abs(const Lattice& lattice, const Field& f) {
 }
 
 class FlowAdaptive final : public Integrator {
-public:
+  public:
     FlowAdaptive(const Lattice& lattice, int components, double tolerance)
         : lattice_(lattice), w1_(lattice, components), w2_(lattice, components),
           q_(lattice, components), err_(lattice, components), tolerance_(tolerance) {}
@@ -132,12 +131,11 @@ public:
             eps *= factor;
         }
         throw DivergenceError("flow_adaptive: no step size reaches dynamics.tolerance = " +
-                              std::to_string(tolerance_) + " at step " +
-                              std::to_string(in.step) +
+                              std::to_string(tolerance_) + " at step " + std::to_string(in.step) +
                               "; the field has probably diverged already");
     }
 
-private:
+  private:
     Lattice lattice_;
     Field w1_, w2_, q_, err_;
     double tolerance_;

@@ -38,7 +38,7 @@ std::string parent_dir(const std::string& path) {
 
 // Reads one checkpoint file; returns an empty string on success or what is wrong with it.
 std::string try_read(const std::string& path, const Lattice& lattice, int components,
-                     LoadedCheckpoint& out) {
+                     int replicas, LoadedCheckpoint& out) {
     if (!fs::exists(path)) return "'" + path + "' does not exist";
     if (!h5::is_hdf5(path)) return "'" + path + "' is not a complete HDF5 file";
     try {
@@ -47,13 +47,17 @@ std::string try_read(const std::string& path, const Lattice& lattice, int compon
         if (!root.has_attr("complete") || root.read_attr_int64("complete") != 1)
             return "'" + path + "' was not completely written";
         const h5::Dataset data = root.open_dataset("configurations/field");
-        std::vector<std::uint64_t> want = {1};
+        std::vector<std::uint64_t> want = {static_cast<std::uint64_t>(replicas)};
         for (std::int64_t l : lattice.extents()) want.push_back(static_cast<std::uint64_t>(l));
         want.push_back(static_cast<std::uint64_t>(components));
         if (data.shape() != want)
-            return "'" + path + "' holds a field of another lattice or number of components";
-        Field phi(lattice, components);
-        phi.assign_site_major(data.read_double());
+            return "'" + path + "' holds fields of another lattice, number of components or " +
+                   "number of replicas";
+        std::vector<Field> phi;
+        for (int r = 0; r < replicas; ++r) {
+            phi.emplace_back(lattice, components);
+            phi.back().assign_site_major(data.read_rows_double(static_cast<std::uint64_t>(r), 1));
+        }
         out.state = State{std::move(phi), root.read_attr_int64("step"),
                           root.read_attr_double("time"), root.read_attr_double("next_eps")};
         out.deck_text = root.read_attr_string("deck");
@@ -89,13 +93,19 @@ void write_checkpoint(const std::string& path, const State& state, const Config&
         root.write_attr("step", state.step);
         root.write_attr("time", state.time);
         root.write_attr("next_eps", state.next_eps);
-        std::vector<std::uint64_t> shape = {1};
+        std::vector<std::uint64_t> shape = {state.phi.size()};
         for (std::int64_t l : config.lattice.dims) shape.push_back(static_cast<std::uint64_t>(l));
-        shape.push_back(static_cast<std::uint64_t>(state.phi.components()));
-        const std::vector<double> values = state.phi.to_site_major();
+        shape.push_back(static_cast<std::uint64_t>(config.field.components));
+        std::vector<double> values;
+        for (const Field& phi : state.phi) {
+            const std::vector<double> one = phi.to_site_major();
+            values.insert(values.end(), one.begin(), one.end());
+        }
         h5::Group configurations = root.create_group("configurations");
         h5::Dataset field = configurations.write_dataset("field", values.data(), shape);
-        field.write_attr("description", std::string("the field at the checkpoint's step"));
+        field.write_attr("description",
+                         std::string("the field of every replica at the checkpoint's step "
+                                     "[replica, x1..xd, component]"));
         field.write_attr("units", std::string("lattice units"));
         // Written last: a file without it was interrupted and is not used.
         root.write_attr("complete", std::int64_t{1});
@@ -108,12 +118,13 @@ void write_checkpoint(const std::string& path, const State& state, const Config&
     fsync_path(parent_dir(path), true);
 }
 
-LoadedCheckpoint read_checkpoint(const std::string& path, const Lattice& lattice, int components) {
-    LoadedCheckpoint out{State{Field(lattice, components)}, "", "", {}};
-    const std::string main_problem = try_read(path, lattice, components, out);
+LoadedCheckpoint read_checkpoint(const std::string& path, const Lattice& lattice, int components,
+                                 int replicas) {
+    LoadedCheckpoint out{};
+    const std::string main_problem = try_read(path, lattice, components, replicas, out);
     if (main_problem.empty()) return out;
     const std::string backup = backup_path(path);
-    const std::string backup_problem = try_read(backup, lattice, components, out);
+    const std::string backup_problem = try_read(backup, lattice, components, replicas, out);
     if (backup_problem.empty()) {
         out.warnings.push_back("checkpoint " + main_problem + "; resuming from the backup '" +
                                backup + "' instead");

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <hdf5.h>
@@ -841,6 +843,12 @@ File File::open(const std::string& path, bool writable) {
 void File::flush() {
     quiet();
     check(H5Fflush(handle_.get(), H5F_SCOPE_GLOBAL), "flush file", Where{path_});
+}
+
+void File::rename(const std::string& to) {
+    if (std::rename(path_.c_str(), to.c_str()) != 0)
+        throw IoError("cannot rename '" + path_ + "' to '" + to + "': " + std::strerror(errno));
+    path_ = to;
 }
 
 void File::close() {

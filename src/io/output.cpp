@@ -1,11 +1,13 @@
 #include "ssbsim/io/output.hpp"
 
 #include "ssbsim/action.hpp"
+#include "ssbsim/errors.hpp"
 #include "ssbsim/observables.hpp"
 #include "ssbsim/version.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 namespace ssbsim {
 
@@ -57,7 +59,9 @@ void write_parameters(h5::Group g, const Config& config, const Lattice& lattice)
 
 OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
     : components_(config.field.components), last_flush_(std::chrono::steady_clock::now()),
-      file_(h5::File::create(config.run.output, config.run.overwrite)),
+      // Created under a temporary name and renamed once valid (end of this constructor), so
+      // the output never exists half-created, whenever the process dies.
+      file_(h5::File::create(config.run.output + ".part", true)),
       observables_(file_.root().create_group("observables")),
       configurations_(file_.root().create_group("configurations")) {
     h5::Group root = file_.root();
@@ -101,6 +105,10 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
     h5::Dataset times = configurations_.create_extendible("time", h5::Dtype::f64, {}, 64, 0);
     describe(times, "lattice units", "training time of each saved configuration");
     file_.flush();
+    if (!config.run.overwrite && std::filesystem::exists(config.run.output))
+        throw IoError("'" + config.run.output + "' appeared while the run was starting; not "
+                      "replacing it");
+    file_.rename(config.run.output);
 }
 
 OutputWriter::OutputWriter(const Config& config, h5::File file)

@@ -29,7 +29,8 @@ struct LoadedCheckpoint {
 // Reads the checkpoint, falling back to the backup (with a warning) if the main file is missing
 // its completion mark or unreadable. Throws InputError when neither is usable or the lattice
 // differs.
-LoadedCheckpoint read_checkpoint(const std::string& path, const Lattice& lattice, int components);
+LoadedCheckpoint read_checkpoint(const std::string& path, const Lattice& lattice, int components,
+                                 int replicas);
 
 // Deck keys whose values differ between two resolved decks, ignoring those that do not change
 // the physics of the continued trajectory (run.output, run.overwrite, dynamics.steps,

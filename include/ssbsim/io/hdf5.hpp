@@ -171,6 +171,8 @@ class File {
     static File open_rw(const std::string& path);
 
     void flush();
+    // Renames the (open) file, e.g. from a temporary name once its first flush made it valid.
+    void rename(const std::string& to);
     // Explicit close that reports failure (the destructor cannot). Objects still open keep the
     // file open until they are closed as well.
     void close();

@@ -1,0 +1,311 @@
+// `ssbsim analyze`: the derived quantities against exact free-field values (ξ₂ = 1/m and the
+// specific heat from the lattice propagator, with the Langevin scheme's own per-mode variances);
+// the formulas; the outputs (table, JSON checked by Python's parser, CSV, /analysis) agreeing
+// with each other; scans grouped by the recorded deck, not by file names; the Binder crossing of
+// the 2D Z2 theory at λ = 1 from inputs/binder_scan_2d.ini; the published 32² point (long); and
+// every error path: missing, non-HDF5, truncated and killed files, missing datasets, too few
+// samples, constant series -- a message naming the file, status 2, never a crash or a made-up
+// number.
+#include "cli.hpp"
+#include "ssbsim/analyze.hpp"
+#include "ssbsim/errors.hpp"
+#include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/observables.hpp"
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <numbers>
+#include <regex>
+
+using namespace ssbsim;
+using namespace ssbsim::test;
+
+namespace {
+
+// A run held in memory, as read_run would return it, from a Simulation's records.
+analysis::RunData simulate(const Config& c, std::int64_t thermalise, std::int64_t n,
+                           std::int64_t every) {
+    Simulation sim(c, cold_field(c));
+    for (std::int64_t i = 0; i < thermalise; ++i) sim.advance();
+    const RecordLayout layout(sim.lattice(), c.field.components);
+    analysis::RunData run;
+    run.source = "memory";
+    run.dims = c.lattice.dims;
+    run.boundary.assign(c.lattice.dims.size(), c.lattice.boundary.front());
+    run.components = c.field.components;
+    for (const ObservableSpec& s : observable_specs()) run.columns[s.name].row_shape = layout.row_shape(s);
+    for (std::int64_t k = 0; k < n; ++k) {
+        for (std::int64_t i = 0; i < every; ++i) sim.advance();
+        const std::vector<double> r = sim.measure();
+        run.step.push_back(sim.state().step);
+        std::size_t offset = 0;
+        for (const ObservableSpec& s : observable_specs()) {
+            auto& v = run.columns[s.name].values;
+            const auto w = static_cast<std::size_t>(layout.width(s));
+            v.insert(v.end(), r.begin() + static_cast<std::ptrdiff_t>(offset),
+                     r.begin() + static_cast<std::ptrdiff_t>(offset + w));
+            offset += w;
+        }
+    }
+    return run;
+}
+
+double langevin2_variance(double k, double eps) {
+    const double z = eps * k, a = 1.0 - z + 0.5 * z * z, b = 1.0 - 0.5 * z;
+    return 2.0 * eps * b * b / (1.0 - a * a);
+}
+
+// Field `field` of the object `"key": {...}` in JSON text; NaN for null.
+double json_value(const std::string& json, const std::string& key, const std::string& field = "value") {
+    const std::regex re("\"" + std::regex_replace(key, std::regex(R"([\[\]])"), R"(\$&)") +
+                        "\": \\{[^}]*\"" + field + "\": (null|[-+0-9.eE]+)");
+    std::smatch m;
+    if (!std::regex_search(json, m, re)) throw std::runtime_error("no " + key + " in the JSON");
+    return m[1] == "null" ? std::nan("") : std::stod(m[1]);
+}
+
+bool valid_json(const Scratch& s, const std::string& text) {
+    const std::string path = s.write("check.json", text);
+    const std::string cmd = std::string(SSBSIM_PYTHON) + " -c 'import json,sys; json.load(open(sys.argv[1]))' '" + path + "'";
+    return std::system(cmd.c_str()) == 0;
+}
+
+// A short equilibrium run of the free-field deck (8x8, Euler-Maruyama).
+std::string good_run(const Scratch& s, const std::string& name, std::int64_t steps = 4000) {
+    const Result r = run_ssbsim(s, "run " + deck_path("free_field.ini") + " --set dynamics.steps=" +
+                                       std::to_string(steps) + " -o " + name);
+    REQUIRE(r.status == 0);
+    return s.path(name);
+}
+
+// Exits 2 with a message that names the file and contains `what`; prints nothing on stdout.
+void require_unusable(const Scratch& s, const std::string& args, const std::string& file,
+                      const std::string& what) {
+    const Result r = run_ssbsim(s, "analyze " + args);
+    INFO("stderr: " << r.err);
+    REQUIRE(r.status == 2);
+    REQUIRE(r.err.find(file) != std::string::npos);
+    REQUIRE(r.err.find(what) != std::string::npos);
+    REQUIRE(r.out.empty());
+}
+
+} // namespace
+
+TEST_CASE("Binder cumulant and susceptibility formulas", "[analyze]") {
+    // Gaussian M in N dimensions: <|M|^4> = N(N+2) s^4, <|M|^2> = N s^2 -> the O(N) form is 0.
+    for (int n : {1, 2, 3, 4}) REQUIRE(analysis::binder_on(n, n * (n + 2.0), n) == Approx(0.0).margin(1e-15));
+    REQUIRE(analysis::binder(1.0, 3.0) == Approx(0.0).margin(1e-15));
+    // Ordered (|M| fixed): 2/3 in the Z2 form, 2/(N+2) in the O(N) form.
+    REQUIRE(analysis::binder(0.25, 0.0625) == Approx(2.0 / 3.0));
+    REQUIRE(analysis::binder_on(0.25, 0.0625, 3) == Approx(2.0 / 5.0));
+    REQUIRE(analysis::binder_on(0.5, 0.7, 1) == analysis::binder(0.5, 0.7));
+    REQUIRE(analysis::susceptibility(0.5, 0.6, 100.0) == Approx(100.0 * (0.5 - 0.36)));
+}
+
+TEST_CASE("free field: analyze's xi2 and specific heat agree with the exact lattice propagator",
+          "[analyze][physics]") {
+    // <S(p)> is the stationary variance G(p) of mode p. For exact sampling G = 1/(p^2 + m2) and
+    // xi2 = 1/m for any L; the langevin2 variances make the sampled value exact at any eps. Each
+    // mode's action k|phi_p|^2/2 has variance (k G)^2/2, so C = V^-1 sum_p (k G)^2/2.
+    const int L = 8;
+    const double m2 = 0.5, eps = 0.05;
+    const double s = std::sin(std::numbers::pi / L), kmin = 4 * s * s;
+    REQUIRE(std::sqrt((1 / m2) / (1 / (kmin + m2)) - 1.0) / (2 * s) ==
+            Approx(1 / std::sqrt(m2)).epsilon(1e-12));
+    const auto g = [&](double k) { return langevin2_variance(k, eps); };
+    const double xi_exact = std::sqrt(g(m2) / g(kmin + m2) - 1.0) / (2 * s);
+    const double c_exact = mode_average(L, 2, m2, [&](double k) { return 0.5 * std::pow(k * g(k), 2); });
+
+    const analysis::RunData run =
+        simulate(free_config({L, L}, m2, Method::langevin2, eps), 400, 30000, 5);
+    const analysis::FileAnalysis fa = analysis::analyze_run(run, {});
+    const analysis::Estimate* xi = fa.find("xi2");
+    const analysis::Estimate* heat = fa.find("specific_heat");
+    REQUIRE(xi);
+    REQUIRE(heat);
+    INFO("xi2 = " << xi->value << " +- " << xi->error << " (exact " << xi_exact << ", 1/m = "
+                  << 1 / std::sqrt(m2) << "); C = " << heat->value << " +- " << heat->error
+                  << " (exact " << c_exact << "); blocks of " << fa.block_length);
+    CHECK(std::abs(xi->value - xi_exact) < 3.0 * xi->error);
+    CHECK(xi->error < 0.05 * xi_exact);
+    CHECK(std::abs(heat->value - c_exact) < 3.0 * heat->error);
+    CHECK(heat->error < 0.05 * c_exact);
+    // The symmetric phase: U ~ 0 within errors, and a Gamma estimate for every measured column.
+    CHECK(std::abs(fa.find("binder")->value) < 3.0 * fa.find("binder")->error);
+    CHECK(fa.find("action")->method == "gamma");
+    CHECK(fa.find("temperature")->method == "parameter");
+}
+
+TEST_CASE("analyze: table, JSON, CSV and /analysis agree", "[analyze][cli]") {
+    Scratch s("analyze-outputs");
+    const std::string file = good_run(s, "free.h5");
+    const Result table = run_ssbsim(s, "analyze free.h5");
+    REQUIRE(table.status == 0);
+    for (const char* word : {"abs_magnetization", "binder", "chi", "xi2", "specific_heat",
+                             "schwinger_dyson", "thermalisation cut", "tau_int"})
+        CHECK(table.out.find(word) != std::string::npos);
+    CHECK(table.out.find("nan") == std::string::npos);
+
+    const Result json = run_ssbsim(s, "analyze free.h5 --json --write");
+    REQUIRE(json.status == 0);
+    REQUIRE(valid_json(s, json.out));
+    const Result csv = run_ssbsim(s, "analyze free.h5 --csv");
+    REQUIRE(csv.status == 0);
+    REQUIRE(csv.out.rfind("scope,file,dims,components,quantity,method,value,error", 0) == 0);
+
+    {
+    const h5::File f = h5::File::open_read(file);
+    const h5::Group a = f.root().open_group("analysis");
+    REQUIRE(a.read_attr_int64("skip") >= 0);
+    for (const char* name : {"abs_magnetization", "action", "binder", "chi", "xi2", "specific_heat"}) {
+        INFO(name);
+        const h5::Group q = a.open_group(name);
+        REQUIRE(q.read_attr_double("value") == json_value(json.out, name));
+        REQUIRE(q.read_attr_double("error") == json_value(json.out, name, "error"));
+        REQUIRE(std::isfinite(q.read_attr_double("error")));
+        // The CSV row carries the same value to all 17 digits.
+        const std::regex row(",(" + std::string(name) + "),[a-z]+,([-+0-9.eE]+),");
+        std::smatch m;
+        REQUIRE(std::regex_search(csv.out, m, row));
+        REQUIRE(std::stod(m[2]) == json_value(json.out, name));
+    }
+    } // closed: HDF5 locks a file open for reading against writers
+    // --skip is honoured and recorded; a second --write replaces the first.
+    REQUIRE(run_ssbsim(s, "analyze free.h5 --skip 7 --write").status == 0);
+    REQUIRE(h5::File::open_read(file).root().open_group("analysis").read_attr_int64("skip") == 7);
+}
+
+TEST_CASE("analyze: a scan is grouped by the recorded deck, whatever the file names",
+          "[analyze][cli]") {
+    // Two sizes x four couplings under scrambled names; analyze must find action.m2 as the
+    // coupling, one curve per size and the crossing between them.
+    Scratch s("analyze-grouping");
+    std::vector<std::string> files;
+    int k = 0;
+    for (const char* dims : {"8 8", "4 4"})
+        for (const char* m2 : {"-1.5", "-1.0", "0.5", "-0.25"}) {
+            const std::string name = "run" + std::to_string(7 * k++ % 8) + ".h5";
+            const Result r = run_ssbsim(
+                s, "run " + deck_path("ising2d_broken.ini") + " --set lattice.dims='" + dims +
+                       "' --set action.m2=" + m2 +
+                       " --set dynamics.steps=8000 --set measure.every=20 --set dynamics.step=0.1"
+                       " -o " + name);
+            REQUIRE(r.status == 0);
+            files.push_back(name);
+        }
+    const Result r = run_ssbsim(s, "analyze run*.h5 --json --write");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    REQUIRE(valid_json(s, r.out));
+    REQUIRE(r.out.find("\"coupling\": \"action.m2\"") != std::string::npos);
+    REQUIRE(r.out.find("\"label\": \"4x4\"") < r.out.find("\"label\": \"8x8\""));
+    REQUIRE(r.out.find("\"x\": [-1.5, -1, -0.25, 0.5]") != std::string::npos);
+    REQUIRE(r.out.find("\"small\": \"4x4\", \"large\": \"8x8\"") != std::string::npos);
+    // The crossing is stored in every file of the scan.
+    const h5::Group c = h5::File::open_read(s.path("run3.h5")).root().open_group("analysis/crossings");
+    REQUIRE(c.read_attr_string("coupling") == "action.m2");
+    REQUIRE(c.read_attr_int64("n_crossings") == 1);
+}
+
+TEST_CASE("analyze: unusable input is named, exits 2, never crashes", "[analyze][cli][errors]") {
+    Scratch s("analyze-errors");
+    const std::string good = good_run(s, "good.h5");
+
+    require_unusable(s, "missing.h5", "missing.h5", "no such file");
+    s.write("text.h5", "this is not HDF5\n");
+    require_unusable(s, "text.h5", "text.h5", "not an HDF5 file");
+    require_unusable(s, "good.h5 --json --csv", "--csv", "exclude");
+    require_unusable(s, "good.h5 --skip 100000", "good.h5", "leaves no measurements");
+    require_unusable(s, "good.h5 --skip=-3", "--skip", "negative");
+
+    // A file cut short on disk (a full disk, a copy that died).
+    std::filesystem::copy_file(good, s.path("cut.h5"));
+    std::filesystem::resize_file(s.path("cut.h5"), std::filesystem::file_size(good) / 2);
+    {
+        const Result r = run_ssbsim(s, "analyze cut.h5");
+        INFO(r.err);
+        REQUIRE(r.status == 2);
+        REQUIRE(r.err.find("cut.h5") != std::string::npos);
+    }
+    // Too few samples for any error estimate.
+    REQUIRE(run_ssbsim(s, "run " + deck_path("free_field.ini") + " --set dynamics.steps=60 -o short.h5").status == 0);
+    require_unusable(s, "short.h5", "short.h5", "too few samples");
+    require_unusable(s, "short.h5 --skip 0", "short.h5", "too few samples");
+
+    // An ssbsim-like file without the observables the analysis needs, and one with none at all.
+    {
+        h5::File f = h5::File::create(s.path("old.h5"), false);
+        h5::Group root = f.root();
+        root.write_attr("deck", h5::File::open_read(good).root().read_attr_string("deck"));
+        root.write_attr("dims", std::vector<std::int64_t>{8, 8});
+        h5::Group obs = root.create_group("observables");
+        const std::vector<std::int64_t> steps(200, 1);
+        obs.write_dataset("step", steps.data(), {200});
+        const std::vector<double> x(200, 0.5);
+        obs.write_dataset("action", x.data(), {200});
+        h5::File e = h5::File::create(s.path("empty.h5"), false);
+        h5::Group eroot = e.root();
+        eroot.write_attr("deck", root.read_attr_string("deck"));
+        eroot.write_attr("dims", std::vector<std::int64_t>{8, 8});
+        eroot.create_group("observables").create_extendible("step", h5::Dtype::i64, {}, 16, 0);
+        h5::Group eo = eroot.open_group("observables");
+        for (const char* name : {"abs_magnetization", "magnetization2", "magnetization4", "action",
+                                 "structure_factor_zero", "temperature"})
+            eo.create_extendible(name, h5::Dtype::f64, {}, 16, 0);
+        eo.create_extendible("structure_factor", h5::Dtype::f64, {2}, 16, 0);
+    }
+    require_unusable(s, "old.h5", "old.h5", "/observables/abs_magnetization is missing");
+    require_unusable(s, "empty.h5", "empty.h5", "no measurements");
+
+    // Several files: every unusable one is listed, nothing is printed or written.
+    const Result r = run_ssbsim(s, "analyze good.h5 missing.h5 short.h5 --write");
+    REQUIRE(r.status == 2);
+    REQUIRE(r.err.find("2 of 3 files are unusable") != std::string::npos);
+    REQUIRE(r.out.empty());
+    REQUIRE_FALSE(h5::File::open_read(good).root().exists("analysis"));
+}
+
+TEST_CASE("analyze: incomplete, killed and constant runs give warnings and n/a, not numbers",
+          "[analyze][cli][errors]") {
+    Scratch s("analyze-partial");
+    // A run that stopped early (recorded dynamics.steps beyond its last measurement).
+    const std::string file = good_run(s, "stopped.h5");
+    {
+        h5::File f = h5::File::open_rw(file);
+        h5::Group root = f.root();
+        std::string deck = root.read_attr_string("deck");
+        deck = std::regex_replace(deck, std::regex("steps = 4000"), "steps = 9000");
+        root.write_attr("deck", deck);
+    }
+    const Result r = run_ssbsim(s, "analyze stopped.h5");
+    REQUIRE(r.status == 0);
+    REQUIRE(r.out.find("incomplete run: the last measurement is at step 4000 of dynamics.steps = 9000") != std::string::npos);
+
+    // A run killed while writing: a usable prefix or a clear refusal, never a crash.
+    const std::string kill = "cd '" + s.dir.string() + "' && timeout -s KILL 1 '" + SSBSIM_BINARY +
+                             "' run '" + deck_path("free_field.ini") +
+                             "' --set dynamics.steps=100000000 -o killed.h5 > /dev/null 2>&1";
+    REQUIRE(std::system(kill.c_str()) != 0);
+    const Result k = run_ssbsim(s, "analyze killed.h5");
+    INFO(k.err);
+    REQUIRE((k.status == 0 || k.status == 2));
+    if (k.status == 2) REQUIRE(k.err.find("killed.h5") != std::string::npos);
+    else REQUIRE(k.out.find("incomplete run") != std::string::npos);
+
+    // Gradient flow from the symmetric point: every observable is exactly 0 for ever. Means are
+    // exact, errors 0; the Binder cumulant 1 - 0/0 and xi2 do not exist.
+    REQUIRE(run_ssbsim(s, "run " + deck_path("symmetric_init.ini") + " -o flat.h5").status == 0);
+    const Result flat = run_ssbsim(s, "analyze flat.h5 --json");
+    INFO(flat.err);
+    REQUIRE(flat.status == 0);
+    REQUIRE(valid_json(s, flat.out));
+    REQUIRE(json_value(flat.out, "abs_magnetization") == 0.0);
+    REQUIRE(json_value(flat.out, "abs_magnetization", "error") == 0.0);
+    REQUIRE(std::isnan(json_value(flat.out, "binder")));
+    REQUIRE(std::isnan(json_value(flat.out, "xi2")));
+    REQUIRE(std::isnan(json_value(flat.out, "specific_heat")));
+    const Result flat_table = run_ssbsim(s, "analyze flat.h5");
+    REQUIRE(flat_table.out.find("nan") == std::string::npos);
+    REQUIRE(flat_table.out.find("T = 0 (gradient flow)") != std::string::npos);
+}
