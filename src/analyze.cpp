@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <numeric>
@@ -24,9 +25,9 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
 // Columns the derived quantities and the thermalisation cut need; a file without one of them
 // cannot be analysed.
-const char* const required_columns[] = {"abs_magnetization", "magnetization2", "magnetization4",
-                                        "action", "structure_factor_zero", "structure_factor",
-                                        "temperature"};
+const char* const required_columns[] = {
+    "abs_magnetization",     "magnetization2",   "magnetization4", "action",
+    "structure_factor_zero", "structure_factor", "temperature"};
 
 // Observables the automatic cut looks at: the action density equilibrates with the short modes,
 // |M| with the slowest one (and is blind to Z2 tunnelling); the largest cut wins.
@@ -46,25 +47,40 @@ std::vector<std::string> split_words(const std::string& text) {
     return words;
 }
 
-std::vector<Boundary> parse_boundary(const std::string& text, std::size_t axes,
+std::vector<Boundary> parse_boundary(const std::vector<std::string>& words, std::size_t axes,
                                      const std::string& path) {
     std::vector<Boundary> b;
-    for (const std::string& w : split_words(text)) {
-        if (w == "periodic") b.push_back(Boundary::periodic);
-        else if (w == "open") b.push_back(Boundary::open);
-        else throw InputError(path + ": lattice.boundary '" + text + "' in its deck is not understood");
+    for (const std::string& w : words) {
+        if (w == "periodic")
+            b.push_back(Boundary::periodic);
+        else if (w == "open")
+            b.push_back(Boundary::open);
+        else
+            throw InputError(path + ": boundary '" + w + "' is not understood");
     }
     if (b.size() == 1) b.resize(axes, b.front());
     if (b.size() != axes)
-        throw InputError(path + ": lattice.boundary '" + text + "' does not match its " +
+        throw InputError(path + ": " + std::to_string(b.size()) + " boundaries for its " +
                          std::to_string(axes) + " axes");
     return b;
+}
+
+// The boundary of each axis: the writer records it with the per-axis observables; files without
+// that attribute have it in their deck (lattice.boundary, default periodic).
+std::vector<Boundary> boundary_of(const h5::Group& obs, const RunData& run) {
+    const h5::Dataset s = obs.open_dataset("structure_factor");
+    if (s.has_attr("boundary"))
+        return parse_boundary(s.read_attr_strings("boundary"), run.dims.size(), run.source);
+    const auto it = run.values.find("lattice.boundary");
+    return parse_boundary(split_words(it == run.values.end() ? "periodic" : it->second),
+                          run.dims.size(), run.source);
 }
 
 std::map<std::string, std::string> deck_values(const std::string& deck, const std::string& path) {
     std::map<std::string, std::string> values;
     try {
-        for (const auto& [key, value] : read_deck_values(deck, {}, path)) values[key] = value.text;
+        for (const auto& [key, value] : read_deck_values(deck, {}, path))
+            values[key] = value.text;
     } catch (const InputError& e) {
         throw InputError(path + ": its recorded deck does not parse: " + e.what());
     }
@@ -82,15 +98,18 @@ Column read_column(const h5::Dataset& d) {
 // Brings every column to the same number of rows (the shortest; only a damaged file differs).
 void equalise_rows(RunData& run) {
     std::size_t rows = run.step.size();
-    for (const auto& [name, c] : run.columns) rows = std::min(rows, c.rows());
+    for (const auto& [name, c] : run.columns)
+        rows = std::min(rows, c.rows());
     if (rows == run.step.size() &&
         std::all_of(run.columns.begin(), run.columns.end(),
                     [&](const auto& kv) { return kv.second.rows() == rows; }))
         return;
     run.warnings.push_back("the observable columns have unequal lengths (a damaged file?); "
-                           "using their first " + std::to_string(rows) + " rows");
+                           "using their first " +
+                           std::to_string(rows) + " rows");
     run.step.resize(rows);
-    for (auto& [name, c] : run.columns) c.values.resize(rows * c.width());
+    for (auto& [name, c] : run.columns)
+        c.values.resize(rows * c.width());
 }
 
 void read_contents(const h5::Group& root, RunData& run) {
@@ -100,21 +119,18 @@ void read_contents(const h5::Group& root, RunData& run) {
                                 "/observables/step dataset)");
     run.deck = root.read_attr_string("deck");
     run.dims = root.read_attr_int64s("dims");
-    run.components = root.has_attr("components")
-                         ? static_cast<int>(root.read_attr_int64("components"))
-                         : 1;
+    run.components =
+        root.has_attr("components") ? static_cast<int>(root.read_attr_int64("components")) : 1;
     run.values = deck_values(run.deck, path);
-    run.boundary = parse_boundary(run.values.count("lattice.boundary")
-                                      ? run.values.at("lattice.boundary")
-                                      : std::string("periodic"),
-                                  run.dims.size(), path);
-    if (run.values.count("dynamics.steps")) run.planned_steps = std::stoll(run.values.at("dynamics.steps"));
+    if (run.values.count("dynamics.steps"))
+        run.planned_steps = std::strtoll(run.values.at("dynamics.steps").c_str(), nullptr, 10);
     const h5::Group obs = root.open_group("observables");
     for (const char* name : required_columns)
         if (!obs.exists(name))
             throw InputError(path + ": dataset /observables/" + name +
                              " is missing (written by an older ssbsim, or not an ssbsim run "
                              "output); it is needed for the analysis");
+    run.boundary = boundary_of(obs, run);
     run.step = obs.open_dataset("step").read_int64();
     for (const std::string& name : obs.children())
         if (name != "step") run.columns[name] = read_column(obs.open_dataset(name));
@@ -193,7 +209,8 @@ Estimate parameter_estimate(const std::string& name, const std::vector<double>& 
     }
     const auto [lo, hi] = std::minmax_element(series.begin(), series.end());
     e.error = nan;
-    e.note = "varies from " + number(*lo) + " to " + number(*hi) + " over the samples; value is "
+    e.note = "varies from " + number(*lo) + " to " + number(*hi) +
+             " over the samples; value is "
              "its mean";
     if (name != "step_size") // flow_adaptive adapts its step: not a change of the ensemble
         warnings.push_back(name + " varies over the analysed samples (a schedule run): the "
@@ -231,7 +248,8 @@ void column_estimates(const RunData& run, std::size_t skip, FileAnalysis& fa) {
         for (std::size_t i = 0; i < c.width(); ++i) {
             const std::vector<double> series = used(c, i, skip);
             if (spec && spec->kind == Kind::parameter)
-                fa.estimates.push_back(parameter_estimate(entry_name(name, c, i), series, fa.warnings));
+                fa.estimates.push_back(
+                    parameter_estimate(entry_name(name, c, i), series, fa.warnings));
             else
                 fa.estimates.push_back(gamma_estimate(entry_name(name, c, i), series));
         }
@@ -243,11 +261,13 @@ void automatic_cut(const RunData& run, FileAnalysis& fa) {
     fa.skip = 0;
     for (const char* name : thermalisation_columns) {
         if (!run.columns.count(name)) continue;
-        const stats::ThermalisationResult r = stats::thermalisation_cut(run.columns.at(name).entry(0));
+        const stats::ThermalisationResult r =
+            stats::thermalisation_cut(run.columns.at(name).entry(0));
         if (r.cut >= fa.skip) fa.skip = r.cut;
         if (r.at_limit) {
             fa.at_limit = true;
-            fa.warnings.push_back(std::string(name) + " drifts over the whole run: the automatic "
+            fa.warnings.push_back(std::string(name) +
+                                  " drifts over the whole run: the automatic "
                                   "thermalisation cut sits at its limit N/2, the run has probably "
                                   "not reached equilibrium (run longer)");
         }
@@ -266,15 +286,18 @@ void choose_cut(const RunData& run, const Options& options, FileAnalysis& fa) {
         if (n < min_samples)
             throw InputError(run.source + ": only " + std::to_string(n) +
                              " measurements, too few samples for the automatic thermalisation "
-                             "cut and an error estimate (at least " + std::to_string(min_samples) +
+                             "cut and an error estimate (at least " +
+                             std::to_string(min_samples) +
                              " are needed): run longer or measure more often");
         automatic_cut(run, fa);
     }
     if (n - fa.skip < min_samples)
         throw InputError(run.source + ": only " + std::to_string(n - fa.skip) +
                          " measurements remain after the thermalisation cut of " +
-                         std::to_string(fa.skip) + ", too few samples for an error estimate (at "
-                         "least " + std::to_string(min_samples) + " are needed): run longer");
+                         std::to_string(fa.skip) +
+                         ", too few samples for an error estimate (at "
+                         "least " +
+                         std::to_string(min_samples) + " are needed): run longer");
 }
 
 // ---- derived quantities -------------------------------------------------------------------
@@ -336,8 +359,8 @@ Estimate xi2_estimate(const RunData& run, const Primaries& p, std::size_t block_
     }
     e.value = std::sqrt(sq.value);
     e.error = sq.error / (2.0 * e.value);
-    e.note = "from <S(0)>, <S(k_min)>; error propagated from xi2^2 = " + number(sq.value) +
-             " +- " + number(sq.error);
+    e.note = "from <S(0)>, <S(k_min)>; error propagated from xi2^2 = " + number(sq.value) + " +- " +
+             number(sq.error);
     return e;
 }
 
@@ -352,7 +375,8 @@ Estimate specific_heat_estimate(const RunData& run, std::size_t skip, double vol
     Primaries p;
     std::vector<double> e = used(run.columns.at("action"), 0, skip);
     const double shift = mean_of(e);
-    for (double& x : e) x -= shift;
+    for (double& x : e)
+        x -= shift;
     std::vector<double> e2(e.size());
     std::transform(e.begin(), e.end(), e2.begin(), [](double x) { return x * x; });
     p.series = {e, e2};
@@ -399,9 +423,11 @@ void derived_estimates(const RunData& run, std::size_t skip, FileAnalysis& fa) {
     const double volume = run.volume();
     std::vector<std::string> names = {"binder"};
     if (n > 1) names.push_back("binder_on");
-    for (const char* name : {"chi", "xi2", "specific_heat"}) names.push_back(name);
+    for (const char* name : {"chi", "xi2", "specific_heat"})
+        names.push_back(name);
     if (!block) {
-        for (const std::string& name : names) fa.estimates.push_back(derived_missing(name, why));
+        for (const std::string& name : names)
+            fa.estimates.push_back(derived_missing(name, why));
         return;
     }
     fa.block_length = *block;
@@ -421,37 +447,40 @@ void derived_estimates(const RunData& run, std::size_t skip, FileAnalysis& fa) {
         [volume](std::span<const double> m) { return susceptibility(m[0], m[1], volume); },
         *block));
     Primaries s{{col("structure_factor_zero")}};
-    for (std::size_t mu = 0; mu < run.dims.size(); ++mu) s.series.push_back(col("structure_factor", mu));
+    for (std::size_t mu = 0; mu < run.dims.size(); ++mu)
+        s.series.push_back(col("structure_factor", mu));
     fa.estimates.push_back(xi2_estimate(run, s, *block));
     fa.estimates.push_back(specific_heat_estimate(run, skip, volume, *block));
 }
 
 void final_values(const RunData& run, FileAnalysis& fa) {
     const std::size_t last = run.step.size() - 1;
-    for (const char* name : {"time", "abs_magnetization", "action", "temperature", "m2", "xi2",
-                             "domain_walls"})
-        if (run.columns.count(name))
-            fa.final_values[name] = run.columns.at(name).entry(0).at(last);
+    for (const char* name :
+         {"time", "abs_magnetization", "action", "temperature", "m2", "xi2", "domain_walls"})
+        if (run.columns.count(name)) fa.final_values[name] = run.columns.at(name).entry(0).at(last);
 }
 
 } // namespace
 
 std::size_t Column::width() const {
     std::size_t w = 1;
-    for (std::uint64_t e : row_shape) w *= static_cast<std::size_t>(e);
+    for (std::uint64_t e : row_shape)
+        w *= static_cast<std::size_t>(e);
     return w;
 }
 
 std::vector<double> Column::entry(std::size_t index) const {
     const std::size_t w = width(), n = rows();
     std::vector<double> out(n);
-    for (std::size_t r = 0; r < n; ++r) out[r] = values[r * w + index];
+    for (std::size_t r = 0; r < n; ++r)
+        out[r] = values[r * w + index];
     return out;
 }
 
 double RunData::volume() const {
     double v = 1.0;
-    for (std::int64_t l : dims) v *= static_cast<double>(l);
+    for (std::int64_t l : dims)
+        v *= static_cast<double>(l);
     return v;
 }
 
@@ -471,8 +500,8 @@ RunData read_run(const std::string& path) {
     equalise_rows(run);
     if (run.planned_steps > 0 && run.step.back() < run.planned_steps)
         run.warnings.push_back("incomplete run: the last measurement is at step " +
-                               std::to_string(run.step.back()) + " of dynamics.steps = " +
-                               std::to_string(run.planned_steps) +
+                               std::to_string(run.step.back()) +
+                               " of dynamics.steps = " + std::to_string(run.planned_steps) +
                                " (still running, or interrupted: ssbsim run DECK --resume); "
                                "analysing the measurements present");
     return run;
@@ -497,7 +526,8 @@ const Estimate* FileAnalysis::find(const std::string& name) const {
 
 std::string FileAnalysis::size_label() const {
     std::string s;
-    for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? "x" : "") + std::to_string(dims[i]);
+    for (std::size_t i = 0; i < dims.size(); ++i)
+        s += (i ? "x" : "") + std::to_string(dims[i]);
     return s;
 }
 
@@ -524,7 +554,9 @@ FileAnalysis analyze_run(const RunData& run, const Options& options) {
     return fa;
 }
 
-double binder(double m2, double m4) { return 1.0 - m4 / (3.0 * m2 * m2); }
+double binder(double m2, double m4) {
+    return 1.0 - m4 / (3.0 * m2 * m2);
+}
 
 double binder_on(double m2, double m4, int components) {
     const double n = components;

@@ -1,7 +1,6 @@
 // `ssbsim analyze` output: the aligned table, JSON, CSV, the /analysis group of each file, and the
 // command itself (analyze.hpp).
 #include "ssbsim/analyze.hpp"
-
 #include "ssbsim/errors.hpp"
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/version.hpp"
@@ -66,10 +65,18 @@ std::string json_string(const std::string& s) {
     std::string out = "\"";
     for (char c : s) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20) {
                 char buf[8];
@@ -94,11 +101,14 @@ std::string json_number(double v) {
 std::string csv_field(const std::string& s) {
     if (s.find_first_of(",\"\n") == std::string::npos) return s;
     std::string out = "\"";
-    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    for (char c : s)
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
 }
 
-std::string csv_number(double v) { return std::isfinite(v) ? json_number(v) : ""; }
+std::string csv_number(double v) {
+    return std::isfinite(v) ? json_number(v) : "";
+}
 
 std::string key_value(const FileAnalysis& f, const std::string& key) {
     const auto it = f.values.find(key);
@@ -116,11 +126,13 @@ std::vector<std::string> scan_keys(const ScanAnalysis& scan) {
 
 void table_file(std::ostream& out, const FileAnalysis& f, const ScanAnalysis& scan) {
     out << "== " << f.source << "\n   lattice " << f.size_label() << ", N = " << f.components;
-    for (const std::string& key : scan_keys(scan)) out << ", " << key << " = " << key_value(f, key);
+    for (const std::string& key : scan_keys(scan))
+        out << ", " << key << " = " << key_value(f, key);
     out << "\n   " << f.measurements << " measurements (steps up to " << f.last_step
         << "); thermalisation cut " << f.skip << (f.skip_automatic ? " (automatic)" : " (--skip)")
         << "; " << f.measurements - f.skip << " used from step " << f.first_step << '\n';
-    for (const std::string& w : f.warnings) out << "   warning: " << w << '\n';
+    for (const std::string& w : f.warnings)
+        out << "   warning: " << w << '\n';
     out << "   " << pad("quantity", 26) << rpad("value", 16) << rpad("error", 12)
         << rpad("tau_int", 10) << rpad("N_eff", 9) << " note\n";
     bool derived = false;
@@ -133,9 +145,8 @@ void table_file(std::ostream& out, const FileAnalysis& f, const ScanAnalysis& sc
         }
         const ValueText t = value_error(e.value, e.error);
         const std::string tau = std::isnan(e.tau_int) ? "" : general(e.tau_int, 3);
-        const std::string neff = std::isnan(e.n_effective) || e.method == "jackknife"
-                                     ? ""
-                                     : general(e.n_effective, 4);
+        const std::string neff =
+            std::isnan(e.n_effective) || e.method == "jackknife" ? "" : general(e.n_effective, 4);
         out << "   " << pad(e.name, 26) << rpad(t.value, 16) << rpad(t.error, 12) << rpad(tau, 10)
             << rpad(neff, 9) << (e.note.empty() ? "" : " " + e.note) << '\n';
     }
@@ -149,7 +160,8 @@ void table_scan(std::ostream& out, const std::vector<FileAnalysis>& files,
     out << "== scan over " << scan.coupling << ": " << scan.curves.size() << " curve(s)\n";
     for (const ScanCurve& c : scan.curves) {
         out << "   " << c.label << '\n' << "   " << pad(scan.coupling, 14);
-        for (const char* name : columns) out << pad(name, 24);
+        for (const char* name : columns)
+            out << pad(name, 24);
         out << "file\n";
         for (const ScanPoint& p : c.points) {
             const FileAnalysis& f = files[p.file];
@@ -171,7 +183,8 @@ void table_scan(std::ostream& out, const std::vector<FileAnalysis>& files,
         else
             out << "no crossing: " << x.note << '\n';
     }
-    for (const std::string& n : scan.notes) out << "   note: " << n << '\n';
+    for (const std::string& n : scan.notes)
+        out << "   note: " << n << '\n';
 }
 
 // ---- JSON -----------------------------------------------------------------------------
@@ -180,9 +193,9 @@ void json_estimate(std::ostream& out, const Estimate& e) {
     out << json_string(e.name) << ": {\"value\": " << json_number(e.value)
         << ", \"error\": " << json_number(e.error) << ", \"tau_int\": " << json_number(e.tau_int)
         << ", \"tau_int_error\": " << json_number(e.tau_int_error)
-        << ", \"n_effective\": " << json_number(e.n_effective)
-        << ", \"n_samples\": " << e.n_samples << ", \"method\": " << json_string(e.method)
-        << ", \"note\": " << json_string(e.note) << "}";
+        << ", \"n_effective\": " << json_number(e.n_effective) << ", \"n_samples\": " << e.n_samples
+        << ", \"method\": " << json_string(e.method) << ", \"note\": " << json_string(e.note)
+        << "}";
 }
 
 template <class T, class Item>
@@ -201,7 +214,14 @@ void json_file(std::ostream& out, const FileAnalysis& f, const ScanAnalysis& sca
     out << ", \"components\": " << f.components << ",\n     \"parameters\": {";
     const std::vector<std::string> keys = scan_keys(scan);
     for (std::size_t i = 0; i < keys.size(); ++i)
-        out << (i ? ", " : "") << json_string(keys[i]) << ": " << json_string(key_value(f, keys[i]));
+        out << (i ? ", " : "") << json_string(keys[i]) << ": "
+            << json_string(key_value(f, keys[i]));
+    out << "},\n     \"deck\": {";
+    bool first_key = true;
+    for (const auto& [key, value] : f.values) {
+        out << (first_key ? "" : ", ") << json_string(key) << ": " << json_string(value);
+        first_key = false;
+    }
     out << "},\n     \"measurements\": " << f.measurements << ", \"skip\": " << f.skip
         << ", \"skip_automatic\": " << (f.skip_automatic ? "true" : "false")
         << ", \"used\": " << f.measurements - f.skip << ", \"first_step\": " << f.first_step
@@ -223,7 +243,8 @@ void json_file(std::ostream& out, const FileAnalysis& f, const ScanAnalysis& sca
     out << "     }}";
 }
 
-void json_scan(std::ostream& out, const std::vector<FileAnalysis>& files, const ScanAnalysis& scan) {
+void json_scan(std::ostream& out, const std::vector<FileAnalysis>& files,
+               const ScanAnalysis& scan) {
     out << "  \"scan\": {\"coupling\": " << json_string(scan.coupling) << ", \"other_keys\": ";
     json_list(out, scan.other_keys, [&](const std::string& k) { out << json_string(k); });
     out << ",\n    \"curves\": [";
@@ -249,9 +270,8 @@ void json_scan(std::ostream& out, const std::vector<FileAnalysis>& files, const 
             << ", \"x_error\": " << json_number(x.found ? x.x_error : NAN)
             << ", \"binder\": " << json_number(x.found ? x.binder : NAN)
             << ", \"binder_error\": " << json_number(x.found ? x.binder_error : NAN)
-            << ", \"method\": " << json_string(x.method)
-            << ", \"sign_changes\": " << x.sign_changes << ", \"note\": " << json_string(x.note)
-            << '}';
+            << ", \"method\": " << json_string(x.method) << ", \"sign_changes\": " << x.sign_changes
+            << ", \"note\": " << json_string(x.note) << '}';
     }
     out << "],\n    \"notes\": ";
     json_list(out, scan.notes, [&](const std::string& n) { out << json_string(n); });
@@ -261,7 +281,8 @@ void json_scan(std::ostream& out, const std::vector<FileAnalysis>& files, const 
 // ---- CSV ------------------------------------------------------------------------------
 
 void csv_row(std::ostream& out, const std::vector<std::string>& fields) {
-    for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csv_field(fields[i]);
+    for (std::size_t i = 0; i < fields.size(); ++i)
+        out << (i ? "," : "") << csv_field(fields[i]);
     out << '\n';
 }
 
@@ -302,7 +323,8 @@ void store_crossings(h5::Group& analysis, const ScanAnalysis& scan) {
 
 void write_table(std::ostream& out, const std::vector<FileAnalysis>& files,
                  const ScanAnalysis& scan) {
-    for (const FileAnalysis& f : files) table_file(out, f, scan);
+    for (const FileAnalysis& f : files)
+        table_file(out, f, scan);
     table_scan(out, files, scan);
 }
 
@@ -331,7 +353,8 @@ void write_csv(std::ostream& out, const std::vector<FileAnalysis>& files,
         for (const Estimate& e : f.estimates) {
             std::vector<std::string> row = {"file", f.source, f.size_label(),
                                             std::to_string(f.components)};
-            for (const std::string& k : keys) row.push_back(key_value(f, k));
+            for (const std::string& k : keys)
+                row.push_back(key_value(f, k));
             for (const std::string& v :
                  {e.name, e.method, csv_number(e.value), csv_number(e.error), csv_number(e.tau_int),
                   csv_number(e.tau_int_error), csv_number(e.n_effective),
@@ -342,7 +365,8 @@ void write_csv(std::ostream& out, const std::vector<FileAnalysis>& files,
     for (const ScanCrossing& c : scan.crossings)
         for (const bool binder : {false, true}) {
             std::vector<std::string> row = {"crossing", "", c.small + " / " + c.large, ""};
-            for (std::size_t k = 0; k < keys.size(); ++k) row.push_back("");
+            for (std::size_t k = 0; k < keys.size(); ++k)
+                row.push_back("");
             const double v = c.found ? (binder ? c.binder : c.x) : NAN;
             const double e = c.found ? (binder ? c.binder_error : c.x_error) : NAN;
             for (const std::string& s :
@@ -369,7 +393,8 @@ void store_analysis(const FileAnalysis& f, const ScanAnalysis& scan) {
     g.write_attr("last_step", f.last_step);
     g.write_attr("block_length", static_cast<std::int64_t>(f.block_length));
     std::string warnings;
-    for (const std::string& w : f.warnings) warnings += w + "\n";
+    for (const std::string& w : f.warnings)
+        warnings += w + "\n";
     g.write_attr("warnings", warnings);
     g.write_attr("coupling", scan.coupling);
     if (!scan.coupling.empty()) g.write_attr("coupling_value", key_value(f, scan.coupling));
@@ -406,27 +431,38 @@ void run_analyze(const Request& request, std::ostream& out, std::ostream& log) {
             problems.push_back(e.what());
         }
     }
-    if (files.empty() && problems.empty()) throw InputError("analyze: no run outputs among the files");
+    if (files.empty() && problems.empty())
+        throw InputError("analyze: no run outputs among the files");
     if (problems.size() == 1) throw InputError(problems.front());
     if (!problems.empty()) {
         std::string all = std::to_string(problems.size()) + " of " +
                           std::to_string(request.files.size()) + " files are unusable:";
-        for (const std::string& p : problems) all += "\n  " + p;
+        for (const std::string& p : problems)
+            all += "\n  " + p;
         throw InputError(all);
     }
     const ScanAnalysis scan = analyze_scan(files);
     if (request.format != Format::table) {
         for (const FileAnalysis& f : files)
-            for (const std::string& w : f.warnings) log << "warning: " << f.source << ": " << w << '\n';
-        for (const std::string& n : scan.notes) log << "note: " << n << '\n';
+            for (const std::string& w : f.warnings)
+                log << "warning: " << f.source << ": " << w << '\n';
+        for (const std::string& n : scan.notes)
+            log << "note: " << n << '\n';
     }
     switch (request.format) {
-    case Format::table: write_table(out, files, scan); break;
-    case Format::json: write_json(out, files, scan); break;
-    case Format::csv: write_csv(out, files, scan); break;
+    case Format::table:
+        write_table(out, files, scan);
+        break;
+    case Format::json:
+        write_json(out, files, scan);
+        break;
+    case Format::csv:
+        write_csv(out, files, scan);
+        break;
     }
     if (request.write)
-        for (const FileAnalysis& f : files) store_analysis(f, scan);
+        for (const FileAnalysis& f : files)
+            store_analysis(f, scan);
 }
 
 } // namespace ssbsim::analysis

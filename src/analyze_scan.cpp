@@ -1,7 +1,6 @@
 // `ssbsim analyze` over the files of a scan: which deck key varies, one curve per lattice size
 // (and per value of any further varying key), and the Binder crossings of successive sizes.
 #include "ssbsim/analyze.hpp"
-
 #include "ssbsim/errors.hpp"
 #include "ssbsim/stats.hpp"
 
@@ -49,7 +48,8 @@ std::map<std::string, std::set<std::string>> varying_keys(const std::vector<File
     std::map<std::string, std::set<std::string>> varying;
     for (const std::string& key : keys) {
         std::set<std::string> seen;
-        for (const FileAnalysis& f : files) seen.insert(value_of(f, key));
+        for (const FileAnalysis& f : files)
+            seen.insert(value_of(f, key));
         if (seen.size() > 1) varying[key] = seen;
     }
     return varying;
@@ -61,8 +61,9 @@ std::string choose_coupling(const std::map<std::string, std::set<std::string>>& 
     std::string best;
     std::size_t most = 0;
     for (const auto& [key, values] : varying) {
-        const bool numeric = std::all_of(values.begin(), values.end(),
-                                         [](const std::string& v) { return as_number(v).has_value(); });
+        const bool numeric = std::all_of(values.begin(), values.end(), [](const std::string& v) {
+            return as_number(v).has_value();
+        });
         if (numeric && values.size() > most) {
             best = key;
             most = values.size();
@@ -73,16 +74,19 @@ std::string choose_coupling(const std::map<std::string, std::set<std::string>>& 
 
 double volume_of(const std::vector<std::int64_t>& dims) {
     double v = 1.0;
-    for (std::int64_t l : dims) v *= static_cast<double>(l);
+    for (std::int64_t l : dims)
+        v *= static_cast<double>(l);
     return v;
 }
 
-std::vector<ScanCurve> build_curves(const std::vector<FileAnalysis>& files, const ScanAnalysis& scan) {
+std::vector<ScanCurve> build_curves(const std::vector<FileAnalysis>& files,
+                                    const ScanAnalysis& scan) {
     std::vector<ScanCurve> curves;
     for (std::size_t i = 0; i < files.size(); ++i) {
         const FileAnalysis& f = files[i];
         std::map<std::string, std::string> others;
-        for (const std::string& key : scan.other_keys) others[key] = value_of(f, key);
+        for (const std::string& key : scan.other_keys)
+            others[key] = value_of(f, key);
         auto it = std::find_if(curves.begin(), curves.end(), [&](const ScanCurve& c) {
             return c.dims == f.dims && c.others == others;
         });
@@ -91,7 +95,8 @@ std::vector<ScanCurve> build_curves(const std::vector<FileAnalysis>& files, cons
             c.dims = f.dims;
             c.others = others;
             c.label = f.size_label();
-            for (const auto& [key, value] : others) c.label += " " + key + "=" + value;
+            for (const auto& [key, value] : others)
+                c.label += " " + key + "=" + value;
             curves.push_back(c);
             it = curves.end() - 1;
         }
@@ -139,7 +144,8 @@ double interpolate(std::span<const double> x, std::span<const double> y, std::si
 // U at the crossing: the mean of both curves, linearly interpolated at x*.
 double binder_at_crossing(std::span<const double> x, const BinderCurve& a, const BinderCurve& b,
                           const stats::Crossing& c) {
-    return 0.5 * (interpolate(x, a.y, c.lower_index, c.x) + interpolate(x, b.y, c.lower_index, c.x));
+    return 0.5 *
+           (interpolate(x, a.y, c.lower_index, c.x) + interpolate(x, b.y, c.lower_index, c.x));
 }
 
 // σ(U*) by a parametric bootstrap: every point moved by its own Gaussian error, the crossing
@@ -161,8 +167,7 @@ double binder_crossing_error(std::span<const double> x, const BinderCurve& a, co
             ra.y[i] += a.error[i] * gauss();
             rb.y[i] += b.error[i] * gauss();
         }
-        const stats::CrossingResult c =
-            stats::find_crossing(x, {ra.y, ra.error}, {rb.y, rb.error});
+        const stats::CrossingResult c = stats::find_crossing(x, {ra.y, ra.error}, {rb.y, rb.error});
         if (!c.crossing) {
             ++failed;
             continue;
@@ -171,8 +176,10 @@ double binder_crossing_error(std::span<const double> x, const BinderCurve& a, co
     }
     if (values.size() < 2) return nan;
     double mean = 0.0, ss = 0.0;
-    for (double v : values) mean += v / static_cast<double>(values.size());
-    for (double v : values) ss += (v - mean) * (v - mean);
+    for (double v : values)
+        mean += v / static_cast<double>(values.size());
+    for (double v : values)
+        ss += (v - mean) * (v - mean);
     return std::sqrt(ss / static_cast<double>(values.size() - 1));
 }
 
@@ -218,7 +225,8 @@ ScanCrossing crossing_of(const ScanCurve& small, const ScanCurve& large,
     std::size_t failed = 0;
     out.binder_error = binder_crossing_error(x, a, b, failed);
     if (r.n_sign_changes > 1)
-        out.note = std::to_string(r.n_sign_changes) + " sign changes: the curves are close over "
+        out.note = std::to_string(r.n_sign_changes) +
+                   " sign changes: the curves are close over "
                    "a stretch; the most significant one is given";
     if (failed > 0)
         out.note += std::string(out.note.empty() ? "" : "; ") + std::to_string(failed) +
@@ -236,18 +244,18 @@ ScanAnalysis analyze_scan(const std::vector<FileAnalysis>& files) {
         if (key != scan.coupling) scan.other_keys.push_back(key);
     scan.curves = build_curves(files, scan);
     if (scan.coupling.empty()) {
-        if (files.size() > 1) scan.notes.push_back("no numeric deck key varies over the files: no "
-                                                   "scan table and no crossings");
+        if (files.size() > 1)
+            scan.notes.push_back("no numeric deck key varies over the files: no "
+                                 "scan table and no crossings");
         return scan;
     }
     for (const ScanCurve& c : scan.curves)
         for (std::size_t i = 1; i < c.points.size(); ++i)
             if (c.points[i].x == c.points[i - 1].x)
-                scan.notes.push_back(c.label + ": two files at " + scan.coupling + " = " +
-                                     std::to_string(c.points[i].x) + " (" +
-                                     files[c.points[i - 1].file].source + ", " +
-                                     files[c.points[i].file].source +
-                                     "); the crossing uses the first");
+                scan.notes.push_back(
+                    c.label + ": two files at " + scan.coupling + " = " +
+                    std::to_string(c.points[i].x) + " (" + files[c.points[i - 1].file].source +
+                    ", " + files[c.points[i].file].source + "); the crossing uses the first");
     for (std::size_t i = 0; i + 1 < scan.curves.size(); ++i) {
         const ScanCurve &a = scan.curves[i], &b = scan.curves[i + 1];
         if (a.others != b.others) continue;

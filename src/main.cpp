@@ -1,5 +1,6 @@
 // ssbsim command line: subcommands only. Parses, dispatches, and maps exceptions to the
 // documented exit statuses (errors.hpp); everything else lives in the library.
+#include "ssbsim/analyze.hpp"
 #include "ssbsim/bench.hpp"
 #include "ssbsim/deck.hpp"
 #include "ssbsim/errors.hpp"
@@ -29,6 +30,9 @@ commands:
   keys [--markdown]
                  list every deck key with type, default, allowed range and description
   info FILE      summarise an ssbsim HDF5 output file
+  analyze FILE... [--skip N] [--json|--csv] [--write]
+                 thermalisation, means and errors (Gamma-method), Binder cumulant, chi,
+                 xi2, specific heat; over a scan: tables per size and Binder crossings
   bench [--lattice 2048x2048] [--lattice3d 160x160x160|none] [--components N]
         [--methods LIST] [--reps R] [--threads N] [--no-scaling] [--json]
                  measure kernel speed, memory bandwidth and noise rate on this machine
@@ -157,10 +161,38 @@ int cmd_bench(const std::vector<std::string>& args) {
     return exit_ok;
 }
 
+int cmd_analyze(const std::vector<std::string>& args) {
+    po::options_description opts("analyze options");
+    opts.add_options()("files", po::value<std::vector<std::string>>()->required(),
+                       "HDF5 output files")(
+        "skip", po::value<std::int64_t>(), "measurements to drop (default: automatic)")(
+        "json", po::bool_switch(), "JSON on stdout")("csv", po::bool_switch(), "CSV on stdout")(
+        "write", po::bool_switch(), "store the results in an /analysis group of each file");
+    po::positional_options_description pos;
+    pos.add("files", -1);
+    const po::variables_map vm = parse(args, opts, pos);
+    analysis::Request request;
+    request.files = vm["files"].as<std::vector<std::string>>();
+    if (vm.count("skip")) {
+        const std::int64_t skip = vm["skip"].as<std::int64_t>();
+        if (skip < 0) throw InputError("analyze: --skip " + std::to_string(skip) + " is negative");
+        request.options.skip = static_cast<std::size_t>(skip);
+    }
+    if (vm["json"].as<bool>() && vm["csv"].as<bool>())
+        throw InputError("analyze: --json and --csv exclude each other");
+    request.format = vm["json"].as<bool>()  ? analysis::Format::json
+                     : vm["csv"].as<bool>() ? analysis::Format::csv
+                                            : analysis::Format::table;
+    request.write = vm["write"].as<bool>();
+    analysis::run_analyze(request, std::cout, std::cerr);
+    return exit_ok;
+}
+
 int dispatch(const std::string& command, const std::vector<std::string>& args) {
     if (command == "run") return cmd_run(args);
     if (command == "keys") return cmd_keys(args);
     if (command == "info") return cmd_info(args);
+    if (command == "analyze") return cmd_analyze(args);
     if (command == "bench") return cmd_bench(args);
     if (command == "version" || command == "--version") {
         std::cout << "ssbsim " << version << '\n';

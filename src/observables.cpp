@@ -118,13 +118,15 @@ double count_walls(const Field& phi, const RowGeometry& g, std::int64_t i0, std:
             const double* x = phi.component(a) + g.base + i0;
             const double* y = mu < Slow ? phi.component(a) + g.up[mu] + i0 : x + 1;
 #pragma omp simd
-            for (std::int64_t i = 0; i < count; ++i) dot[i] += x[i] * y[i];
+            for (std::int64_t i = 0; i < count; ++i)
+                dot[i] += x[i] * y[i];
         }
         walls += lane_sum(count, [&](std::int64_t i) { return dot[i] < 0.0 ? 1.0 : 0.0; });
     }
     if (wrap_link) {
         double d = 0.0;
-        for (int a = 0; a < n; ++a) d += phi.component(a)[g.base + len - 1] * phi.component(a)[g.base];
+        for (int a = 0; a < n; ++a)
+            d += phi.component(a)[g.base + len - 1] * phi.component(a)[g.base];
         walls += d < 0.0 ? 1.0 : 0.0;
     }
     return walls;
@@ -152,8 +154,8 @@ std::vector<double> field_sums(const Lattice& lattice, const Field& phi, const A
                 const std::int64_t inner = i1 == len ? m - 1 : m;
                 const double* r2 = s.phi2.data();
                 double kin = 0.0, pot = lane_sum(m, [&](std::int64_t i) {
-                    return (0.5 * p.m2 + 0.25 * p.lambda * r2[i]) * r2[i];
-                });
+                                      return (0.5 * p.m2 + 0.25 * p.lambda * r2[i]) * r2[i];
+                                  });
                 for (int a = 0; a < n; ++a) {
                     const double* plane = phi.component(a);
                     const double* x = plane + g.base + i0;
@@ -178,7 +180,8 @@ std::vector<double> field_sums(const Lattice& lattice, const Field& phi, const A
                         kin += 0.5 * J_row * d * d;
                     }
                     double* slice = out + at.slices[Slow] + a * len + i0;
-                    for (std::int64_t i = 0; i < m; ++i) slice[i] += x[i];
+                    for (std::int64_t i = 0; i < m; ++i)
+                        slice[i] += x[i];
                 }
                 out[at.phi2] += lane_sum(m, [&](std::int64_t i) { return r2[i]; });
                 out[at.phi4] += lane_sum(m, [&](std::int64_t i) { return r2[i] * r2[i]; });
@@ -192,7 +195,8 @@ std::vector<double> field_sums(const Lattice& lattice, const Field& phi, const A
 
 std::int64_t total_links(const Lattice& lattice) {
     std::int64_t links = 0;
-    for (int mu = 0; mu < lattice.dims(); ++mu) links += lattice.links(mu);
+    for (int mu = 0; mu < lattice.dims(); ++mu)
+        links += lattice.links(mu);
     return links;
 }
 
@@ -202,7 +206,8 @@ double structure_factor(const double* slices, int n, std::int64_t L, double volu
     for (int a = 0; a < n; ++a) {
         double re = 0.0, im = 0.0;
         for (std::int64_t t = 0; t < L; ++t) {
-            const double angle = 2.0 * std::numbers::pi * static_cast<double>(t) / static_cast<double>(L);
+            const double angle =
+                2.0 * std::numbers::pi * static_cast<double>(t) / static_cast<double>(L);
             re += slices[a * L + t] * std::cos(angle);
             im += slices[a * L + t] * std::sin(angle);
         }
@@ -223,12 +228,15 @@ void correlator(const double* slices, int n, std::int64_t L, bool periodic, doub
                 c += slices[a * L + s] * slices[a * L + (s + t) % L];
         record.push_back(c / (slice_sites * static_cast<double>(pairs)));
     }
-    for (std::int64_t t = L; t < max_extent; ++t) record.push_back(nan);
+    for (std::int64_t t = L; t < max_extent; ++t)
+        record.push_back(nan);
 }
 
 } // namespace
 
-std::span<const ObservableSpec> observable_specs() { return specs; }
+std::span<const ObservableSpec> observable_specs() {
+    return specs;
+}
 
 RecordLayout::RecordLayout(const Lattice& lattice, int components)
     : components(components), axes(lattice.dims()) {
@@ -242,17 +250,22 @@ std::vector<std::uint64_t> RecordLayout::row_shape(const ObservableSpec& spec) c
                                ": its shape depends on the lattice; use RecordLayout(lattice, N)");
     const auto u = [](int v) { return static_cast<std::uint64_t>(v); };
     switch (spec.shape) {
-    case Shape::scalar: return {};
-    case Shape::components: return {u(components)};
-    case Shape::axes: return {u(axes)};
-    case Shape::axes_by_extent: return {u(axes), u(max_extent)};
+    case Shape::scalar:
+        return {};
+    case Shape::components:
+        return {u(components)};
+    case Shape::axes:
+        return {u(axes)};
+    case Shape::axes_by_extent:
+        return {u(axes), u(max_extent)};
     }
     return {};
 }
 
 int RecordLayout::width(const ObservableSpec& spec) const {
     int w = 1;
-    for (std::uint64_t e : row_shape(spec)) w *= static_cast<int>(e);
+    for (std::uint64_t e : row_shape(spec))
+        w *= static_cast<int>(e);
     return w;
 }
 
@@ -271,7 +284,8 @@ int record_offset(const char* name, int components) {
 
 int record_size(const RecordLayout& layout) {
     int size = 0;
-    for (const ObservableSpec& s : specs) size += layout.width(s);
+    for (const ObservableSpec& s : specs)
+        size += layout.width(s);
     return size;
 }
 
@@ -314,9 +328,8 @@ std::vector<double> measure(const Lattice& lattice, const Field& phi, const Step
     const int d = lattice.dims();
     const ActionParams& p = params.action;
     const SumLayout at(lattice, n);
-    const std::vector<double> sums = with_slow_axes(d, [&](auto slow) {
-        return field_sums<decltype(slow)::value>(lattice, phi, p, at);
-    });
+    const std::vector<double> sums = with_slow_axes(
+        d, [&](auto slow) { return field_sums<decltype(slow)::value>(lattice, phi, p, at); });
     const double v = static_cast<double>(lattice.volume());
     const RecordLayout layout(lattice, n);
     std::vector<double> record;
@@ -348,13 +361,15 @@ std::vector<double> measure(const Lattice& lattice, const Field& phi, const Step
     for (int mu = 0; mu < d; ++mu)
         s_kmin[mu] = structure_factor(sums.data() + at.slices[mu], n, lattice.extent(mu), v);
     std::vector<Boundary> boundary(static_cast<std::size_t>(d));
-    for (int mu = 0; mu < d; ++mu) boundary[mu] = lattice.boundary(mu);
+    for (int mu = 0; mu < d; ++mu)
+        boundary[mu] = lattice.boundary(mu);
     record.push_back(second_moment_xi(s0, s_kmin, lattice.extents(), boundary));
 
     record.push_back(params.temperature);
     record.push_back(params.eps);
     record.push_back(p.m2);
-    for (int a = 0; a < n; ++a) record.push_back(p.h[a]);
+    for (int a = 0; a < n; ++a)
+        record.push_back(p.h[a]);
     record.insert(record.end(), s_kmin.begin(), s_kmin.end());
     for (int mu = 0; mu < d; ++mu)
         correlator(sums.data() + at.slices[mu], n, lattice.extent(mu), lattice.periodic(mu), v,

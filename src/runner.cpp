@@ -60,14 +60,13 @@ void warn_if_unstable(const Simulation& sim, std::int64_t steps, std::ostream& l
     }
 }
 
-// A NaN or inf anywhere in the field reaches <|phi|^2> and S/V; other observables may be
-// undefined on a perfectly good field (e.g. xi_2 when the structure factor does not decrease).
-void check_finite(std::span<const double> record, int components, std::int64_t step,
-                  std::int64_t last_good) {
-    for (const char* name : {"phi2", "action"})
-        if (!std::isfinite(record[record_offset(name, components)]))
-            throw DivergenceError("the field diverged (NaN or inf) between step " +
-                                  std::to_string(last_good) + " and step " + std::to_string(step) +
+// Every replica's record must be finite where the observable is defined for any finite field.
+void check_finite(const Measurement& m, const RecordLayout& layout, std::int64_t last_good) {
+    for (const std::vector<double>& record : m.records)
+        if (const char* name = nonfinite_observable(record, layout))
+            throw DivergenceError("the field diverged (" + std::string(name) +
+                                  " is NaN or inf) between step " + std::to_string(last_good) +
+                                  " and step " + std::to_string(m.step) +
                                   "; use a smaller dynamics.step or method = flow_adaptive");
 }
 
@@ -181,10 +180,11 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
     const std::int64_t first = sim.state().step;
     OutputWriter out = first > 0 ? OutputWriter::resume(config, first)
                                  : OutputWriter(config, lattice);
-    auto record = sim.measure();
+    const RecordLayout layout(lattice, config.field.components);
+    Measurement m = sim.measure_all();
     std::int64_t last_good = first;
-    check_finite(record, config.field.components, first, first);
-    if (first == 0) out.record(0, 0.0, record);
+    check_finite(m, layout, first);
+    if (first == 0) out.record(m);
     Progress progress(steps, io.log, io.interactive);
     Summary summary(config.field.components);
     auto checkpoint = [&] {
@@ -195,11 +195,11 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
     for (std::int64_t step = first + 1; step <= steps; ++step) {
         sim.advance();
         if (step % config.measure.every == 0 || step == steps) {
-            record = sim.measure();
-            check_finite(record, config.field.components, step, last_good);
+            m = sim.measure_all();
+            check_finite(m, layout, last_good);
             last_good = step;
-            out.record(step, sim.state().time, record);
-            if (2 * step > steps) summary.add(record);
+            out.record(m);
+            if (2 * step > steps) summary.add(m.records.front());
         }
         if ((config.measure.save_every > 0 && step % config.measure.save_every == 0) ||
             step == steps)
@@ -218,7 +218,7 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
     }
     out.flush();
     progress.finish(steps);
-    summary.print(sim, record, io.out);
+    summary.print(sim, m.records.front(), io.out);
 }
 
 } // namespace ssbsim

@@ -1,7 +1,9 @@
 #include "ssbsim/simulation.hpp"
 
 #include "ssbsim/action.hpp"
+#include "ssbsim/layers.hpp"
 #include "ssbsim/observables.hpp"
+#include "ssbsim/replicas.hpp"
 
 #include <cmath>
 
@@ -83,6 +85,17 @@ void Simulation::advance() {
     state_.step += 1;
     state_.time += r.dt;
     state_.next_eps = r.next_eps;
+}
+
+Measurement Simulation::measure_all() const {
+    Measurement m;
+    m.step = state_.step;
+    m.time = state_.time;
+    for (int r = 0; r < static_cast<int>(state_.phi.size()); ++r) m.records.push_back(measure(r));
+    m.replicas = replica_metrics(lattice_, state_.phi);
+    if (config_.network.enabled)
+        m.layers = layer_observables(lattice_, state_.phi[0], params_at(state_.step).action);
+    return m;
 }
 
 std::vector<double> Simulation::measure(int replica) const {

@@ -27,16 +27,19 @@ namespace {
 analysis::RunData simulate(const Config& c, std::int64_t thermalise, std::int64_t n,
                            std::int64_t every) {
     Simulation sim(c, cold_field(c));
-    for (std::int64_t i = 0; i < thermalise; ++i) sim.advance();
+    for (std::int64_t i = 0; i < thermalise; ++i)
+        sim.advance();
     const RecordLayout layout(sim.lattice(), c.field.components);
     analysis::RunData run;
     run.source = "memory";
     run.dims = c.lattice.dims;
     run.boundary.assign(c.lattice.dims.size(), c.lattice.boundary.front());
     run.components = c.field.components;
-    for (const ObservableSpec& s : observable_specs()) run.columns[s.name].row_shape = layout.row_shape(s);
+    for (const ObservableSpec& s : observable_specs())
+        run.columns[s.name].row_shape = layout.row_shape(s);
     for (std::int64_t k = 0; k < n; ++k) {
-        for (std::int64_t i = 0; i < every; ++i) sim.advance();
+        for (std::int64_t i = 0; i < every; ++i)
+            sim.advance();
         const std::vector<double> r = sim.measure();
         run.step.push_back(sim.state().step);
         std::size_t offset = 0;
@@ -57,7 +60,8 @@ double langevin2_variance(double k, double eps) {
 }
 
 // Field `field` of the object `"key": {...}` in JSON text; NaN for null.
-double json_value(const std::string& json, const std::string& key, const std::string& field = "value") {
+double json_value(const std::string& json, const std::string& key,
+                  const std::string& field = "value") {
     const std::regex re("\"" + std::regex_replace(key, std::regex(R"([\[\]])"), R"(\$&)") +
                         "\": \\{[^}]*\"" + field + "\": (null|[-+0-9.eE]+)");
     std::smatch m;
@@ -67,7 +71,8 @@ double json_value(const std::string& json, const std::string& key, const std::st
 
 bool valid_json(const Scratch& s, const std::string& text) {
     const std::string path = s.write("check.json", text);
-    const std::string cmd = std::string(SSBSIM_PYTHON) + " -c 'import json,sys; json.load(open(sys.argv[1]))' '" + path + "'";
+    const std::string cmd = std::string(SSBSIM_PYTHON) +
+                            " -c 'import json,sys; json.load(open(sys.argv[1]))' '" + path + "'";
     return std::system(cmd.c_str()) == 0;
 }
 
@@ -94,7 +99,8 @@ void require_unusable(const Scratch& s, const std::string& args, const std::stri
 
 TEST_CASE("Binder cumulant and susceptibility formulas", "[analyze]") {
     // Gaussian M in N dimensions: <|M|^4> = N(N+2) s^4, <|M|^2> = N s^2 -> the O(N) form is 0.
-    for (int n : {1, 2, 3, 4}) REQUIRE(analysis::binder_on(n, n * (n + 2.0), n) == Approx(0.0).margin(1e-15));
+    for (int n : {1, 2, 3, 4})
+        REQUIRE(analysis::binder_on(n, n * (n + 2.0), n) == Approx(0.0).margin(1e-15));
     REQUIRE(analysis::binder(1.0, 3.0) == Approx(0.0).margin(1e-15));
     // Ordered (|M| fixed): 2/3 in the Z2 form, 2/(N+2) in the O(N) form.
     REQUIRE(analysis::binder(0.25, 0.0625) == Approx(2.0 / 3.0));
@@ -115,7 +121,8 @@ TEST_CASE("free field: analyze's xi2 and specific heat agree with the exact latt
             Approx(1 / std::sqrt(m2)).epsilon(1e-12));
     const auto g = [&](double k) { return langevin2_variance(k, eps); };
     const double xi_exact = std::sqrt(g(m2) / g(kmin + m2) - 1.0) / (2 * s);
-    const double c_exact = mode_average(L, 2, m2, [&](double k) { return 0.5 * std::pow(k * g(k), 2); });
+    const double c_exact =
+        mode_average(L, 2, m2, [&](double k) { return 0.5 * std::pow(k * g(k), 2); });
 
     const analysis::RunData run =
         simulate(free_config({L, L}, m2, Method::langevin2, eps), 400, 30000, 5);
@@ -124,9 +131,9 @@ TEST_CASE("free field: analyze's xi2 and specific heat agree with the exact latt
     const analysis::Estimate* heat = fa.find("specific_heat");
     REQUIRE(xi);
     REQUIRE(heat);
-    INFO("xi2 = " << xi->value << " +- " << xi->error << " (exact " << xi_exact << ", 1/m = "
-                  << 1 / std::sqrt(m2) << "); C = " << heat->value << " +- " << heat->error
-                  << " (exact " << c_exact << "); blocks of " << fa.block_length);
+    INFO("xi2 = " << xi->value << " +- " << xi->error << " (exact " << xi_exact
+                  << ", 1/m = " << 1 / std::sqrt(m2) << "); C = " << heat->value << " +- "
+                  << heat->error << " (exact " << c_exact << "); blocks of " << fa.block_length);
     CHECK(std::abs(xi->value - xi_exact) < 3.0 * xi->error);
     CHECK(xi->error < 0.05 * xi_exact);
     CHECK(std::abs(heat->value - c_exact) < 3.0 * heat->error);
@@ -155,21 +162,22 @@ TEST_CASE("analyze: table, JSON, CSV and /analysis agree", "[analyze][cli]") {
     REQUIRE(csv.out.rfind("scope,file,dims,components,quantity,method,value,error", 0) == 0);
 
     {
-    const h5::File f = h5::File::open_read(file);
-    const h5::Group a = f.root().open_group("analysis");
-    REQUIRE(a.read_attr_int64("skip") >= 0);
-    for (const char* name : {"abs_magnetization", "action", "binder", "chi", "xi2", "specific_heat"}) {
-        INFO(name);
-        const h5::Group q = a.open_group(name);
-        REQUIRE(q.read_attr_double("value") == json_value(json.out, name));
-        REQUIRE(q.read_attr_double("error") == json_value(json.out, name, "error"));
-        REQUIRE(std::isfinite(q.read_attr_double("error")));
-        // The CSV row carries the same value to all 17 digits.
-        const std::regex row(",(" + std::string(name) + "),[a-z]+,([-+0-9.eE]+),");
-        std::smatch m;
-        REQUIRE(std::regex_search(csv.out, m, row));
-        REQUIRE(std::stod(m[2]) == json_value(json.out, name));
-    }
+        const h5::File f = h5::File::open_read(file);
+        const h5::Group a = f.root().open_group("analysis");
+        REQUIRE(a.read_attr_int64("skip") >= 0);
+        for (const char* name :
+             {"abs_magnetization", "action", "binder", "chi", "xi2", "specific_heat"}) {
+            INFO(name);
+            const h5::Group q = a.open_group(name);
+            REQUIRE(q.read_attr_double("value") == json_value(json.out, name));
+            REQUIRE(q.read_attr_double("error") == json_value(json.out, name, "error"));
+            REQUIRE(std::isfinite(q.read_attr_double("error")));
+            // The CSV row carries the same value to all 17 digits.
+            const std::regex row(",(" + std::string(name) + "),[a-z]+,([-+0-9.eE]+),");
+            std::smatch m;
+            REQUIRE(std::regex_search(csv.out, m, row));
+            REQUIRE(std::stod(m[2]) == json_value(json.out, name));
+        }
     } // closed: HDF5 locks a file open for reading against writers
     // --skip is honoured and recorded; a second --write replaces the first.
     REQUIRE(run_ssbsim(s, "analyze free.h5 --skip 7 --write").status == 0);
@@ -190,7 +198,8 @@ TEST_CASE("analyze: a scan is grouped by the recorded deck, whatever the file na
                 s, "run " + deck_path("ising2d_broken.ini") + " --set lattice.dims='" + dims +
                        "' --set action.m2=" + m2 +
                        " --set dynamics.steps=8000 --set measure.every=20 --set dynamics.step=0.1"
-                       " -o " + name);
+                       " -o " +
+                       name);
             REQUIRE(r.status == 0);
             files.push_back(name);
         }
@@ -203,7 +212,8 @@ TEST_CASE("analyze: a scan is grouped by the recorded deck, whatever the file na
     REQUIRE(r.out.find("\"x\": [-1.5, -1, -0.25, 0.5]") != std::string::npos);
     REQUIRE(r.out.find("\"small\": \"4x4\", \"large\": \"8x8\"") != std::string::npos);
     // The crossing is stored in every file of the scan.
-    const h5::Group c = h5::File::open_read(s.path("run3.h5")).root().open_group("analysis/crossings");
+    const h5::Group c =
+        h5::File::open_read(s.path("run3.h5")).root().open_group("analysis/crossings");
     REQUIRE(c.read_attr_string("coupling") == "action.m2");
     REQUIRE(c.read_attr_int64("n_crossings") == 1);
 }
@@ -229,7 +239,9 @@ TEST_CASE("analyze: unusable input is named, exits 2, never crashes", "[analyze]
         REQUIRE(r.err.find("cut.h5") != std::string::npos);
     }
     // Too few samples for any error estimate.
-    REQUIRE(run_ssbsim(s, "run " + deck_path("free_field.ini") + " --set dynamics.steps=60 -o short.h5").status == 0);
+    REQUIRE(
+        run_ssbsim(s, "run " + deck_path("free_field.ini") + " --set dynamics.steps=60 -o short.h5")
+            .status == 0);
     require_unusable(s, "short.h5", "short.h5", "too few samples");
     require_unusable(s, "short.h5 --skip 0", "short.h5", "too few samples");
 
@@ -280,7 +292,9 @@ TEST_CASE("analyze: incomplete, killed and constant runs give warnings and n/a, 
     }
     const Result r = run_ssbsim(s, "analyze stopped.h5");
     REQUIRE(r.status == 0);
-    REQUIRE(r.out.find("incomplete run: the last measurement is at step 4000 of dynamics.steps = 9000") != std::string::npos);
+    REQUIRE(r.out.find(
+                "incomplete run: the last measurement is at step 4000 of dynamics.steps = 9000") !=
+            std::string::npos);
 
     // A run killed while writing: a usable prefix or a clear refusal, never a crash.
     const std::string kill = "cd '" + s.dir.string() + "' && timeout -s KILL 1 '" + SSBSIM_BINARY +
@@ -290,8 +304,10 @@ TEST_CASE("analyze: incomplete, killed and constant runs give warnings and n/a, 
     const Result k = run_ssbsim(s, "analyze killed.h5");
     INFO(k.err);
     REQUIRE((k.status == 0 || k.status == 2));
-    if (k.status == 2) REQUIRE(k.err.find("killed.h5") != std::string::npos);
-    else REQUIRE(k.out.find("incomplete run") != std::string::npos);
+    if (k.status == 2)
+        REQUIRE(k.err.find("killed.h5") != std::string::npos);
+    else
+        REQUIRE(k.out.find("incomplete run") != std::string::npos);
 
     // Gradient flow from the symmetric point: every observable is exactly 0 for ever. Means are
     // exact, errors 0; the Binder cumulant 1 - 0/0 and xi2 do not exist.
@@ -308,4 +324,147 @@ TEST_CASE("analyze: incomplete, killed and constant runs give warnings and n/a, 
     const Result flat_table = run_ssbsim(s, "analyze flat.h5");
     REQUIRE(flat_table.out.find("nan") == std::string::npos);
     REQUIRE(flat_table.out.find("T = 0 (gradient flow)") != std::string::npos);
+}
+
+namespace {
+
+// The text of a deck in inputs/ with exact line replacements, written into the scratch dir.
+std::string deck_variant(const Scratch& s, const std::string& deck, const std::string& name,
+                         const std::vector<std::pair<std::string, std::string>>& edits) {
+    std::string text = slurp(deck_path(deck));
+    for (const auto& [from, to] : edits) {
+        const std::size_t at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        text.replace(at, from.size(), to);
+    }
+    return s.write(name, text);
+}
+
+// Runs every point of a scan deck, two at a time with --point (the array-job way); returns the
+// run outputs (checkpoints left out).
+std::vector<std::string> run_scan(const Scratch& s, const std::string& deck) {
+    const Result list = run_ssbsim(s, "run '" + deck + "' --list-points");
+    INFO(list.err);
+    REQUIRE(list.status == 0);
+    const auto points = std::count(list.out.begin(), list.out.end(), '\n');
+    REQUIRE(points > 0);
+    const std::string cmd = "cd '" + s.dir.string() + "' && seq 0 " + std::to_string(points - 1) +
+                            " | xargs -P 2 -I{} '" + SSBSIM_BINARY + "' run '" + deck +
+                            "' --point {} > /dev/null 2> scan.err";
+    INFO(slurp(s.path("scan.err")));
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator(s.dir)) {
+        const std::string name = entry.path().filename().string();
+        if (entry.path().extension() == ".h5" && name.find(".ckpt") == std::string::npos)
+            files.push_back(name);
+    }
+    std::sort(files.begin(), files.end());
+    REQUIRE(static_cast<long>(files.size()) == points);
+    return files;
+}
+
+struct CrossingRow {
+    std::string small, large;
+    double x, x_error, binder, binder_error;
+};
+
+// analyze --write over the files, then the crossings as stored in the first file.
+std::vector<CrossingRow> crossings_of(const Scratch& s, const std::vector<std::string>& files,
+                                      std::string& table) {
+    std::string list;
+    for (const std::string& f : files)
+        list += " '" + f + "'";
+    const Result r = run_ssbsim(s, "analyze" + list + " --write");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    table = r.out;
+    const h5::Group c =
+        h5::File::open_read(s.path(files.front())).root().open_group("analysis/crossings");
+    REQUIRE(c.read_attr_string("coupling") == "action.m2");
+    std::vector<CrossingRow> rows;
+    if (c.read_attr_int64("n_crossings") == 0) return rows;
+    const auto small = c.read_attr_strings("small"), large = c.read_attr_strings("large");
+    const auto x = c.read_attr_doubles("x"), xe = c.read_attr_doubles("x_error");
+    const auto u = c.read_attr_doubles("binder"), ue = c.read_attr_doubles("binder_error");
+    for (std::size_t i = 0; i < x.size(); ++i)
+        rows.push_back({small[i], large[i], x[i], xe[i], u[i], ue[i]});
+    return rows;
+}
+
+} // namespace
+
+TEST_CASE("binder_scan_2d, CI size: the 8x8/16x16 Binder crossing is within 0.05 of m2 = -1.27",
+          "[analyze][scan][physics]") {
+    // The shipped deck without its largest lattice and at 30 % of its length: 10 points.
+    Scratch s("binder-ci");
+    const std::string deck =
+        deck_variant(s, "binder_scan_2d.ini", "binder_ci.ini",
+                     {{"lattice.dims = 8 8, 16 16, 32 32", "lattice.dims = 8 8, 16 16"},
+                      {"steps = 1000000", "steps = 300000"}});
+    const std::vector<std::string> files = run_scan(s, deck);
+    REQUIRE(files.size() == 10);
+    std::string table;
+    const std::vector<CrossingRow> c = crossings_of(s, files, table);
+    INFO(table);
+    REQUIRE(c.size() == 1);
+    INFO("crossing " << c[0].small << "/" << c[0].large << ": m2* = " << c[0].x << " +- "
+                     << c[0].x_error << ", U* = " << c[0].binder << " +- " << c[0].binder_error);
+    CHECK(c[0].small == "8x8");
+    CHECK(std::abs(c[0].x + 1.27) < 0.05);
+    CHECK(c[0].x_error < 0.015);
+    CHECK(c[0].binder > 0.45);
+    CHECK(c[0].binder < 2.0 / 3.0);
+}
+
+TEST_CASE("the published point: 32x32, lambda = 0.5, m2 = -0.7 reproduces <S/V> and <|M|>",
+          "[analyze][physics][long]") {
+    // Reference (shared/reference/validation.md): <S/V> = 0.35903(98), <|M|> = 0.4346(64),
+    // U = 0.524, chi = 34.5 (no errors quoted for those two). langevin2 at eps = 0.01 biases S/V
+    // by ~ -2e-4 (O(eps^2), from the Schwinger-Dyson estimator's 1e-3), a fifth of the reference
+    // error. Two seeds run side by side and are combined.
+    Scratch s("published-point");
+    const std::string deck = s.write("point.ini", R"([lattice]
+dims = 32 32
+[field]
+init = hot
+[action]
+m2 = -0.7
+lambda = 0.5
+[dynamics]
+method = langevin2
+step = 0.01
+steps = 4000000
+[measure]
+every = 100
+[scan]
+run.seed = 1, 2
+)");
+    const std::vector<std::string> files = run_scan(s, deck);
+    const Result r = run_ssbsim(s, "analyze " + files[0] + " " + files[1] + " --json");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const auto combined = [&](const std::string& name) {
+        // Inverse-variance mean of the two independent runs.
+        const std::size_t second = r.out.find("\"file\": \"" + files[1]);
+        REQUIRE(second != std::string::npos);
+        const std::string one = r.out.substr(0, second), two = r.out.substr(second);
+        const double v1 = json_value(one, name), e1 = json_value(one, name, "error");
+        const double v2 = json_value(two, name), e2 = json_value(two, name, "error");
+        const double w1 = 1 / (e1 * e1), w2 = 1 / (e2 * e2);
+        return std::pair{(w1 * v1 + w2 * v2) / (w1 + w2), 1 / std::sqrt(w1 + w2)};
+    };
+    const auto [action, action_error] = combined("action");
+    const auto [abs_m, abs_m_error] = combined("abs_magnetization");
+    const auto [u, u_error] = combined("binder");
+    const auto [chi, chi_error] = combined("chi");
+    const auto [sd, sd_error] = combined("schwinger_dyson");
+    INFO("<S/V> = " << action << " +- " << action_error << " (0.35903(98)); <|M|> = " << abs_m
+                    << " +- " << abs_m_error << " (0.4346(64)); U = " << u << " +- " << u_error
+                    << " (0.524); chi = " << chi << " +- " << chi_error << " (34.5); SD = " << sd
+                    << " +- " << sd_error);
+    CHECK(std::abs(action - 0.35903) < 3 * std::hypot(action_error, 0.00098));
+    CHECK(std::abs(abs_m - 0.4346) < 3 * std::hypot(abs_m_error, 0.0064));
+    CHECK(abs_m_error < 0.01);
+    CHECK(std::abs(sd - 1) < 0.003);
 }

@@ -38,7 +38,8 @@ void randomise(Field& phi, std::uint64_t seed, double offset = 0.3) {
     std::mt19937_64 rng(seed);
     std::normal_distribution<double> g(offset, 1.0);
     for (int a = 0; a < phi.components(); ++a)
-        for (std::int64_t x = 0; x < phi.volume(); ++x) phi.component(a)[x] = g(rng);
+        for (std::int64_t x = 0; x < phi.volume(); ++x)
+            phi.component(a)[x] = g(rng);
 }
 
 // The neighbour of site x one step along mu (+1), or -1 where the link does not exist.
@@ -54,7 +55,8 @@ std::int64_t neighbour(const Lattice& lat, std::int64_t x, int mu, int dir) {
 
 double dot(const Field& phi, std::int64_t x, std::int64_t y) {
     double s = 0.0;
-    for (int a = 0; a < phi.components(); ++a) s += phi.component(a)[x] * phi.component(a)[y];
+    for (int a = 0; a < phi.components(); ++a)
+        s += phi.component(a)[x] * phi.component(a)[y];
     return s;
 }
 
@@ -97,12 +99,14 @@ std::vector<double> brute_force(const Lattice& lat, const Field& phi, const Step
         }
     }
     double m_sq = 0.0;
-    for (int a = 0; a < n; ++a) m_sq += (M[a] / v) * (M[a] / v);
+    for (int a = 0; a < n; ++a)
+        m_sq += (M[a] / v) * (M[a] / v);
     std::vector<double> r;
-    for (int a = 0; a < n; ++a) r.push_back(M[a] / v);
-    for (double q : {std::sqrt(m_sq), m_sq, m_sq * m_sq, phi2 / v, phi4 / v, (kin + pot) / v,
-                     kin / v, pot / v, std::sqrt(grad2 / v), walls / links,
-                     virial / (n * v * params.temperature), v * m_sq})
+    for (int a = 0; a < n; ++a)
+        r.push_back(M[a] / v);
+    for (double q :
+         {std::sqrt(m_sq), m_sq, m_sq * m_sq, phi2 / v, phi4 / v, (kin + pot) / v, kin / v, pot / v,
+          std::sqrt(grad2 / v), walls / links, virial / (n * v * params.temperature), v * m_sq})
         r.push_back(q);
     // S(k_min) along each axis by the direct Fourier sum over sites.
     std::vector<double> s(d, 0.0);
@@ -110,7 +114,8 @@ std::vector<double> brute_force(const Lattice& lat, const Field& phi, const Step
         for (int a = 0; a < n; ++a) {
             double re = 0, im = 0;
             for (std::int64_t x = 0; x < V; ++x) {
-                const double k = 2 * std::numbers::pi * static_cast<double>(lat.coordinates(x)[mu]) /
+                const double k = 2 * std::numbers::pi *
+                                 static_cast<double>(lat.coordinates(x)[mu]) /
                                  static_cast<double>(lat.extent(mu));
                 re += phi.component(a)[x] * std::cos(k);
                 im += phi.component(a)[x] * std::sin(k);
@@ -124,24 +129,29 @@ std::vector<double> brute_force(const Lattice& lat, const Field& phi, const Step
         cubic_periodic = cubic_periodic && lat.periodic(mu) && lat.extent(mu) == lat.extent(0);
     if (cubic_periodic) {
         double sk = 0;
-        for (double x : s) sk += x / d;
+        for (double x : s)
+            sk += x / d;
         const double arg = v * m_sq / sk - 1.0;
         if (arg > 0)
-            xi2 = std::sqrt(arg) / (2 * std::sin(std::numbers::pi / static_cast<double>(lat.extent(0))));
+            xi2 = std::sqrt(arg) /
+                  (2 * std::sin(std::numbers::pi / static_cast<double>(lat.extent(0))));
     } else {
         std::vector<Boundary> b;
-        for (int mu = 0; mu < d; ++mu) b.push_back(lat.boundary(mu));
+        for (int mu = 0; mu < d; ++mu)
+            b.push_back(lat.boundary(mu));
         xi2 = second_moment_xi(v * m_sq, s, lat.extents(), b);
     }
     r.push_back(xi2);
     r.push_back(params.temperature);
     r.push_back(params.eps);
     r.push_back(p.m2);
-    for (int a = 0; a < n; ++a) r.push_back(p.h[a]);
+    for (int a = 0; a < n; ++a)
+        r.push_back(p.h[a]);
     r.insert(r.end(), s.begin(), s.end());
     // Correlators by the O(V²) double sum over site pairs at slice distance t.
     std::int64_t L_max = 0;
-    for (int mu = 0; mu < d; ++mu) L_max = std::max(L_max, lat.extent(mu));
+    for (int mu = 0; mu < d; ++mu)
+        L_max = std::max(L_max, lat.extent(mu));
     for (int mu = 0; mu < d; ++mu) {
         const std::int64_t L = lat.extent(mu);
         for (std::int64_t t = 0; t < L_max; ++t) {
@@ -164,7 +174,8 @@ std::vector<double> brute_force(const Lattice& lat, const Field& phi, const Step
 
 StepParams params_of(const Config& c, double temperature = 0.8) {
     StepParams p;
-    p.action = resolve_action(c.action, static_cast<int>(c.lattice.dims.size()), c.field.components);
+    p.action =
+        resolve_action(c.action, static_cast<int>(c.lattice.dims.size()), c.field.components);
     p.eps = 0.01;
     p.temperature = temperature;
     return p;
@@ -185,20 +196,24 @@ void check_against_brute_force(const Config& c, std::uint64_t seed) {
         for (int i = 0; i < layout.width(s); ++i, ++offset) {
             INFO(s.name << "[" << i << "]: measured " << got[offset] << ", brute force "
                         << want[offset]);
-            if (std::isnan(want[offset])) REQUIRE(std::isnan(got[offset]));
-            else REQUIRE(got[offset] == Approx(want[offset]).epsilon(1e-11).margin(1e-12));
+            if (std::isnan(want[offset]))
+                REQUIRE(std::isnan(got[offset]));
+            else
+                REQUIRE(got[offset] == Approx(want[offset]).epsilon(1e-11).margin(1e-12));
         }
     }
 }
 
-double fraction_of_walls(std::vector<std::int64_t> dims, std::vector<Boundary> boundary, int n,
-                         const std::function<std::vector<double>(const Lattice&, std::int64_t)>& value) {
+double
+fraction_of_walls(std::vector<std::int64_t> dims, std::vector<Boundary> boundary, int n,
+                  const std::function<std::vector<double>(const Lattice&, std::int64_t)>& value) {
     const Config c = lattice_config(std::move(dims), std::move(boundary), n);
     const Lattice lat(c.lattice);
     Field phi(lat, n);
     for (std::int64_t x = 0; x < lat.volume(); ++x) {
         const std::vector<double> v = value(lat, x);
-        for (int a = 0; a < n; ++a) phi.component(a)[x] = v[a];
+        for (int a = 0; a < n; ++a)
+            phi.component(a)[x] = v[a];
     }
     return measure(lat, phi, params_of(c))[record_offset("domain_walls", n)];
 }
@@ -208,14 +223,19 @@ double fraction_of_walls(std::vector<std::int64_t> dims, std::vector<Boundary> b
 TEST_CASE("every observable equals its brute-force value on a random configuration",
           "[observables]") {
     using B = Boundary;
-    SECTION("2D periodic, N = 1") { check_against_brute_force(lattice_config({6, 5}, {B::periodic}, 1), 1); }
+    SECTION("2D periodic, N = 1") {
+        check_against_brute_force(lattice_config({6, 5}, {B::periodic}, 1), 1);
+    }
     SECTION("2D square periodic, N = 1 (textbook xi2)") {
         check_against_brute_force(lattice_config({6, 6}, {B::periodic}, 1), 2);
     }
     SECTION("3D mixed boundaries, N = 3") {
-        check_against_brute_force(lattice_config({4, 6, 5}, {B::periodic, B::open, B::periodic}, 3), 3);
+        check_against_brute_force(lattice_config({4, 6, 5}, {B::periodic, B::open, B::periodic}, 3),
+                                  3);
     }
-    SECTION("1D open, N = 2") { check_against_brute_force(lattice_config({7}, {B::open}, 2), 4); }
+    SECTION("1D open, N = 2") {
+        check_against_brute_force(lattice_config({7}, {B::open}, 2), 4);
+    }
     SECTION("4D periodic, N = 1") {
         check_against_brute_force(lattice_config({3, 4, 2, 5}, {B::periodic}, 1), 5);
     }
@@ -316,7 +336,8 @@ TEST_CASE("Schwinger-Dyson at T = 0 is the finite virial", "[observables]") {
     Field phi(lat, 1);
     randomise(phi, 5);
     const double at_t = measure(lat, phi, params_of(c, 0.5))[record_offset("schwinger_dyson", 1)];
-    const double at_zero = measure(lat, phi, params_of(c, 0.0))[record_offset("schwinger_dyson", 1)];
+    const double at_zero =
+        measure(lat, phi, params_of(c, 0.0))[record_offset("schwinger_dyson", 1)];
     REQUIRE(std::isfinite(at_zero));
     REQUIRE(at_zero == Approx(0.5 * at_t).epsilon(1e-14));
 }
@@ -329,18 +350,22 @@ double langevin2_variance(double k, double eps) {
     return 2.0 * eps * b * b / (1.0 - a * a);
 }
 
-double em_variance(double k, double eps) { return 1.0 / (k * (1.0 - 0.5 * eps * k)); }
+double em_variance(double k, double eps) {
+    return 1.0 / (k * (1.0 - 0.5 * eps * k));
+}
 
 // Measures the named observables every `every` steps after `thermalise` steps.
 std::vector<std::vector<double>> run_series(const Config& c, std::vector<const char*> names,
                                             std::int64_t thermalise, std::int64_t n,
                                             std::int64_t every) {
     Simulation sim(c, cold_field(c));
-    for (std::int64_t i = 0; i < thermalise; ++i) sim.advance();
+    for (std::int64_t i = 0; i < thermalise; ++i)
+        sim.advance();
     const RecordLayout layout(sim.lattice(), c.field.components);
     std::vector<std::vector<double>> out(names.size());
     for (std::int64_t k = 0; k < n; ++k) {
-        for (std::int64_t i = 0; i < every; ++i) sim.advance();
+        for (std::int64_t i = 0; i < every; ++i)
+            sim.advance();
         const std::vector<double> r = sim.measure();
         for (std::size_t j = 0; j < names.size(); ++j)
             out[j].push_back(r[record_offset(names[j], layout)]);
@@ -360,7 +385,8 @@ TEST_CASE("free field: Schwinger-Dyson estimator equals its exact per-mode value
         const auto s = run_series(c, {"schwinger_dyson"}, 200, 20000, 2);
         const stats::GammaResult r = stats::gamma_method(s[0]);
         const double exact = mode_average(8, 2, m2, [&](double k) {
-            return k * (method == Method::langevin ? em_variance(k, eps) : langevin2_variance(k, eps));
+            return k *
+                   (method == Method::langevin ? em_variance(k, eps) : langevin2_variance(k, eps));
         });
         INFO((method == Method::langevin ? "langevin" : "langevin2")
              << ": " << r.mean << " +- " << r.error << ", exact " << exact);
@@ -388,8 +414,8 @@ TEST_CASE("Schwinger-Dyson = 1 within errors for langevin2 at small eps, free an
         const auto s = run_series(c, {"schwinger_dyson"}, 2000, 12000, 5);
         const stats::GammaResult r = stats::gamma_method(s[0]);
         INFO("m2 = " << k.m2 << ", lambda = " << k.lambda << ", d = " << k.dims.size()
-                     << ", N = " << k.components << ": "
-                     << r.mean << " +- " << r.error << " (tau_int " << r.tau_int << ")");
+                     << ", N = " << k.components << ": " << r.mean << " +- " << r.error
+                     << " (tau_int " << r.tau_int << ")");
         CHECK(std::abs(r.mean - 1.0) < 3.0 * r.error);
         CHECK(r.error < 0.003);
     }

@@ -63,15 +63,15 @@ struct Options {
 inline constexpr std::size_t min_samples = 100;
 
 struct Estimate {
-    std::string name;        // column name, "name[i]" for an entry of a vector column
-    std::string method;      // "gamma", "jackknife", "constant", "parameter"
-    double value = 0.0;      // NaN when it does not exist (see note)
-    double error = 0.0;      // NaN when no error estimate exists (see note)
-    double tau_int = 0.0;    // Γ-method; NaN for jackknife/constant/parameter
+    std::string name;     // column name, "name[i]" for an entry of a vector column
+    std::string method;   // "gamma", "jackknife", "constant", "parameter"
+    double value = 0.0;   // NaN when it does not exist (see note)
+    double error = 0.0;   // NaN when no error estimate exists (see note)
+    double tau_int = 0.0; // Γ-method; NaN for jackknife/constant/parameter
     double tau_int_error = 0.0;
     double n_effective = 0.0; // N / (2 τ_int); jackknife: number of blocks
     std::size_t n_samples = 0;
-    std::string note;         // why a number is missing, or how it was formed
+    std::string note; // why a number is missing, or how it was formed
 };
 
 struct FileAnalysis {
@@ -82,7 +82,7 @@ struct FileAnalysis {
     std::size_t measurements = 0;
     std::size_t skip = 0;
     bool skip_automatic = true;
-    bool at_limit = false; // the automatic cut hit N/2: no equilibrium reached
+    bool at_limit = false;                      // the automatic cut hit N/2: no equilibrium reached
     std::int64_t first_step = 0, last_step = 0; // steps of the first used and last measurement
     std::size_t block_length = 0;               // jackknife blocks of the derived quantities
     std::vector<Estimate> estimates;            // columns, then derived quantities
@@ -106,15 +106,15 @@ double susceptibility(double m2, double abs_m, double volume);
 
 // ---- Scans ----------------------------------------------------------------------------
 struct ScanPoint {
-    double x = 0.0;         // value of the scanned key (NaN: no key varies)
-    std::size_t file = 0;   // index into the analysed files
+    double x = 0.0;       // value of the scanned key (NaN: no key varies)
+    std::size_t file = 0; // index into the analysed files
 };
 
 struct ScanCurve {
-    std::string label;               // "16x16" plus the other varying keys
+    std::string label; // "16x16" plus the other varying keys
     std::vector<std::int64_t> dims;
     std::map<std::string, std::string> others; // other varying keys of this curve
-    std::vector<ScanPoint> points;   // increasing x
+    std::vector<ScanPoint> points;             // increasing x
 };
 
 struct ScanCrossing {
@@ -128,10 +128,10 @@ struct ScanCrossing {
 };
 
 struct ScanAnalysis {
-    std::string coupling;                 // the deck key on the x axis ("" if none varies)
-    std::vector<std::string> other_keys;  // further varying keys: part of a curve's identity
-    std::vector<ScanCurve> curves;        // by other keys, then lattice volume
-    std::vector<ScanCrossing> crossings;  // successive sizes with equal other keys
+    std::string coupling;                // the deck key on the x axis ("" if none varies)
+    std::vector<std::string> other_keys; // further varying keys: part of a curve's identity
+    std::vector<ScanCurve> curves;       // by other keys, then lattice volume
+    std::vector<ScanCrossing> crossings; // successive sizes with equal other keys
     std::vector<std::string> notes;
 };
 
@@ -142,8 +142,7 @@ void write_table(std::ostream& out, const std::vector<FileAnalysis>& files,
                  const ScanAnalysis& scan);
 void write_json(std::ostream& out, const std::vector<FileAnalysis>& files,
                 const ScanAnalysis& scan);
-void write_csv(std::ostream& out, const std::vector<FileAnalysis>& files,
-               const ScanAnalysis& scan);
+void write_csv(std::ostream& out, const std::vector<FileAnalysis>& files, const ScanAnalysis& scan);
 // Stores a file's results (and the scan's crossings) in its /analysis group, replacing the
 // values of an earlier analysis. Throws IoError when the file cannot be written.
 void store_analysis(const FileAnalysis& file, const ScanAnalysis& scan);

@@ -7,6 +7,7 @@
 #include "ssbsim/config.hpp"
 #include "ssbsim/dynamics.hpp"
 #include "ssbsim/field.hpp"
+#include "ssbsim/io/output.hpp"
 #include "ssbsim/lattice.hpp"
 
 #include <cstdint>
@@ -38,6 +39,9 @@ public:
     void advance();
     // The record of observable_specs() for replica r.
     std::vector<double> measure(int replica = 0) const;
+    // Everything the output records at this step: every replica's record, the replica metrics,
+    // and the per-layer observables with [network].
+    Measurement measure_all() const;
     // Noise key of replica r: (seed, r), or (seed, 0) for every replica with shared noise.
     NoiseKey key(int replica) const;
 

@@ -25,23 +25,28 @@ constexpr double rk_b[3] = {1.0 / 4.0, 8.0 / 9.0, 3.0 / 4.0};
 constexpr double err_c[3] = {5.0 / 4.0, -2.0, 3.0 / 4.0};
 
 // One stage k of flow_adaptive: dst = src + B_k q with q ← A_k q + εF(src); and
-// err ← err + C_k εF(src).
-void rk_stage(const Lattice& lattice, const ActionParams& p, int k, double eps, const Field& src,
+// err ← err + C_k εF(src). Stage 0 (A_0 = 0, err starting at 0) neither reads q nor err, which
+// may hold anything, even NaN from a rejected attempt.
+template <int K>
+void rk_stage(const Lattice& lattice, const ActionParams& p, double eps, const Field& src,
               Field& dst, Field& q, Field& err) {
-    const double A = rk_a[k], B = rk_b[k], C = err_c[k];
+    constexpr double A = rk_a[K], B = rk_b[K], C = err_c[K];
     force_sweep(lattice, p, src, std::nullopt, [&](int a, std::int64_t off, const double*) {
         double* __restrict qa = q.component(a) + off;
         double* __restrict y = dst.component(a) + off;
         double* __restrict e = err.component(a) + off;
-        // A_0 = 0 and err starts at 0, so stage 0 need not read q or err (they may hold
-        // anything, even NaN from a rejected attempt).
-        const bool first = k == 0;
         return [=](std::int64_t t, double f, double x) {
             const double z = eps * f;
-            const double qn = first ? z : A * qa[t] + z;
-            qa[t] = qn;
-            y[t] = x + B * qn;
-            e[t] = first ? C * z : e[t] + C * z;
+            if constexpr (K == 0) {
+                qa[t] = z;
+                y[t] = x + B * z;
+                e[t] = C * z;
+            } else {
+                const double qn = A * qa[t] + z;
+                qa[t] = qn;
+                y[t] = x + B * qn;
+                e[t] += C * z;
+            }
         };
     });
 }
@@ -116,9 +121,9 @@ class FlowAdaptive final : public Integrator {
         constexpr double max_step = 1e3; // keeps ε·F finite where no other bound applies
         double eps = in.eps;
         for (int attempt = 0; attempt < max_attempts; ++attempt) {
-            rk_stage(lattice_, in.action, 0, eps, phi, w1_, q_, err_);
-            rk_stage(lattice_, in.action, 1, eps, w1_, w2_, q_, err_);
-            rk_stage(lattice_, in.action, 2, eps, w2_, w1_, q_, err_);
+            rk_stage<0>(lattice_, in.action, eps, phi, w1_, q_, err_);
+            rk_stage<1>(lattice_, in.action, eps, w1_, w2_, q_, err_);
+            rk_stage<2>(lattice_, in.action, eps, w2_, w1_, q_, err_);
             const double err = max_abs(lattice_, err_);
             if (!std::isfinite(err)) break;
             const double factor =

@@ -22,10 +22,15 @@ void describe(h5::Object& o, const std::string& units, const std::string& descri
     o.write_attr("description", description);
 }
 
-std::vector<std::string> axis_labels(const Lattice& lattice) {
-    std::vector<std::string> labels;
-    for (int mu = 0; mu < lattice.dims(); ++mu) labels.push_back("x" + std::to_string(mu + 1));
-    return labels;
+// Per-axis observables say which axis is which and what its boundary is (a momentum on a
+// periodic axis; ssbsim analyze forms xi2 from the periodic ones).
+void describe_axes(h5::Dataset& d, const Lattice& lattice, Shape shape) {
+    std::vector<std::string> boundary;
+    for (int mu = 0; mu < lattice.dims(); ++mu)
+        boundary.push_back(lattice.periodic(mu) ? "periodic" : "open");
+    d.write_attr("boundary", boundary);
+    if (shape == Shape::axes) d.set_dimension_labels({"measurement", "axis"});
+    else d.set_dimension_labels({"measurement", "axis", "distance"});
 }
 
 // Both parametrisations of the action, so a file can be compared with either literature.
@@ -55,16 +60,74 @@ void write_parameters(h5::Group g, const Config& config, const Lattice& lattice)
     }
 }
 
+// The columns of one group, in record order: every observable (replicas > 1: with a replica
+// dimension after the measurement one).
+std::vector<ColumnSpec> observable_columns(const Lattice& lattice, int components, int replicas) {
+    std::vector<ColumnSpec> columns;
+    const RecordLayout layout(lattice, components);
+    for (const ObservableSpec& s : observable_specs()) {
+        std::vector<std::uint64_t> shape = layout.row_shape(s);
+        if (replicas > 1) shape.insert(shape.begin(), static_cast<std::uint64_t>(replicas));
+        columns.push_back({s.name, shape, s.units, s.description});
+    }
+    return columns;
+}
+
+std::vector<std::string> names_of(const std::vector<ColumnSpec>& columns) {
+    std::vector<std::string> names;
+    for (const ColumnSpec& c : columns) names.push_back(c.name);
+    return names;
+}
+
+const ColumnSpec time_column{"time", {}, "lattice units",
+                             "training time t = sum of the step sizes epsilon so far"};
+
+std::vector<ColumnSpec> replica_columns(const Lattice& lattice, const Config& c) {
+    std::vector<ColumnSpec> columns = observable_columns(lattice, c.field.components,
+                                                         c.run.replicas);
+    columns.push_back({"overlap", {}, "1",
+                       "replica overlap q_ab = sum_x phi^a.phi^b / sqrt(sum|phi^a|^2 "
+                       "sum|phi^b|^2), averaged over pairs a < b"});
+    columns.push_back({"distance", {}, "lattice units",
+                       "replica distance d_ab = V^-1 sum_x |phi^a - phi^b|^2, averaged over "
+                       "pairs a < b"});
+    return columns;
+}
+
+std::vector<ColumnSpec> layer_columns(const Config& c) {
+    const auto depth = static_cast<std::uint64_t>(c.network.depth);
+    const auto n = static_cast<std::uint64_t>(c.field.components);
+    return {
+        {"magnetization", {depth, n}, "lattice units", "per-layer mean weight M_l (replica 0)"},
+        {"abs_magnetization", {depth}, "lattice units", "|M_l| per layer"},
+        {"diversity", {depth}, "lattice units",
+         "neuron diversity D_l = V_l^-1 sum_{i,k} |phi_{l,i,k} - mean_i phi_{l,.,k}|^2 "
+         "(0 exactly when all neurons of the layer are identical)"},
+        {"grad_variance", {depth}, "lattice units",
+         "variance over the layer's sites of dS/dphi, summed over components"},
+    };
+}
+
+
+std::vector<std::size_t> record_widths(const Lattice& lattice, int components) {
+    const RecordLayout layout(lattice, components);
+    std::vector<std::size_t> widths;
+    for (const ObservableSpec& s : observable_specs())
+        widths.push_back(static_cast<std::size_t>(layout.width(s)));
+    return widths;
+}
+
 } // namespace
 
 OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
-    : components_(config.field.components), last_flush_(std::chrono::steady_clock::now()),
+    : record_widths_(record_widths(lattice, config.field.components)),
+      last_flush_(std::chrono::steady_clock::now()),
       // Created under a temporary name and renamed once valid (end of this constructor), so
       // the output never exists half-created, whenever the process dies.
       file_(h5::File::create(config.run.output + ".part", true)),
-      observables_(file_.root().create_group("observables")),
       configurations_(file_.root().create_group("configurations")) {
     h5::Group root = file_.root();
+    const int n = config.field.components;
     root.write_attr("ssbsim_version", std::string(version));
     root.write_attr("deck", config.deck_text);
     root.write_attr("seed", static_cast<std::int64_t>(config.run.seed));
@@ -72,32 +135,38 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
                     std::string("ssbsim run: Langevin / gradient-flow dynamics of an O(N) phi^4 "
                                 "field; layout in docs/output.md"));
     root.write_attr("dims", std::vector<std::int64_t>(lattice.extents()));
-    root.write_attr("components", static_cast<std::int64_t>(components_));
+    root.write_attr("axis_names", config.lattice.axis_names);
+    root.write_attr("components", static_cast<std::int64_t>(n));
+    root.write_attr("replicas", static_cast<std::int64_t>(config.run.replicas));
     write_parameters(root.create_group("parameters"), config, lattice);
 
-    describe(observables_, "", "one row per measurement, every measure.every steps");
-    auto column = [&](const std::string& name, h5::Dtype type, std::vector<std::uint64_t> shape,
-                      const std::string& units, const std::string& description) {
-        h5::Dataset d = observables_.create_extendible(name, type, shape, chunk_records, 0);
-        describe(d, units, description);
-        columns_.push_back(std::move(d));
-    };
-    column("step", h5::Dtype::i64, {}, "steps", "number of completed steps at the measurement");
-    column("time", h5::Dtype::f64, {}, "lattice units",
-           "training time t = sum of the step sizes epsilon so far");
-    const RecordLayout layout(lattice, components_);
-    for (const ObservableSpec& s : observable_specs())
-        column(s.name, h5::Dtype::f64, layout.row_shape(s), s.units, s.description);
+    std::vector<ColumnSpec> columns = observable_columns(lattice, n, 1);
+    columns.insert(columns.begin(), time_column);
+    observables_.emplace(root, "observables",
+                         "one row per measurement (replica 0), every measure.every steps",
+                         columns);
+    for (const ObservableSpec& spec : observable_specs())
+        if (spec.shape == Shape::axes || spec.shape == Shape::axes_by_extent) {
+            h5::Dataset d = root.open_dataset(std::string("observables/") + spec.name);
+            describe_axes(d, lattice, spec.shape);
+        }
+    if (config.run.replicas > 1)
+        replicas_.emplace(root, "replicas",
+                          "every replica's observables [n, replica, ...] and the replica metrics",
+                          replica_columns(lattice, config));
+    if (config.network.enabled)
+        layers_.emplace(root, "layers", "per-layer observables of the network geometry",
+                        layer_columns(config));
 
     describe(configurations_, "", "saved field configurations, every measure.save_every steps "
                                   "and at the end of the run");
     std::vector<std::uint64_t> shape(lattice.extents().begin(), lattice.extents().end());
-    shape.push_back(static_cast<std::uint64_t>(components_));
+    shape.push_back(static_cast<std::uint64_t>(n));
     h5::Dataset field = configurations_.create_extendible("field", h5::Dtype::f64, shape, 1,
                                                           config.measure.compression);
-    describe(field, "lattice units", "field phi[saved, x1..xd, component] (mass form)");
+    describe(field, "lattice units", "field phi[saved, x1..xd, component] (mass form, replica 0)");
     std::vector<std::string> labels = {"saved"};
-    for (const std::string& l : axis_labels(lattice)) labels.push_back(l);
+    for (const std::string& l : config.lattice.axis_names) labels.push_back(l);
     labels.push_back("component");
     field.set_dimension_labels(labels);
     h5::Dataset steps = configurations_.create_extendible("step", h5::Dtype::i64, {}, 64, 0);
@@ -112,13 +181,24 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
 }
 
 OutputWriter::OutputWriter(const Config& config, h5::File file)
-    : components_(config.field.components), last_flush_(std::chrono::steady_clock::now()),
-      file_(std::move(file)), observables_(file_.root().open_group("observables")),
+    : record_widths_(record_widths(Lattice(config.lattice), config.field.components)),
+      last_flush_(std::chrono::steady_clock::now()), file_(std::move(file)),
       configurations_(file_.root().open_group("configurations")) {
-    columns_.push_back(observables_.open_dataset("step"));
-    columns_.push_back(observables_.open_dataset("time"));
-    for (const ObservableSpec& s : observable_specs())
-        columns_.push_back(observables_.open_dataset(s.name));
+    const h5::Group root = file_.root();
+    const Lattice lattice(config.lattice);
+    std::vector<std::string> names = names_of(observable_columns(lattice, config.field.components, 1));
+    names.insert(names.begin(), "time");
+    observables_.emplace(root, "observables", names);
+    if (config.run.replicas > 1)
+        replicas_.emplace(root, "replicas", names_of(replica_columns(lattice, config)));
+    if (config.network.enabled) layers_.emplace(root, "layers", names_of(layer_columns(config)));
+}
+
+std::vector<Series*> OutputWriter::all_series() {
+    std::vector<Series*> out;
+    for (std::optional<Series>* s : {&observables_, &replicas_, &layers_})
+        if (*s) out.push_back(&**s);
+    return out;
 }
 
 namespace {
@@ -140,9 +220,8 @@ std::uint64_t rows_to_keep(const std::vector<std::int64_t>& steps, std::int64_t 
 OutputWriter OutputWriter::resume(const Config& config, std::int64_t step) {
     OutputWriter w(config, h5::File::open_rw(config.run.output));
     const bool goes_on = step < config.dynamics.steps;
-    const std::uint64_t keep_obs =
-        rows_to_keep(w.columns_[0].read_int64(), step, config.measure.every, goes_on);
-    for (h5::Dataset& d : w.columns_) d.truncate_rows(keep_obs);
+    for (Series* s : w.all_series())
+        s->truncate(rows_to_keep(s->steps(), step, config.measure.every, goes_on));
     h5::Dataset saved_steps = w.configurations_.open_dataset("step");
     const std::uint64_t keep_cfg =
         rows_to_keep(saved_steps.read_int64(), step, config.measure.save_every, goes_on);
@@ -152,41 +231,39 @@ OutputWriter OutputWriter::resume(const Config& config, std::int64_t step) {
     return w;
 }
 
-void OutputWriter::record(std::int64_t step, double time, std::span<const double> values) {
-    pending_steps_.push_back(step);
-    pending_values_.push_back(time);
-    pending_values_.insert(pending_values_.end(), values.begin(), values.end());
-    if (pending_steps_.size() >= chunk_records) flush();
-    else flush_if_stale();
-}
-
-void OutputWriter::flush_if_stale() {
-    if (std::chrono::steady_clock::now() - last_flush_ > flush_interval) flush();
+void OutputWriter::record(const Measurement& m) {
+    std::vector<double> row = {m.time};
+    row.insert(row.end(), m.records.front().begin(), m.records.front().end());
+    observables_->append(m.step, row);
+    if (replicas_) {
+        // [observable][replica][...]: each observable's replicas side by side.
+        row.clear();
+        std::size_t offset = 0;
+        for (const std::size_t width : record_widths_) {
+            for (const std::vector<double>& r : m.records)
+                row.insert(row.end(), r.begin() + static_cast<std::ptrdiff_t>(offset),
+                           r.begin() + static_cast<std::ptrdiff_t>(offset + width));
+            offset += width;
+        }
+        row.push_back(m.replicas.overlap);
+        row.push_back(m.replicas.distance);
+        replicas_->append(m.step, row);
+    }
+    if (layers_ && m.layers) {
+        row = m.layers->magnetization;
+        for (const std::vector<double>* v :
+             {&m.layers->abs_magnetization, &m.layers->diversity, &m.layers->grad_variance})
+            row.insert(row.end(), v->begin(), v->end());
+        layers_->append(m.step, row);
+    }
+    if (observables_->pending() >= chunk_records)
+        flush();
+    else if (std::chrono::steady_clock::now() - last_flush_ > flush_interval)
+        flush();
 }
 
 void OutputWriter::flush() {
-    const std::size_t rows = pending_steps_.size();
-    if (rows > 0) {
-        const std::size_t stride = pending_values_.size() / rows;
-        columns_[0].append(pending_steps_.data(), rows);
-        std::vector<double> column;
-        std::size_t offset = 0; // within one pending row: time, then the record
-        for (std::size_t c = 1; c < columns_.size(); ++c) {
-            // A column's own row shape gives its width in the record (observables.hpp order),
-            // so resumed files need no lattice here.
-            std::size_t width = 1;
-            const std::vector<std::uint64_t> shape = columns_[c].shape();
-            for (std::size_t i = 1; i < shape.size(); ++i) width *= shape[i];
-            column.resize(rows * width);
-            for (std::size_t r = 0; r < rows; ++r)
-                std::copy_n(pending_values_.begin() + r * stride + offset, width,
-                            column.begin() + r * width);
-            columns_[c].append(column.data(), rows);
-            offset += width;
-        }
-        pending_steps_.clear();
-        pending_values_.clear();
-    }
+    for (Series* s : all_series()) s->write_pending();
     file_.flush();
     last_flush_ = std::chrono::steady_clock::now();
 }

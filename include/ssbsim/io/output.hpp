@@ -7,16 +7,30 @@
 #include "ssbsim/config.hpp"
 #include "ssbsim/field.hpp"
 #include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/io/series.hpp"
+#include "ssbsim/layers.hpp"
+#include "ssbsim/replicas.hpp"
 #include "ssbsim/lattice.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace ssbsim {
+
+// Everything measured at one step: the observables of every replica, their overlap, and the
+// per-layer observables of a network geometry.
+struct Measurement {
+    std::int64_t step = 0;
+    double time = 0.0;
+    std::vector<std::vector<double>> records; // per replica, observable_specs() order
+    ReplicaMetrics replicas;                  // written when run.replicas > 1
+    std::optional<LayerObservables> layers;   // written with [network]
+};
 
 class OutputWriter {
 public:
@@ -29,24 +43,23 @@ public:
     // uninterrupted run would not have, so the continued file equals an uninterrupted one.
     static OutputWriter resume(const Config& config, std::int64_t step);
 
-    // Buffers one record (observable_specs() order); written in batches.
-    void record(std::int64_t step, double time, std::span<const double> values);
+    // Buffers one measurement; written in batches.
+    void record(const Measurement& m);
     void save_configuration(std::int64_t step, double time, const Field& phi);
     // Writes buffered records and flushes the file to disk.
     void flush();
 
 private:
     OutputWriter(const Config& config, h5::File file);
-    void flush_if_stale();
+    std::vector<Series*> all_series();
 
-    int components_;
+    std::vector<std::size_t> record_widths_; // per observable, observable_specs() order
     std::chrono::steady_clock::time_point last_flush_;
     h5::File file_;
-    h5::Group observables_;
     h5::Group configurations_;
-    std::vector<h5::Dataset> columns_; // step, time, then one per observable
-    std::vector<std::int64_t> pending_steps_;
-    std::vector<double> pending_values_; // time, then the record, per pending row
+    std::optional<Series> observables_; // /observables: replica 0
+    std::optional<Series> replicas_;    // /replicas: every replica, overlap, distance
+    std::optional<Series> layers_;      // /layers: per-layer observables
 };
 
 } // namespace ssbsim

@@ -1,0 +1,258 @@
+"""Shared reader for the plotting scripts of ssbsim (one script per picture, this module for all).
+
+Reads the documented HDF5 layout (docs/output.md) and the /analysis group that
+`ssbsim analyze FILE... --write` stores (docs/analysis.md); the scripts plot what analyze
+computed and recompute from the raw columns only what they show beyond it, so a test can check
+the two against each other (tests/test_python.cpp). Also a small, independent implementation of
+Wolff's Gamma-method for the autocorrelation plot.
+
+Run with /usr/bin/python3 (Debian's h5py, numpy, scipy, matplotlib).
+"""
+
+import json
+import math
+import os
+import sys
+
+import h5py
+import numpy as np
+
+
+class UsageError(Exception):
+    """A problem with the input that the user can fix; scripts exit with status 2."""
+
+
+def fail(message):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_deck(text):
+    """The resolved deck (root attribute `deck`) as {"section.key": "value text"}."""
+    values, section = {}, ""
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif "=" in line:
+            key, value = line.split("=", 1)
+            values[f"{section}.{key.strip()}"] = value.strip()
+    return values
+
+
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _plain(value):
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class Run:
+    """One ssbsim run output, read once (observables, deck, parameters, /analysis)."""
+
+    def __init__(self, path):
+        self.path = path
+        if not os.path.exists(path):
+            raise UsageError(f"{path}: no such file")
+        try:
+            f = h5py.File(path, "r", locking=False)  # readable while a run writes it
+        except OSError as e:
+            raise UsageError(f"{path}: not a readable HDF5 file ({e})") from e
+        with f:
+            if "observables" not in f or "deck" not in f.attrs or "dims" not in f.attrs:
+                raise UsageError(f"{path}: not an ssbsim run output (no /observables or deck)")
+            self.deck = parse_deck(_text(f.attrs["deck"]))
+            self.dims = tuple(int(x) for x in f.attrs["dims"])
+            self.components = int(f.attrs.get("components", 1))
+            self.parameters = {k: _plain(v) for k, v in f["parameters"].attrs.items()} \
+                if "parameters" in f else {}
+            self.observables = {name: f["observables"][name][()] for name in f["observables"]}
+            self.analysis = _read_analysis(f)
+            self.crossings = _read_crossings(f)
+            self.saved_steps = f["configurations/step"][()] if "configurations/step" in f else []
+
+    @property
+    def size_label(self):
+        return "x".join(str(d) for d in self.dims)
+
+    @property
+    def volume(self):
+        return int(np.prod(self.dims))
+
+    def series(self, name, index=0):
+        """Column `name` of /observables; entry `index` of a vector column."""
+        if name not in self.observables:
+            raise UsageError(f"{self.path}: no dataset /observables/{name} "
+                             f"(available: {', '.join(sorted(self.observables))})")
+        column = self.observables[name]
+        if column.ndim == 1:
+            return column.astype(float)
+        return column.reshape(column.shape[0], -1)[:, index].astype(float)
+
+    def skip(self, override=None):
+        """The thermalisation cut in measurements: --skip if given, else analyze's."""
+        if override is not None:
+            return int(override)
+        if self.analysis is None:
+            raise UsageError(f"{self.path}: no /analysis group; run `ssbsim analyze "
+                             f"{self.path} --write` first (or give --skip N)")
+        return int(self.analysis["skip"])
+
+    def estimate(self, name):
+        """analyze's result for a quantity: dict(value, error, tau_int, ...), or None."""
+        if self.analysis is None:
+            raise UsageError(f"{self.path}: no /analysis group; run `ssbsim analyze "
+                             f"{self.path} --write` first")
+        return self.analysis["quantities"].get(name)
+
+    def coupling(self):
+        """(deck key, value) of the scanned coupling recorded by analyze, or (None, None)."""
+        if self.analysis is None or not self.analysis.get("coupling"):
+            return None, None
+        key = self.analysis["coupling"]
+        return key, float(self.deck[key])
+
+    def configuration(self, index):
+        """Saved configuration `index` (negative counts from the end): (step, array [L..., N])."""
+        with h5py.File(self.path, "r", locking=False) as f:
+            if "configurations/field" not in f or f["configurations/field"].shape[0] == 0:
+                raise UsageError(f"{self.path}: no saved configurations")
+            field = f["configurations/field"]
+            n = field.shape[0]
+            if not -n <= index < n:
+                raise UsageError(f"{self.path}: configuration {index} does not exist ({n} saved)")
+            return int(f["configurations/step"][index]), field[index]
+
+
+def _read_analysis(f):
+    if "analysis" not in f:
+        return None
+    g = f["analysis"]
+    out = {k: _plain(v) for k, v in g.attrs.items()}
+    out["quantities"] = {}
+    for name in _plain(g.attrs.get("quantities", [])):
+        if name in g:
+            out["quantities"][name] = {k: _plain(v) for k, v in g[name].attrs.items()}
+    return out
+
+
+def _read_crossings(f):
+    if "analysis/crossings" not in f:
+        return []
+    g = f["analysis/crossings"]
+    n = int(g.attrs.get("n_crossings", 0))
+    if n == 0:
+        return []
+    keys = ["small", "large", "x", "x_error", "binder", "binder_error", "notes"]
+    columns = {k: _plain(g.attrs[k]) for k in keys}
+    return [{k: columns[k][i] for k in keys} for i in range(n)]
+
+
+def is_checkpoint(path):
+    """An ssbsim checkpoint (globs like out_*.h5 match those too)."""
+    try:
+        with h5py.File(path, "r", locking=False) as f:
+            return "next_eps" in f.attrs and "observables" not in f
+    except OSError:
+        return False
+
+
+def open_runs(paths):
+    """Run objects for the paths, checkpoints skipped with a note; a UsageError becomes a
+    message and exit status 2."""
+    runs = []
+    try:
+        for p in paths:
+            if is_checkpoint(p):
+                print(f"note: skipping {p}: a checkpoint, not a run output", file=sys.stderr)
+            else:
+                runs.append(Run(p))
+    except UsageError as e:
+        fail(str(e))
+    if not runs:
+        fail("no run outputs among the files")
+    return runs
+
+
+def gamma_method(series, s_tau=1.5):
+    """Wolff's Gamma-method (Comput. Phys. Commun. 156 (2004) 143) for one series.
+
+    Autocovariance normalised by 1/(N - t), automatic window (first W with
+    exp(-W/tau_W) - tau_W/sqrt(W N) < 0), bias correction of Gamma by C_F/N. Returns mean,
+    error, tau_int, tau_int_error, window, and rho(t) for t = 0..2W.
+    """
+    a = np.asarray(series, dtype=float)
+    n = len(a)
+    if n < 20 or np.all(a == a[0]):
+        return None
+    d = a - a.mean()
+    spectrum = np.fft.rfft(d, 2 * n)
+    gamma = np.fft.irfft(spectrum * np.conj(spectrum))[:n] / (n - np.arange(n))
+    window, g_int = None, 0.0
+    for w in range(1, n // 2 + 1):
+        g_int += gamma[w] / gamma[0]
+        tau_w = sys.float_info.epsilon if g_int <= 0 else s_tau / math.log((g_int + 1) / g_int)
+        if math.exp(-w / tau_w) - tau_w / math.sqrt(w * n) < 0:
+            window = w
+            break
+    if window is None:
+        return None
+    c_f = gamma[0] + 2 * gamma[1:window + 1].sum()
+    gamma = gamma + c_f / n
+    c_f = gamma[0] + 2 * gamma[1:window + 1].sum()
+    tau = c_f / (2 * gamma[0])
+    lags = min(2 * window, n // 2)
+    return {
+        "mean": float(a.mean()),
+        "error": math.sqrt(c_f / n),
+        "tau_int": float(tau),
+        "tau_int_error": 2 * tau * math.sqrt(max(0.0, window + 0.5 - tau) / n),
+        "window": int(window),
+        "rho": (gamma[:lags + 1] / gamma[0]).tolist(),
+    }
+
+
+def default_output(args, suffix):
+    first = args.files[0] if hasattr(args, "files") else args.file
+    return os.path.splitext(os.path.basename(first))[0] + suffix
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, np.generic):
+        return _finite(value.item())
+    return value
+
+
+def write_json(path, data):
+    """The numbers a script plotted (NaN as null), for tests and for scripting."""
+    if path:
+        with open(path, "w") as out:
+            json.dump(_finite(data), out, indent=1)
+
+
+def add_common_arguments(parser, suffix):
+    parser.add_argument("-o", "--output", help=f"PNG to write (default: <first file stem>{suffix})")
+    parser.add_argument("--json", metavar="FILE", help="also write the plotted numbers as JSON")
+
+
+def figure():
+    """A matplotlib figure module that never needs a display."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt

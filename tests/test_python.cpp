@@ -1,0 +1,202 @@
+// The Python pictures in analysis/ run through /usr/bin/python3 on real ssbsim outputs, and the
+// numbers they plot agree with `ssbsim analyze`: the thermalisation cut, means, the Γ-method
+// τ_int (an independent implementation), the Binder cumulant recomputed from the raw columns,
+// the crossings, final values of schedule runs, and the configuration behind a heat-map; the
+// histogram shows one peak in the symmetric phase and two in the broken one.
+#include "cli.hpp"
+#include "ssbsim/io/hdf5.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+
+using namespace ssbsim;
+using namespace ssbsim::test;
+
+namespace {
+
+const std::string analysis_dir = std::string(SSBSIM_SOURCE_DIR) + "/analysis/";
+
+// Runs `python3 analysis/SCRIPT ARGS` in the scratch directory; status and output.
+Result run_script(const Scratch& s, const std::string& script, const std::string& args) {
+    const std::string out = s.path("py.out"), err = s.path("py.err");
+    const std::string cmd = "cd '" + s.dir.string() + "' && " + SSBSIM_PYTHON + " '" +
+                            analysis_dir + script + "' " + args + " > '" + out + "' 2> '" + err +
+                            "'";
+    const int raw = std::system(cmd.c_str());
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), slurp(out), slurp(err)};
+}
+
+// A number from a JSON file, by a Python expression on `d` (repr round-trips doubles exactly).
+double py_number(const Scratch& s, const std::string& json, const std::string& expr) {
+    const std::string out = s.path("value.txt");
+    const std::string cmd = std::string(SSBSIM_PYTHON) +
+                            " -c 'import json,sys; d = json.load(open(sys.argv[1])); "
+                            "print(repr(float(eval(sys.argv[2]))))' '" +
+                            s.path(json) + "' \"" + expr + "\" > '" + out + "'";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    return std::stod(slurp(out));
+}
+
+double analysed(const std::string& file, const std::string& name,
+                const std::string& field = "value") {
+    return h5::File::open_read(file).root().open_group("analysis/" + name).read_attr_double(field);
+}
+
+void require_png(const Scratch& s, const std::string& name) {
+    REQUIRE(std::filesystem::exists(s.path(name)));
+    REQUIRE(std::filesystem::file_size(s.path(name)) > 10000);
+}
+
+void run_ok(const Scratch& s, const std::string& args) {
+    const Result r = run_ssbsim(s, args);
+    INFO(args << "\n" << r.err);
+    REQUIRE(r.status == 0);
+}
+
+} // namespace
+
+TEST_CASE("every analysis script answers --help", "[python]") {
+    Scratch s("py-help");
+    int scripts = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(analysis_dir)) {
+        const std::string name = entry.path().filename().string();
+        if (!name.starts_with("plot_") || entry.path().extension() != ".py") continue;
+        ++scripts;
+        INFO(name);
+        const Result r = run_script(s, name, "--help");
+        REQUIRE(r.status == 0);
+        REQUIRE(r.out.find("usage:") != std::string::npos);
+        // Bad input is a message and status 2, not a traceback.
+        const Result bad = run_script(s, name, "missing.h5");
+        REQUIRE(bad.status == 2);
+        REQUIRE(bad.err.find("missing.h5") != std::string::npos);
+        REQUIRE(bad.err.find("Traceback") == std::string::npos);
+    }
+    REQUIRE(scripts == 5);
+}
+
+TEST_CASE("plot_timeseries: cut, mean and tau_int agree with ssbsim analyze", "[python]") {
+    Scratch s("py-timeseries");
+    run_ok(s, "run " + deck_path("free_field.ini") + " -o free.h5");
+    run_ok(s, "analyze free.h5 --write");
+    for (const char* observable : {"abs_magnetization", "action", "phi2"}) {
+        INFO(observable);
+        const Result r = run_script(s, "plot_timeseries.py",
+                                    std::string("free.h5 --observable ") + observable +
+                                        " -o ts.png --json ts.json");
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        require_png(s, "ts.png");
+        const std::string file = s.path("free.h5");
+        REQUIRE(py_number(s, "ts.json", "d['skip']") ==
+                h5::File::open_read(file).root().open_group("analysis").read_attr_int64("skip"));
+        REQUIRE(py_number(s, "ts.json", "d['mean']") ==
+                Approx(analysed(file, observable)).epsilon(1e-12));
+        REQUIRE(py_number(s, "ts.json", "d['error']") ==
+                Approx(analysed(file, observable, "error")).epsilon(1e-6));
+        REQUIRE(py_number(s, "ts.json", "d['tau_int']") ==
+                Approx(analysed(file, observable, "tau_int")).epsilon(1e-6));
+    }
+}
+
+TEST_CASE("plot_histogram: one peak in the symmetric phase, two in the broken phase",
+          "[python][physics]") {
+    // 8x8, lambda = 1: at m2 = -0.8 the field is symmetric; at -1.45 it is ordered and tunnels
+    // between +M0 and -M0 often enough in 200000 steps for both peaks to show.
+    Scratch s("py-histogram");
+    for (const char* m2 : {"-0.8", "-1.45"})
+        run_ok(s, "run " + deck_path("ising2d_broken.ini") +
+                      " --set lattice.dims='8 8' --set dynamics.steps=200000 --set action.m2=" +
+                      m2 + " -o m" + m2 + ".h5");
+    run_ok(s, "analyze m-0.8.h5 m-1.45.h5 --write");
+    const Result r =
+        run_script(s, "plot_histogram.py", "m-0.8.h5 m-1.45.h5 -o h.png --json h.json");
+    INFO(r.err << r.out);
+    REQUIRE(r.status == 0);
+    require_png(s, "h.png");
+    CHECK(py_number(s, "h.json", "d['files'][0]['n_peaks']") == 1);
+    CHECK(py_number(s, "h.json", "d['files'][1]['n_peaks']") == 2);
+    for (int i : {0, 1}) {
+        const std::string file = s.path(i == 0 ? "m-0.8.h5" : "m-1.45.h5");
+        REQUIRE(py_number(s, "h.json", "d['files'][" + std::to_string(i) + "]['mean_abs_m']") ==
+                Approx(analysed(file, "abs_magnetization")).epsilon(1e-12));
+    }
+}
+
+TEST_CASE("plot_binder: the Binder cumulant, chi and the crossing as ssbsim analyze", "[python]") {
+    Scratch s("py-binder");
+    for (const char* dims : {"4 4", "8 8"})
+        for (const char* m2 : {"-1.6", "-1.3", "-1.0", "-0.6"})
+            run_ok(s, "run " + deck_path("ising2d_broken.ini") + " --set lattice.dims='" + dims +
+                          "' --set action.m2=" + m2 +
+                          " --set dynamics.steps=20000 --set measure.every=10 -o L" +
+                          std::string(1, dims[0]) + "m" + m2 + ".h5");
+    const Result a = run_ssbsim(s, "analyze L*.h5 --write --json");
+    REQUIRE(a.status == 0);
+    s.write("analyze.json", a.out);
+    const Result r = run_script(s, "plot_binder.py", "L*.h5 -o b.png --json b.json");
+    INFO(r.err << r.out);
+    REQUIRE(r.status == 0);
+    require_png(s, "b.png");
+    for (const char* size : {"4x4", "8x8"})
+        for (int i = 0; i < 4; ++i) {
+            const std::string point =
+                std::string("d['curves']['") + size + "'][" + std::to_string(i) + "]";
+            INFO(point);
+            REQUIRE(py_number(s, "b.json", point + "['binder_recomputed']") ==
+                    Approx(py_number(s, "b.json", point + "['binder']")).epsilon(1e-12));
+        }
+    REQUIRE(py_number(s, "b.json", "d['crossings'][0]['x']") ==
+            py_number(s, "analyze.json", "d['scan']['crossings'][0]['x']"));
+    REQUIRE(py_number(s, "b.json", "d['crossings'][0]['binder_error']") ==
+            py_number(s, "analyze.json", "d['scan']['crossings'][0]['binder_error']"));
+}
+
+TEST_CASE("plot_snapshot: the heat-map shows the saved configuration", "[python]") {
+    Scratch s("py-snapshot");
+    run_ok(s, "run " + deck_path("ising2d_broken.ini") +
+                  " --set dynamics.steps=2000 --set measure.save_every=1000 -o snap.h5");
+    for (const char* index : {"0", "-1"}) {
+        const Result r =
+            run_script(s, "plot_snapshot.py",
+                       std::string("snap.h5 --index ") + index + " -o s.png --json s.json");
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        require_png(s, "s.png");
+        // On a 2D lattice the slice is the whole configuration: its mean is the magnetisation
+        // recorded at the same step.
+        const auto step = static_cast<std::int64_t>(py_number(s, "s.json", "d['step']"));
+        const h5::Group obs =
+            h5::File::open_read(s.path("snap.h5")).root().open_group("observables");
+        const std::vector<std::int64_t> steps = obs.open_dataset("step").read_int64();
+        const auto row = std::find(steps.begin(), steps.end(), step) - steps.begin();
+        REQUIRE(row < static_cast<std::ptrdiff_t>(steps.size()));
+        REQUIRE(py_number(s, "s.json", "d['slice_mean']") ==
+                Approx(obs.open_dataset("magnetization").read_double()[row]).epsilon(1e-12));
+        REQUIRE(py_number(s, "s.json", "d['shape'][0]") == 32);
+    }
+    REQUIRE(run_script(s, "plot_snapshot.py", "snap.h5 --index 7").status == 2);
+}
+
+TEST_CASE("plot_training: order parameter over training time of a schedule run", "[python]") {
+    Scratch s("py-training");
+    run_ok(s, "run " + deck_path("anneal.ini") +
+                  " --set dynamics.steps=10000 --set measure.every=20 -o anneal.h5");
+    const Result a = run_ssbsim(s, "analyze anneal.h5 --json");
+    REQUIRE(a.status == 0);
+    s.write("analyze.json", a.out);
+    const Result r = run_script(s, "plot_training.py", "anneal.h5 -o t.png --json t.json");
+    INFO(r.err << r.out);
+    REQUIRE(r.status == 0);
+    require_png(s, "t.png");
+    REQUIRE(py_number(s, "t.json", "d['runs'][0]['final']") ==
+            py_number(s, "analyze.json", "d['files'][0]['final']['abs_magnetization']"));
+    REQUIRE(py_number(s, "t.json", "d['runs'][0]['t_final']") ==
+            py_number(s, "analyze.json", "d['files'][0]['final']['time']"));
+    REQUIRE(py_number(s, "t.json", "len(d['runs'][0]['varying'])") == 1); // the temperature
+    // |M| appears when the annealed temperature crosses T_c, well inside the run.
+    const double ordering = py_number(s, "t.json", "d['runs'][0]['ordering_time']");
+    CHECK(ordering > 0.2 * py_number(s, "t.json", "d['runs'][0]['t_final']"));
+    CHECK(ordering < py_number(s, "t.json", "d['runs'][0]['t_final']"));
+}
