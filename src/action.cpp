@@ -19,10 +19,16 @@ ActionParams mass_from_hopping(const HoppingParams& k, int dims) {
     return m;
 }
 
+bool ActionParams::has_mean_axis(int dims) const {
+    for (int mu = 0; mu < dims; ++mu)
+        if (kind[mu] == CouplingKind::mean) return true;
+    return false;
+}
+
 HoppingParams hopping_from_mass(const ActionParams& m, int dims) {
     const double J = m.coupling[0];
     for (int mu = 0; mu < dims; ++mu)
-        if (m.coupling[mu] != J || J <= 0.0)
+        if (m.coupling[mu] != J || J <= 0.0 || m.kind[mu] != CouplingKind::nearest)
             throw InputError("action.coupling: the hopping form needs one coupling J > 0 on all "
                              "axes");
     // Rescale φ → φ/√J to J = 1: m² → m²/J, λ → λ/J², h → h/√J.
@@ -50,12 +56,15 @@ ActionParams resolve_action(const ActionConfig& c, int dims, int components) {
     p.h = h;
     const std::vector<double> J = broadcast(c.coupling, static_cast<std::size_t>(dims), 1.0);
     for (int mu = 0; mu < dims; ++mu) p.coupling[mu] = J[mu];
+    for (std::size_t mu = 0; mu < c.coupling_kind.size() && mu < max_dims; ++mu)
+        p.kind[mu] = c.coupling_kind[mu];
     return p;
 }
 
 double linear_stability_bound(const ActionParams& p, int dims) {
     double top = p.m2;
-    for (int mu = 0; mu < dims; ++mu) top += 4.0 * p.coupling[mu];
+    for (int mu = 0; mu < dims; ++mu)
+        top += (p.kind[mu] == CouplingKind::mean ? 2.0 : 4.0) * p.coupling[mu];
     return top > 0.0 ? 2.0 / top : std::numeric_limits<double>::infinity();
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <numbers>
@@ -34,9 +35,29 @@ std::optional<double> as_number(const std::string& text) {
     return v;
 }
 
+// A deck value in a canonical spelling: numbers (and lists of numbers) as %.17g, so that "1e6",
+// "1e+06" and "1000000" (different writers) are one value; anything else as written.
+std::string canonical(const std::string& text) {
+    std::string out, word;
+    for (char c : text + " ") {
+        if (c != ' ' && c != ',' && c != '\t') {
+            word += c;
+            continue;
+        }
+        if (word.empty()) continue;
+        const std::optional<double> v = as_number(word);
+        if (!v) return text;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.17g", *v);
+        out += (out.empty() ? "" : " ") + std::string(buf);
+        word.clear();
+    }
+    return out.empty() ? text : out;
+}
+
 std::string value_of(const FileAnalysis& f, const std::string& key) {
     const auto it = f.values.find(key);
-    return it == f.values.end() ? std::string("(unset)") : it->second;
+    return it == f.values.end() ? std::string("(unset)") : canonical(it->second);
 }
 
 // Keys whose value differs between files, each with its set of values.

@@ -54,8 +54,10 @@ double neuron_scatter(const double* x, const LayerShape& shape) {
 }
 
 // −∂S/∂φ at every site, through the same kernel the dynamics use.
-Field force_field(const Lattice& lattice, const Field& phi, const ActionParams& p) {
+Field force_field(const Lattice& lattice, const Field& phi, const ActionParams& params) {
     Field force(lattice, phi.components());
+    const ForceParams fp(lattice, params, phi);
+    const ActionParams& p = fp.params;
     const std::int64_t len = lattice.row_length();
     with_slow_axes(lattice.dims(), [&](auto slow) {
         for_each_row_with(

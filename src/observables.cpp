@@ -140,6 +140,7 @@ std::vector<double> field_sums(const Lattice& lattice, const Field& phi, const A
     const std::int64_t len = lattice.row_length();
     const bool wrap = lattice.periodic(lattice.dims() - 1);
     const double J_row = p.coupling[Slow];
+    const bool row_mean = p.kind[Slow] == CouplingKind::mean;
     return sum_over_rows_with(
         lattice.rows(), len, at.size, [&] { return MeasureScratch(n); },
         [&](std::int64_t row, double* out, MeasureScratch& scratch) {
@@ -163,19 +164,34 @@ std::vector<double> field_sums(const Lattice& lattice, const Field& phi, const A
                     const double sum_x = lane_sum(m, [&](std::int64_t i) { return x[i]; });
                     out[a] += sum_x;
                     pot -= p.h[a] * sum_x;
+                    if (p.source) {
+                        const double* hs = p.source->component(a) + g.base + i0;
+                        pot -= lane_sum(m, [&](std::int64_t i) { return hs[i] * x[i]; });
+                    }
                     out[at.force2] += lane_sum(m, [&](std::int64_t i) { return f[i] * f[i]; });
                     out[at.virial] += lane_sum(m, [&](std::int64_t i) { return x[i] * f[i]; });
                     for (int mu = 0; mu < Slow; ++mu) {
-                        const double* y = plane + g.up[mu] + i0;
-                        kin += 0.5 * p.coupling[mu] * lane_sum(m, [&](std::int64_t i) {
+                        // Nearest: J/2 (φ_{x+μ} − φ_x)² per forward link; mean-field:
+                        // J (φ_x − φ̄)² per site, φ̄ the mean of the fibre along μ.
+                        const bool mean = p.kind[mu] == CouplingKind::mean;
+                        const double* y = mean ? p.means->row(mu, a, row) + i0
+                                               : plane + g.up[mu] + i0;
+                        kin += (mean ? 1.0 : 0.5) * p.coupling[mu] * lane_sum(m, [&](std::int64_t i) {
                                    return (y[i] - x[i]) * (y[i] - x[i]);
                                });
                         out[at.slices[mu] + a * lattice.extent(mu) + coord[mu]] += sum_x;
                     }
-                    kin += 0.5 * J_row * lane_sum(inner, [&](std::int64_t i) {
-                               return (x[i + 1] - x[i]) * (x[i + 1] - x[i]);
-                           });
-                    if (i1 == len && wrap) {
+                    if (row_mean) {
+                        const double mean = *p.means->row(Slow, a, row);
+                        kin += J_row * lane_sum(m, [&](std::int64_t i) {
+                                   return (x[i] - mean) * (x[i] - mean);
+                               });
+                    } else {
+                        kin += 0.5 * J_row * lane_sum(inner, [&](std::int64_t i) {
+                                   return (x[i + 1] - x[i]) * (x[i + 1] - x[i]);
+                               });
+                    }
+                    if (i1 == len && wrap && !row_mean) {
                         const double d = plane[g.base] - x[m - 1];
                         kin += 0.5 * J_row * d * d;
                     }
@@ -326,7 +342,8 @@ double second_moment_xi(double s0, std::span<const double> s_kmin,
 std::vector<double> measure(const Lattice& lattice, const Field& phi, const StepParams& params) {
     const int n = phi.components();
     const int d = lattice.dims();
-    const ActionParams& p = params.action;
+    const ForceParams fp(lattice, params.action, phi);
+    const ActionParams& p = fp.params;
     const SumLayout at(lattice, n);
     const std::vector<double> sums = with_slow_axes(
         d, [&](auto slow) { return field_sums<decltype(slow)::value>(lattice, phi, p, at); });

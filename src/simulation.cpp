@@ -4,6 +4,7 @@
 #include "ssbsim/layers.hpp"
 #include "ssbsim/observables.hpp"
 #include "ssbsim/replicas.hpp"
+#include "ssbsim/source.hpp"
 
 #include <cmath>
 
@@ -42,7 +43,7 @@ Simulation::Simulation(const Config& config, Field initial)
 Simulation::Simulation(const Config& config, State state)
     : config_(config), lattice_(config.lattice),
       base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
-      h_direction_(unit_direction(base_action_.h)),
+      h_direction_(unit_direction(base_action_.h)), source_(source_field(config, lattice_)),
       integrator_(make_integrator(config.dynamics.method, lattice_, config.field.components,
                                   config.dynamics.tolerance)),
       state_(std::move(state)) {}
@@ -51,6 +52,7 @@ StepParams Simulation::params_at(std::int64_t step) const {
     const ScheduleConfig& s = config_.schedule;
     StepParams p;
     p.action = base_action_;
+    p.action.source = source_ ? &*source_ : nullptr;
     if (s.m2) p.action.m2 = s.m2->at(step);
     if (s.h) {
         const double magnitude = s.h->at(step);

@@ -26,8 +26,10 @@ Field random_field(const Lattice& lat, int n, std::uint32_t seed) {
 }
 
 // Force at every site and component from the kernel, site-major.
-std::vector<double> kernel_force(const Lattice& lat, const Field& phi, const ActionParams& p) {
+std::vector<double> kernel_force(const Lattice& lat, const Field& phi, const ActionParams& params) {
     const int n = phi.components();
+    const ForceParams fp(lat, params, phi);
+    const ActionParams& p = fp.params;
     std::vector<double> out(static_cast<std::size_t>(lat.volume() * n));
     TileScratch s(n);
     with_slow_axes(lat.dims(), [&](auto slow) {
@@ -106,4 +108,75 @@ TEST_CASE("a uniform field feels only the potential", "[force]") {
     const double expected = -(p.m2 + p.lambda * 1.5 * 1.5) * 1.5 + 0.25;
     for (double v : f)
         REQUIRE(v == expected);
+}
+
+TEST_CASE("mean-field axes and a site-dependent source: force = -dS/dphi by finite differences",
+          "[force]") {
+    const auto N = CouplingKind::nearest, M = CouplingKind::mean;
+    const auto P = Boundary::periodic, O = Boundary::open;
+    struct Case {
+        std::vector<std::int64_t> dims;
+        std::vector<Boundary> bc;
+        std::vector<CouplingKind> kind;
+        int n;
+    };
+    const std::vector<Case> cases = {
+        {{7}, {P}, {M}, 1},
+        {{4, 5}, {O, P}, {N, M}, 1},          // layer x neuron
+        {{3, 4, 5}, {O, P, P}, {N, M, M}, 2}, // layer x neuron x input
+        {{5, 3, 300}, {P, P, O}, {M, N, N}, 1},
+    };
+    for (const Case& c : cases) {
+        const Lattice lat(c.dims, c.bc);
+        ActionParams p;
+        p.m2 = -0.4;
+        p.lambda = 0.7;
+        for (int mu = 0; mu < lat.dims(); ++mu) {
+            p.coupling[mu] = 0.6 + 0.2 * mu;
+            p.kind[mu] = c.kind[mu];
+        }
+        for (int a = 0; a < c.n; ++a) p.h.push_back(0.05 * (a + 1));
+        const Field source = random_field(lat, c.n, 77);
+        p.source = &source;
+        Field phi = random_field(lat, c.n, 5);
+        const auto force = kernel_force(lat, phi, p);
+        const double delta = 1e-5;
+        const std::int64_t stride = std::max<std::int64_t>(1, lat.volume() / 30);
+        for (std::int64_t x = 0; x < lat.volume(); x += stride)
+            for (int a = 0; a < c.n; ++a) {
+                double& v = phi.component(a)[x];
+                const double saved = v;
+                v = saved + delta;
+                const double up = total_action(lat, phi, p);
+                v = saved - delta;
+                const double down = total_action(lat, phi, p);
+                v = saved;
+                INFO("dims " << lat.dims() << " site " << x << " component " << a);
+                REQUIRE(force[x * c.n + a] ==
+                        Approx(-(up - down) / (2 * delta)).epsilon(1e-6).margin(1e-6));
+            }
+    }
+}
+
+TEST_CASE("a mean-field axis does not distinguish its sites: identical neurons feel identical forces",
+          "[force]") {
+    const Lattice lat({3, 5, 4}, {Boundary::open, Boundary::periodic, Boundary::periodic});
+    ActionParams p;
+    p.m2 = -1.0;
+    p.lambda = 1.0;
+    p.coupling = {0.8, 1.3, 0.5, 0};
+    p.kind = {CouplingKind::nearest, CouplingKind::mean, CouplingKind::mean, CouplingKind::nearest};
+    p.h = {0.0};
+    // Every neuron (axis 1) of a layer holds the same weights (axis 2), layers differ.
+    Field phi(lat, 1);
+    for (std::int64_t s = 0; s < lat.volume(); ++s) {
+        const auto x = lat.coordinates(s);
+        phi.component(0)[s] = 0.3 * static_cast<double>(x[0]) - 0.1 * static_cast<double>(x[2]);
+    }
+    const auto f = kernel_force(lat, phi, p);
+    for (std::int64_t s = 0; s < lat.volume(); ++s) {
+        auto x = lat.coordinates(s);
+        x[1] = 0;
+        REQUIRE(f[s] == f[lat.site(x)]); // bit for bit
+    }
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "ssbsim/config.hpp"
+#include "ssbsim/field.hpp"
 #include "ssbsim/lattice.hpp"
 
 #include <array>
@@ -13,11 +14,18 @@
 
 namespace ssbsim {
 
+class FibreMeans;
+
 struct ActionParams {
     double m2 = 1.0;
     double lambda = 0.0;
-    std::array<double, max_dims> coupling{}; // J_μ
-    std::vector<double> h;                    // one per component
+    std::array<double, max_dims> coupling{};    // J_μ
+    std::array<CouplingKind, max_dims> kind{};  // nearest (Laplacian) or mean (all-to-all)
+    std::vector<double> h;                      // one per component
+    const Field* source = nullptr;              // site-dependent part of h (source.hpp)
+    const FibreMeans* means = nullptr;          // of the field whose force is taken (force.hpp)
+
+    bool has_mean_axis(int dims) const;
 };
 
 struct HoppingParams {
@@ -36,7 +44,8 @@ HoppingParams hopping_from_mass(const ActionParams& m, int dims);
 ActionParams resolve_action(const ActionConfig& c, int dims, int components);
 
 // Largest step for which Euler–Maruyama / Euler flow is linearly stable on the quadratic part:
-// ε < 2 / (4 Σ_μ J_μ + m²) (the highest lattice momentum); +inf when 4ΣJ + m² <= 0.
+// ε < 2 / (Σ_μ c_μ J_μ + m²), c_μ = 4 for a nearest-neighbour axis (the highest lattice momentum)
+// and 2 for a mean-field axis; +inf when the denominator is <= 0.
 double linear_stability_bound(const ActionParams& p, int dims);
 
 } // namespace ssbsim

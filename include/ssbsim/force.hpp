@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -28,6 +29,39 @@ struct RowGeometry {
     std::int64_t down[max_dims - 1] = {};
 
     RowGeometry(const Lattice& lattice, std::int64_t row);
+};
+
+// Means of φ along the mean-field axes (action.coupling_kind = mean), one per fibre (line along
+// the axis), taken once per sweep before the force. For a slow axis the means of the fibres
+// through a row are stored contiguously (one per site of the row, unit stride like the row);
+// for the row axis there is one mean per row. Summed in site order: thread-independent bits.
+class FibreMeans {
+public:
+    FibreMeans(const Lattice& lattice, const ActionParams& p, const Field& phi);
+    // Means along axis mu for the sites of `row`, component a (row axis: one value).
+    const double* row(int mu, int a, std::int64_t row) const;
+
+private:
+    struct Axis {
+        std::int64_t inner = 1; // row stride of the axis (product of later slow extents)
+        std::int64_t extent = 1;
+        std::int64_t per_component = 0;
+        std::vector<double> values; // [component][reduced row][site of row] or [component][row]
+    };
+    std::int64_t row_length_;
+    int slow_axes_;
+    std::vector<Axis> axes_; // per axis; empty values for nearest-neighbour axes
+};
+
+// The action's parameters with the fibre means of `phi` attached when an axis is mean-field:
+// what the force kernels below need. Build one per sweep, before reading phi's force.
+struct ForceParams {
+    ActionParams params;
+    std::optional<FibreMeans> means;
+
+    ForceParams(const Lattice& lattice, const ActionParams& p, const Field& phi);
+    ForceParams(const ForceParams&) = delete;
+    ForceParams& operator=(const ForceParams&) = delete;
 };
 
 // Per-thread buffers for one tile of every component, allocated once per sweep.
@@ -84,11 +118,16 @@ inline void apply_force(const Lattice& lattice, const ActionParams& p, const Fie
         const double* __restrict x = plane + g.base;
         const double* up[Slow > 0 ? Slow : 1];
         const double* down[Slow > 0 ? Slow : 1];
+        const std::int64_t row = g.base / len;
         for (int mu = 0; mu < Slow; ++mu) {
-            up[mu] = plane + g.up[mu];
-            down[mu] = plane + g.down[mu];
+            // A mean-field axis is the Laplacian with both neighbours at the fibre mean:
+            // J (m + m − 2φ) = −2J (φ − m) = −∂/∂φ J Σ_i |φ_i − m|².
+            const bool mean = p.kind[mu] == CouplingKind::mean;
+            up[mu] = mean ? p.means->row(mu, a, row) : plane + g.up[mu];
+            down[mu] = mean ? up[mu] : plane + g.down[mu];
         }
         const double h = p.h[a];
+        const double* __restrict source = p.source ? p.source->component(a) + g.base : nullptr;
         auto op = make_op(a);
         auto force = [&](std::int64_t i, double left, double right) {
             const double xi = x[i];
@@ -96,8 +135,15 @@ inline void apply_force(const Lattice& lattice, const ActionParams& p, const Fie
             double lap = c.J_row * (left + right - 2.0 * xi);
             for (int mu = 0; mu < Slow; ++mu)
                 lap += c.J[mu] * (up[mu][i] + down[mu][i] - 2.0 * xi);
-            return lap - (c.m2 + c.lambda * phi2) * xi + h;
+            return lap - (c.m2 + c.lambda * phi2) * xi + h + (source ? source[i] : 0.0);
         };
+        if (p.kind[Slow] == CouplingKind::mean) { // the row is the fibre: no ends to peel
+            const double m = *p.means->row(Slow, a, row);
+#pragma omp simd
+            for (std::int64_t i = i0; i < i1; ++i)
+                op(i - i0, force(i, m, m), x[i]);
+            continue;
+        }
         std::int64_t lo = i0, hi = i1;
         if (lo == 0) {
             op(0, force(0, wrap ? x[len - 1] : x[0], x[1]), x[0]);

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace ssbsim {
@@ -50,6 +51,7 @@ private:
     Lattice lattice_;
     ActionParams base_action_;
     std::vector<double> h_direction_; // unit vector along action.h, for schedule.h
+    std::optional<Field> source_;     // site-dependent part of h (action.h_source)
     std::unique_ptr<Integrator> integrator_;
     State state_;
 };

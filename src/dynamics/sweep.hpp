@@ -26,6 +26,7 @@ void force_sweep(const Lattice& lattice, const ActionParams& p, const Field& src
                  std::optional<NoiseDraw> noise, MakeUpdate&& make_update) {
     const int n_comp = src.components();
     const std::int64_t len = lattice.row_length();
+    const ForceParams fp(lattice, p, src);
     auto sweep = [&](auto slow, auto single) {
         constexpr int S = decltype(slow)::value;
         constexpr bool Single = decltype(single)::value;
@@ -40,7 +41,7 @@ void force_sweep(const Lattice& lattice, const ActionParams& p, const Field& src
                             fill_gaussian(noise->key, Stream::dynamics, noise->step, a, off,
                                           i1 - i0, s.noise_of(a));
                     if (!Single) tile_phi2(src, g, i0, i1, s.phi2.data());
-                    apply_force<S, Single>(lattice, p, src, g, i0, i1, s.phi2.data(), [&](int a) {
+                    apply_force<S, Single>(lattice, fp.params, src, g, i0, i1, s.phi2.data(), [&](int a) {
                         return make_update(a, off, noise ? s.noise_of(a) : nullptr);
                     });
                 });

@@ -45,8 +45,12 @@ void write_parameters(h5::Group g, const Config& config, const Lattice& lattice)
     g.write_attr("m2", m.m2);
     g.write_attr("lambda", m.lambda);
     g.write_attr("coupling", std::vector<double>(m.coupling.begin(), m.coupling.begin() + d));
+    std::vector<std::string> kinds;
+    for (int mu = 0; mu < d; ++mu)
+        kinds.push_back(m.kind[mu] == CouplingKind::mean ? "mean" : "nearest");
+    g.write_attr("coupling_kind", kinds);
     g.write_attr("h", m.h);
-    bool uniform = m.coupling[0] > 0.0;
+    bool uniform = m.coupling[0] > 0.0 && !m.has_mean_axis(d);
     for (int mu = 0; mu < d; ++mu) uniform = uniform && m.coupling[mu] == m.coupling[0];
     if (uniform) {
         const HoppingParams k = hopping_from_mass(m, d);
