@@ -53,6 +53,8 @@ double bytes_per_site(Method m) {
         return 64;
     case Method::flow_adaptive:
         return 136;
+    case Method::momentum: // read φ, p, write φ', p; read φ', p, write p
+        return 56;
     }
     return 0;
 }
@@ -210,7 +212,11 @@ Field hot_field(const Lattice& lattice, int components) {
 Rate method_rate(const BenchOptions& o, const Lattice& lattice, Method method) {
     const int n = o.components;
     Field phi = hot_field(lattice, n);
-    const auto integrator = make_integrator(method, lattice, n, bench_tolerance);
+    DynamicsConfig dynamics;
+    dynamics.method = method;
+    dynamics.tolerance = bench_tolerance;
+    const auto integrator = make_integrator(dynamics, lattice, n);
+    Field momentum(lattice, n); // used by method = momentum only
     const ActionParams p = bench_action(lattice.dims(), n);
     std::uint64_t step = 0;
     double eps = bench_eps;
@@ -218,7 +224,7 @@ Rate method_rate(const BenchOptions& o, const Lattice& lattice, Method method) {
     auto steps = [&](std::int64_t k) {
         for (std::int64_t i = 0; i < k; ++i) {
             const StepResult r = integrator->advance(
-                phi, StepInput{p, eps, bench_temperature, step++, NoiseKey{1, 0}});
+                phi, StepInput{p, eps, bench_temperature, step++, NoiseKey{1, 0}, &momentum});
             eps = r.next_eps;
         }
     };

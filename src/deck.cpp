@@ -28,8 +28,8 @@ namespace {
 constexpr std::string_view boundary_names[] = {"periodic", "open"}; // order of enum Boundary
 constexpr std::string_view form_names[] = {"mass", "hopping"};      // order of ActionForm
 constexpr std::string_view init_names[] = {"cold", "hot", "file"};  // order of InitKind
-constexpr std::string_view method_names[] = {"langevin", "langevin2", "flow", "flow_rk3",
-                                             "flow_adaptive"}; // order of Method
+constexpr std::string_view method_names[] = {"langevin", "langevin2",     "flow",
+                                             "flow_rk3", "flow_adaptive", "momentum"}; // Method
 constexpr std::string_view kind_names[] = {"nearest", "mean"};          // order of CouplingKind
 constexpr std::string_view source_names[] = {"constant", "random", "file"}; // order of HSource
 constexpr std::string_view replica_init_names[] = {"same", "independent"};  // ReplicaInit
@@ -246,6 +246,14 @@ constexpr KeySpec table[] = {
      .min = 0,
      .min_exclusive = true,
      .description = "Local error target of flow_adaptive; an error with the other methods."},
+    {.name = "dynamics.friction",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .min_exclusive = true,
+     .description = "Friction gamma of method = momentum (underdamped Langevin by BAOAB); the "
+                    "heavy-ball momentum is beta = exp(-gamma epsilon)."},
     {.name = "dynamics.field_bound",
      .type = real,
      .presence = defaulted,
@@ -1108,6 +1116,10 @@ DynamicsConfig read_dynamics(DeckReader& r) {
     else
         r.skip("dynamics.tolerance", with_method, "only flow_adaptive controls its error");
     dynamics.field_bound = r.real_value("dynamics.field_bound");
+    if (dynamics.method == Method::momentum)
+        dynamics.friction = r.real_value("dynamics.friction");
+    else
+        r.skip("dynamics.friction", with_method, "only method = momentum has a friction");
     return dynamics;
 }
 

@@ -27,7 +27,7 @@ std::vector<double> unit_direction(const std::vector<double>& h) {
 } // namespace
 
 Simulation::Simulation(const Config& config, std::vector<Field> initial)
-    : Simulation(config, State{std::move(initial), 0, 0.0, config.dynamics.step}) {}
+    : Simulation(config, State{std::move(initial), 0, 0.0, config.dynamics.step, {}}) {}
 
 namespace {
 std::vector<Field> one(Field f) {
@@ -44,9 +44,13 @@ Simulation::Simulation(const Config& config, State state)
     : config_(config), lattice_(config.lattice),
       base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
       h_direction_(unit_direction(base_action_.h)), source_(source_field(config, lattice_)),
-      integrator_(make_integrator(config.dynamics.method, lattice_, config.field.components,
-                                  config.dynamics.tolerance)),
-      state_(std::move(state)) {}
+      integrator_(make_integrator(config.dynamics, lattice_, config.field.components)),
+      state_(std::move(state)) {
+    // Momenta start at rest (a checkpoint brings its own).
+    if (config.dynamics.method == Method::momentum)
+        while (state_.momentum.size() < state_.phi.size())
+            state_.momentum.emplace_back(lattice_, config.field.components);
+}
 
 StepParams Simulation::params_at(std::int64_t step) const {
     const ScheduleConfig& s = config_.schedule;
@@ -79,8 +83,10 @@ void Simulation::advance() {
     // flow_adaptive picks one step for all replicas: the first replica's, so that replicas
     // stay on a common time grid (they differ only through their noise, which it has none of).
     for (std::size_t a = 0; a < state_.phi.size(); ++a) {
+        Field* momentum = state_.momentum.empty() ? nullptr : &state_.momentum[a];
         const StepInput in{p.action, a == 0 ? p.eps : r.dt, p.temperature,
-                           static_cast<std::uint64_t>(state_.step), key(static_cast<int>(a))};
+                           static_cast<std::uint64_t>(state_.step), key(static_cast<int>(a)),
+                           momentum};
         const StepResult ra = integrator_->advance(state_.phi[a], in);
         if (a == 0) r = ra;
     }

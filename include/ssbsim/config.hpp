@@ -14,7 +14,7 @@ namespace ssbsim {
 
 enum class Boundary { periodic, open };
 enum class ActionForm { mass, hopping };
-enum class Method { langevin, langevin2, flow, flow_rk3, flow_adaptive };
+enum class Method { langevin, langevin2, flow, flow_rk3, flow_adaptive, momentum };
 enum class InitKind { cold, hot, file };
 enum class CouplingKind { nearest, mean };
 enum class HSource { constant, random, file };
@@ -72,6 +72,7 @@ struct DynamicsConfig {
     std::int64_t steps = 1000;        // dynamics.steps: number of (accepted) steps
     double tolerance = 1e-6;          // dynamics.tolerance: flow_adaptive local error target
     double field_bound = 1e6;         // dynamics.field_bound: max |phi| before a run counts as diverged
+    double friction = 1.0;            // dynamics.friction: gamma of method = momentum
 };
 
 // Optional schedules; when present they replace the constant value of the same quantity.

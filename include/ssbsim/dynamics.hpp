@@ -1,8 +1,9 @@
 // Integrators of the field dynamics, one small interface: advance the field by one step of
 // size ε at temperature T. `langevin` (Euler–Maruyama, noisy SGD), `langevin2` (Batrouni et al.
 // second-order scheme), `flow` (Euler gradient flow = full-batch gradient descent), `flow_rk3`
-// (Lüscher's low-storage RK3, JHEP 1008:071 App. C) and `flow_adaptive` (RK3 with an embedded
-// second-order error estimate and step control). Integrators own their work buffers and no
+// (Lüscher's low-storage RK3, JHEP 1008:071 App. C), `flow_adaptive` (RK3 with an embedded
+// second-order error estimate and step control) and `momentum` (underdamped Langevin by BAOAB,
+// heavy-ball SGD). Integrators own their work buffers and no
 // other state: everything needed to continue is in the arguments. Tested by test_dynamics.
 #pragma once
 
@@ -28,8 +29,9 @@ struct StepInput {
     const ActionParams& action;
     double eps;
     double temperature;
-    std::uint64_t step; // global step number: the noise counter
-    NoiseKey key;       // (seed, replica)
+    std::uint64_t step;        // global step number: the noise counter
+    NoiseKey key;              // (seed, replica)
+    Field* momentum = nullptr; // method = momentum: the conjugate momentum, updated in place
 };
 
 struct StepResult {
@@ -44,8 +46,8 @@ public:
     virtual StepResult advance(Field& phi, const StepInput& in) = 0;
 };
 
-std::unique_ptr<Integrator> make_integrator(Method method, const Lattice& lattice, int components,
-                                            double tolerance);
+std::unique_ptr<Integrator> make_integrator(const DynamicsConfig& dynamics,
+                                            const Lattice& lattice, int components);
 
 bool is_flow(Method method);
 

@@ -18,10 +18,11 @@
 namespace ssbsim {
 
 struct State {
-    std::vector<Field> phi; // one field per replica (run.replicas)
-    std::int64_t step = 0;  // completed steps
+    std::vector<Field> phi;      // one field per replica (run.replicas)
+    std::int64_t step = 0;       // completed steps
     double time = 0.0;     // training time t = Σ ε over completed steps
     double next_eps = 0.0; // step size to try next (flow_adaptive adapts it)
+    std::vector<Field> momentum; // method = momentum: one per replica; else empty
 };
 
 class Simulation {

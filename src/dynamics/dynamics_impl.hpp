@@ -8,6 +8,7 @@ namespace ssbsim::detail {
 std::unique_ptr<Integrator> make_euler(const Lattice& lattice, int components, bool noisy);
 std::unique_ptr<Integrator> make_langevin2(const Lattice& lattice, int components);
 std::unique_ptr<Integrator> make_flow_rk3(const Lattice& lattice, int components);
+std::unique_ptr<Integrator> make_baoab(const Lattice& lattice, int components, double friction);
 std::unique_ptr<Integrator> make_flow_adaptive(const Lattice& lattice, int components,
                                                double tolerance);
 

@@ -53,13 +53,23 @@ std::string try_read(const std::string& path, const Lattice& lattice, int compon
         if (data.shape() != want)
             return "'" + path + "' holds fields of another lattice, number of components or " +
                    "number of replicas";
-        std::vector<Field> phi;
-        for (int r = 0; r < replicas; ++r) {
-            phi.emplace_back(lattice, components);
-            phi.back().assign_site_major(data.read_rows_double(static_cast<std::uint64_t>(r), 1));
+        auto read_fields = [&](const h5::Dataset& d) {
+            std::vector<Field> fields;
+            for (int r = 0; r < replicas; ++r) {
+                fields.emplace_back(lattice, components);
+                fields.back().assign_site_major(d.read_rows_double(static_cast<std::uint64_t>(r), 1));
+            }
+            return fields;
+        };
+        std::vector<Field> momentum;
+        if (root.exists("state/momentum")) {
+            const h5::Dataset p = root.open_dataset("state/momentum");
+            if (p.shape() != want) return "'" + path + "' holds momenta of another shape";
+            momentum = read_fields(p);
         }
-        out.state = State{std::move(phi), root.read_attr_int64("step"),
-                          root.read_attr_double("time"), root.read_attr_double("next_eps")};
+        out.state = State{read_fields(data), root.read_attr_int64("step"),
+                          root.read_attr_double("time"), root.read_attr_double("next_eps"),
+                          std::move(momentum)};
         out.deck_text = root.read_attr_string("deck");
         out.path = path;
         return "";
@@ -96,13 +106,25 @@ void write_checkpoint(const std::string& path, const State& state, const Config&
         std::vector<std::uint64_t> shape = {state.phi.size()};
         for (std::int64_t l : config.lattice.dims) shape.push_back(static_cast<std::uint64_t>(l));
         shape.push_back(static_cast<std::uint64_t>(config.field.components));
-        std::vector<double> values;
-        for (const Field& phi : state.phi) {
-            const std::vector<double> one = phi.to_site_major();
-            values.insert(values.end(), one.begin(), one.end());
-        }
+        auto site_major = [](const std::vector<Field>& fields) {
+            std::vector<double> values;
+            for (const Field& f : fields) {
+                const std::vector<double> one = f.to_site_major();
+                values.insert(values.end(), one.begin(), one.end());
+            }
+            return values;
+        };
         h5::Group configurations = root.create_group("configurations");
+        const std::vector<double> values = site_major(state.phi);
         h5::Dataset field = configurations.write_dataset("field", values.data(), shape);
+        if (!state.momentum.empty()) {
+            const std::vector<double> p = site_major(state.momentum);
+            h5::Dataset momentum = root.write_dataset("state/momentum", p.data(), shape);
+            momentum.write_attr("description",
+                                std::string("momenta of method = momentum [replica, x1..xd, "
+                                            "component]"));
+            momentum.write_attr("units", std::string("lattice units"));
+        }
         field.write_attr("description",
                          std::string("the field of every replica at the checkpoint's step "
                                      "[replica, x1..xd, component]"));
