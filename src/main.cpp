@@ -5,6 +5,7 @@
 #include "ssbsim/deck.hpp"
 #include "ssbsim/errors.hpp"
 #include "ssbsim/io/output.hpp"
+#include "ssbsim/observables.hpp"
 #include "ssbsim/runner.hpp"
 #include "ssbsim/version.hpp"
 
@@ -30,6 +31,7 @@ commands:
   keys [--markdown]
                  list every deck key with type, default, allowed range and description
   info FILE      summarise an ssbsim HDF5 output file
+  observables    list every observable written to /observables (markdown)
   analyze FILE... [--skip N] [--json|--csv] [--write]
                  thermalisation, means and errors (Gamma-method), Binder cumulant, chi,
                  xi2, specific heat; over a scan: tables per size and Binder crossings
@@ -192,6 +194,10 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
     if (command == "run") return cmd_run(args);
     if (command == "keys") return cmd_keys(args);
     if (command == "info") return cmd_info(args);
+    if (command == "observables") {
+        print_observables(std::cout);
+        return exit_ok;
+    }
     if (command == "analyze") return cmd_analyze(args);
     if (command == "bench") return cmd_bench(args);
     if (command == "version" || command == "--version") {

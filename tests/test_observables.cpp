@@ -12,6 +12,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <numbers>
 #include <omp.h>
 #include <random>
@@ -419,4 +421,14 @@ TEST_CASE("Schwinger-Dyson = 1 within errors for langevin2 at small eps, free an
         CHECK(std::abs(r.mean - 1.0) < 3.0 * r.error);
         CHECK(r.error < 0.003);
     }
+}
+
+TEST_CASE("docs/observables.md is the table the program writes", "[observables][docs]") {
+    std::ostringstream generated;
+    ssbsim::print_observables(generated);
+    std::ifstream in(SSBSIM_SOURCE_DIR "/docs/observables.md");
+    std::stringstream file;
+    file << in.rdbuf();
+    INFO("regenerate with: ssbsim observables > docs/observables.md");
+    REQUIRE(file.str() == generated.str());
 }

@@ -12,6 +12,7 @@
 #include "ssbsim/lattice.hpp"
 
 #include <cstdint>
+#include <ostream>
 #include <span>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct ObservableSpec {
 // whose shape depends on the lattice (Shape::axes, axes_by_extent) come last, so the offsets of
 // all others depend on N alone.
 std::span<const ObservableSpec> observable_specs();
+
+// Markdown table of observable_specs() (docs/observables.md, `ssbsim observables`).
+void print_observables(std::ostream& out);
 
 // Sizes a record needs beyond N: the number of axes d and the largest extent L_max.
 struct RecordLayout {
