@@ -1088,24 +1088,19 @@ DynamicsConfig read_dynamics(DeckReader& r) {
     const std::string with_method =
         "with dynamics.method = " + name_of(dynamics.method, method_names);
     dynamics.steps = r.integer_value("dynamics.steps");
-    if (training_active(r)) {
+    const bool training = training_active(r); // [training] sets step and temperature
+    if (training)
         r.skip("dynamics.step", "together with [training]", "the learning rate sets it");
-        if (is_flow(dynamics.method))
-            r.skip("dynamics.temperature", with_method,
-                   "gradient flow has no noise; use method = langevin");
-        else
-            r.skip("dynamics.temperature", "together with [training]",
-                   "eta sigma^2 / (2 B) sets it");
-    } else if (r.given("schedule.step") && dynamics.method != Method::flow_adaptive)
+    else if (r.given("schedule.step") && dynamics.method != Method::flow_adaptive)
         r.skip("dynamics.step", "together with schedule.step",
                "the schedule replaces it; give one");
     else
         dynamics.step = r.real_value("dynamics.step");
-    if (training_active(r))
-        ; // skipped above
-    else if (is_flow(dynamics.method))
+    if (is_flow(dynamics.method))
         r.skip("dynamics.temperature", with_method,
                "gradient flow has no noise; use method = langevin");
+    else if (training)
+        r.skip("dynamics.temperature", "together with [training]", "eta sigma^2 / (2 B) sets it");
     else if (r.given("schedule.temperature"))
         r.skip("dynamics.temperature", "together with schedule.temperature",
                "the schedule replaces it; give one");
@@ -1136,18 +1131,19 @@ ScheduleConfig read_schedules(DeckReader& r, const Config& c) {
             if (!is_flow(method))
                 s.temperature = c.training.lr_schedule->scaled(c.training.temperature_per_rate());
         }
-    } else if (is_flow(method))
-        r.skip("schedule.temperature", "with dynamics.method = " + name_of(method, method_names),
-               "gradient flow has no noise; use method = langevin");
-    else
-        s.temperature = r.schedule_value("schedule.temperature", steps);
-    if (c.training.enabled)
-        ; // skipped above
-    else if (method == Method::flow_adaptive)
-        r.skip("schedule.step", "with dynamics.method = flow_adaptive",
-               "it chooses its own step size");
-    else
-        s.step = r.schedule_value("schedule.step", steps);
+    } else {
+        if (is_flow(method))
+            r.skip("schedule.temperature",
+                   "with dynamics.method = " + name_of(method, method_names),
+                   "gradient flow has no noise; use method = langevin");
+        else
+            s.temperature = r.schedule_value("schedule.temperature", steps);
+        if (method == Method::flow_adaptive)
+            r.skip("schedule.step", "with dynamics.method = flow_adaptive",
+                   "it chooses its own step size");
+        else
+            s.step = r.schedule_value("schedule.step", steps);
+    }
     if (c.action.form == ActionForm::hopping)
         r.skip("schedule.m2", "with action.form = hopping", "m2 is derived from kappa and lambda");
     else
