@@ -3,6 +3,7 @@
 #include "ssbsim/parallel.hpp"
 
 #include <cmath>
+#include <limits>
 #include <cstring>
 #include <new>
 
@@ -81,13 +82,19 @@ bool Field::bitwise_equal(const Field& other) const {
     return true;
 }
 
-bool Field::all_finite() const {
-    for (int a = 0; a < n_; ++a) {
-        const double* p = component(a);
-        for (std::int64_t x = 0; x < volume_; ++x)
-            if (!std::isfinite(p[x])) return false;
-    }
-    return true;
+double Field::max_abs() const {
+    const std::int64_t rows = volume_ / row_length_, len = row_length_;
+    return max_over_rows(rows, len, [&](std::int64_t row) {
+        double m = 0.0;
+        for (int a = 0; a < n_; ++a) {
+            const double* x = component(a) + row * len;
+            for (std::int64_t i = 0; i < len; ++i) {
+                const double ax = std::abs(x[i]);
+                m = ax > m || std::isnan(ax) ? ax : m; // a NaN sticks
+            }
+        }
+        return std::isnan(m) ? std::numeric_limits<double>::infinity() : m;
+    });
 }
 
 } // namespace ssbsim

@@ -4,7 +4,6 @@
 #include "ssbsim/errors.hpp"
 #include "ssbsim/io/checkpoint.hpp"
 #include "ssbsim/io/output.hpp"
-#include "ssbsim/parallel.hpp"
 #include "ssbsim/observables.hpp"
 #include "ssbsim/progress.hpp"
 #include "ssbsim/signals.hpp"
@@ -16,7 +15,6 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <iomanip>
-#include <limits>
 #include <optional>
 #include <unistd.h>
 
@@ -105,21 +103,6 @@ private:
     std::int64_t count_ = 0;
 };
 
-double max_abs_field(const Lattice& lattice, const Field& phi) {
-    const std::int64_t len = lattice.row_length();
-    return max_over_rows(lattice.rows(), len, [&](std::int64_t row) {
-        double m = 0.0;
-        for (int a = 0; a < phi.components(); ++a) {
-            const double* x = phi.component(a) + row * len;
-            for (std::int64_t i = 0; i < len; ++i) {
-                const double ax = std::abs(x[i]);
-                m = ax > m || std::isnan(ax) ? ax : m; // a NaN sticks
-            }
-        }
-        return std::isnan(m) ? std::numeric_limits<double>::infinity() : m;
-    });
-}
-
 // The state to continue from, or nothing when the run starts afresh.
 std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Lattice& lattice,
                                                 const RunMode& mode, std::ostream& log) {
@@ -151,7 +134,7 @@ std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Latt
 // Checkpoints go where the field is known to be good: finite and within dynamics.field_bound.
 void check_field(const Simulation& sim, double bound, std::int64_t last_good) {
     double m = 0.0;
-    for (const Field& phi : sim.state().phi) m = std::max(m, max_abs_field(sim.lattice(), phi));
+    for (const Field& phi : sim.state().phi) m = std::max(m, phi.max_abs());
     if (m <= bound) return;
     throw DivergenceError("at step " + std::to_string(sim.state().step) + " max|phi| = " +
                           std::to_string(m) + " exceeds the bound " + std::to_string(bound) +

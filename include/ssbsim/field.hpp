@@ -33,7 +33,8 @@ class Field {
 
     void copy_from(const Field& other);
     bool bitwise_equal(const Field& other) const;
-    bool all_finite() const;
+    // max |φ| over sites and components; +inf if any value is NaN or inf.
+    double max_abs() const;
 
   private:
     struct Free {

@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <string>
 
 namespace ssbsim::detail {
@@ -95,21 +94,6 @@ class FlowRK3 final : public Integrator {
     Field w_;
 };
 
-double max_abs(const Lattice& lattice, const Field& f) {
-    const std::int64_t len = lattice.row_length();
-    return max_over_rows(lattice.rows(), len, [&](std::int64_t row) {
-        double m = 0.0;
-        for (int a = 0; a < f.components(); ++a) {
-            const double* x = f.component(a) + row * len;
-            for (std::int64_t i = 0; i < len; ++i) {
-                const double ax = std::abs(x[i]);
-                m = ax > m || std::isnan(ax) ? ax : m; // a NaN sticks
-            }
-        }
-        return std::isnan(m) ? std::numeric_limits<double>::infinity() : m;
-    });
-}
-
 class FlowAdaptive final : public Integrator {
   public:
     FlowAdaptive(const Lattice& lattice, int components, double tolerance)
@@ -124,7 +108,7 @@ class FlowAdaptive final : public Integrator {
             rk_stage<0>(lattice_, in.action, eps, phi, w1_, q_, err_);
             rk_stage<1>(lattice_, in.action, eps, w1_, w2_, q_, err_);
             rk_stage<2>(lattice_, in.action, eps, w2_, w1_, q_, err_);
-            const double err = max_abs(lattice_, err_);
+            const double err = err_.max_abs();
             if (!std::isfinite(err)) break;
             const double factor =
                 err > 0.0 ? std::clamp(0.9 * std::cbrt(tolerance_ / err), 0.2, 2.0) : 2.0;
