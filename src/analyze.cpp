@@ -53,7 +53,7 @@ std::vector<Boundary> parse_boundary(const std::vector<std::string>& words, std:
     for (const std::string& w : words) {
         if (w == "periodic")
             b.push_back(Boundary::periodic);
-        else if (w == "open")
+        else if (w == "open" || w == "mean") // a mean-field axis has no momentum, like open
             b.push_back(Boundary::open);
         else
             throw InputError(path + ": boundary '" + w + "' is not understood");

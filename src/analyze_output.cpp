@@ -417,7 +417,9 @@ void store_analysis(const FileAnalysis& f, const ScanAnalysis& scan) {
 }
 
 void run_analyze(const Request& request, std::ostream& out, std::ostream& log) {
-    if (request.files.empty()) throw InputError("analyze: no files given");
+    if (request.files.empty())
+        throw InputError("analyze: no files given (ssbsim analyze FILE... [--skip N] "
+                         "[--json|--csv] [--write])");
     std::vector<FileAnalysis> files;
     std::vector<std::string> problems;
     for (const std::string& path : request.files) {

@@ -28,8 +28,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* method_names[] = {"langevin", "langevin2", "flow", "flow_rk3",
-                                        "flow_adaptive"};
+// In the order of enum Method (config.hpp), spelled as in the deck.
+constexpr const char* method_names[] = {"langevin", "langevin2",     "flow",
+                                        "flow_rk3", "flow_adaptive", "momentum"};
 
 const char* name_of(Method m) {
     return method_names[static_cast<int>(m)];
@@ -42,6 +43,7 @@ const char* name_of(Method m) {
 //   flow_rk3:       read W0, write W1; read W1, W0, write W2; read W2, W1, write W3  64
 //   flow_adaptive:  read W0, write q, W1, err; 2 × (read W, q, err, write q, W, err);
 //                   read err for the maximum                                     136 per attempt
+//   momentum:       read φ, p, write φ', p; read φ', p, write p                  56
 double bytes_per_site(Method m) {
     switch (m) {
     case Method::langevin:
@@ -53,7 +55,7 @@ double bytes_per_site(Method m) {
         return 64;
     case Method::flow_adaptive:
         return 136;
-    case Method::momentum: // read φ, p, write φ', p; read φ', p, write p
+    case Method::momentum:
         return 56;
     }
     return 0;
@@ -61,7 +63,15 @@ double bytes_per_site(Method m) {
 
 // Gaussian fills per site-update and component.
 double noise_draws(Method m) {
-    return m == Method::langevin ? 1.0 : m == Method::langevin2 ? 2.0 : 0.0;
+    switch (m) {
+    case Method::langevin:
+    case Method::momentum:
+        return 1.0;
+    case Method::langevin2:
+        return 2.0;
+    default:
+        return 0.0;
+    }
 }
 
 double seconds_since(Clock::time_point t0) {
@@ -332,7 +342,7 @@ std::vector<Method> parse_methods(const std::string& text) {
         const auto* it = std::find(std::begin(method_names), std::end(method_names), part);
         if (it == std::end(method_names))
             throw InputError("--methods: unknown method '" + part +
-                             "' (langevin, langevin2, flow, flow_rk3, flow_adaptive)");
+                             "' (langevin, langevin2, flow, flow_rk3, flow_adaptive, momentum)");
         out.push_back(static_cast<Method>(it - std::begin(method_names)));
     }
     if (out.empty()) throw InputError("--methods: name at least one method");

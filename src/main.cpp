@@ -139,7 +139,7 @@ int cmd_bench(const std::vector<std::string>& args) {
         "second lattice, or 'none'")("components", po::value<int>()->default_value(1),
                                      "field components N")(
         "methods",
-        po::value<std::string>()->default_value("langevin,langevin2,flow,flow_rk3,flow_adaptive"),
+        po::value<std::string>()->default_value("langevin,langevin2,flow,flow_rk3,flow_adaptive,momentum"),
         "comma-separated dynamics methods")("reps", po::value<int>()->default_value(5),
                                             "repetitions per figure (median reported)")(
         "threads", po::value<int>()->default_value(0), "maximum threads (default: OpenMP's)")(
@@ -165,8 +165,7 @@ int cmd_bench(const std::vector<std::string>& args) {
 
 int cmd_analyze(const std::vector<std::string>& args) {
     po::options_description opts("analyze options");
-    opts.add_options()("files", po::value<std::vector<std::string>>()->required(),
-                       "HDF5 output files")(
+    opts.add_options()("files", po::value<std::vector<std::string>>(), "HDF5 output files")(
         "skip", po::value<std::int64_t>(), "measurements to drop (default: automatic)")(
         "json", po::bool_switch(), "JSON on stdout")("csv", po::bool_switch(), "CSV on stdout")(
         "write", po::bool_switch(), "store the results in an /analysis group of each file");
@@ -174,7 +173,7 @@ int cmd_analyze(const std::vector<std::string>& args) {
     pos.add("files", -1);
     const po::variables_map vm = parse(args, opts, pos);
     analysis::Request request;
-    request.files = vm["files"].as<std::vector<std::string>>();
+    if (vm.count("files")) request.files = vm["files"].as<std::vector<std::string>>();
     if (vm.count("skip")) {
         const std::int64_t skip = vm["skip"].as<std::int64_t>();
         if (skip < 0) throw InputError("analyze: --skip " + std::to_string(skip) + " is negative");

@@ -39,7 +39,8 @@ constexpr std::array<ObservableSpec, 20> specs{{
     {"domain_walls", Shape::scalar, "1 (fraction of links)",
      "fraction of nearest-neighbour links <x, x+mu> with phi_x.phi_{x+mu} < 0 (N = 1: the ends "
      "have opposite signs, a domain wall crosses the link; N > 1: the field turns by more than "
-     "90 degrees); links across open boundaries do not exist and are not counted"},
+     "90 degrees); links across open boundaries and along mean-field axes do not exist and are "
+     "not counted (0 without any link)"},
     {"schwinger_dyson", Shape::scalar, "1",
      "Schwinger-Dyson estimator (N V T)^-1 sum_x phi_x.dS/dphi_x, whose mean is 1 in "
      "equilibrium at temperature T; at T = 0 (gradient flow) the unnormalised "
@@ -48,8 +49,9 @@ constexpr std::array<ObservableSpec, 20> specs{{
      "structure factor at zero momentum, S(0) = V^-1 |sum_x phi_x|^2 = V |M|^2"},
     {"xi2", Shape::scalar, "lattice spacings",
      "second-moment correlation length of this configuration, xi2^2 = sum_mu (S(0) - S_mu) / "
-     "sum_mu 4 sin^2(pi/L_mu) S_mu over the periodic axes (S_mu = structure_factor); NaN when "
-     "xi2^2 <= 0 (S(0) <= S(k_min): no correlation resolved) or no axis is periodic. One "
+     "sum_mu 4 sin^2(pi/L_mu) S_mu over the periodic nearest-neighbour axes (S_mu = "
+     "structure_factor); NaN when xi2^2 <= 0 (S(0) <= S(k_min): no correlation resolved) or no "
+     "axis qualifies. One "
      "configuration is a noisy estimate; ssbsim analyze forms xi2 from the means of S",
      Kind::partial},
     {"temperature", Shape::scalar, "lattice units",
@@ -103,15 +105,18 @@ struct MeasureScratch {
     explicit MeasureScratch(int components) : tile(components), dot(tile_sites) {}
 };
 
-// Links of the tile with φ_x·φ_{x+μ} < 0, along every axis. The row axis counts the links to the
-// next site (`inner` of them inside the row, and the periodic wrap at the row's end); along the
-// other axes an open boundary points at the row itself, where φ_x·φ_x >= 0 never counts.
+// Links of the tile with φ_x·φ_{x+μ} < 0, along every nearest-neighbour axis (a mean-field axis
+// has no links: its sites are permutable). The row axis counts the links to the next site
+// (`inner` of them inside the row, and the periodic wrap at the row's end); along the other axes
+// an open boundary points at the row itself, where φ_x·φ_x >= 0 never counts.
 template <int Slow>
-double count_walls(const Field& phi, const RowGeometry& g, std::int64_t i0, std::int64_t m,
-                   std::int64_t inner, bool wrap_link, std::int64_t len, double* dot) {
+double count_walls(const Field& phi, const ActionParams& p, const RowGeometry& g, std::int64_t i0,
+                   std::int64_t m, std::int64_t inner, bool wrap_link, std::int64_t len,
+                   double* dot) {
     const int n = phi.components();
     double walls = 0.0;
     for (int mu = 0; mu <= Slow; ++mu) {
+        if (p.kind[mu] == CouplingKind::mean) continue;
         const std::int64_t count = mu < Slow ? m : inner;
         std::fill(dot, dot + count, 0.0);
         for (int a = 0; a < n; ++a) {
@@ -123,7 +128,7 @@ double count_walls(const Field& phi, const RowGeometry& g, std::int64_t i0, std:
         }
         walls += lane_sum(count, [&](std::int64_t i) { return dot[i] < 0.0 ? 1.0 : 0.0; });
     }
-    if (wrap_link) {
+    if (wrap_link && p.kind[Slow] != CouplingKind::mean) {
         double d = 0.0;
         for (int a = 0; a < n; ++a)
             d += phi.component(a)[g.base + len - 1] * phi.component(a)[g.base];
@@ -174,11 +179,12 @@ std::vector<double> field_sums(const Lattice& lattice, const Field& phi, const A
                         // Nearest: J/2 (φ_{x+μ} − φ_x)² per forward link; mean-field:
                         // J (φ_x − φ̄)² per site, φ̄ the mean of the fibre along μ.
                         const bool mean = p.kind[mu] == CouplingKind::mean;
-                        const double* y = mean ? p.means->row(mu, a, row) + i0
-                                               : plane + g.up[mu] + i0;
-                        kin += (mean ? 1.0 : 0.5) * p.coupling[mu] * lane_sum(m, [&](std::int64_t i) {
-                                   return (y[i] - x[i]) * (y[i] - x[i]);
-                               });
+                        const double* y =
+                            mean ? p.means->row(mu, a, row) + i0 : plane + g.up[mu] + i0;
+                        kin +=
+                            (mean ? 1.0 : 0.5) * p.coupling[mu] * lane_sum(m, [&](std::int64_t i) {
+                                return (y[i] - x[i]) * (y[i] - x[i]);
+                            });
                         out[at.slices[mu] + a * lattice.extent(mu) + coord[mu]] += sum_x;
                     }
                     if (row_mean) {
@@ -203,16 +209,17 @@ std::vector<double> field_sums(const Lattice& lattice, const Field& phi, const A
                 out[at.phi4] += lane_sum(m, [&](std::int64_t i) { return r2[i] * r2[i]; });
                 out[at.kinetic] += kin;
                 out[at.potential] += pot;
-                out[at.walls] += count_walls<Slow>(phi, g, i0, m, inner, i1 == len && wrap, len,
+                out[at.walls] += count_walls<Slow>(phi, p, g, i0, m, inner, i1 == len && wrap, len,
                                                    scratch.dot.data());
             });
         });
 }
 
-std::int64_t total_links(const Lattice& lattice) {
+// Nearest-neighbour links of the lattice (open boundaries counted right, mean-field axes none).
+std::int64_t total_links(const Lattice& lattice, const ActionParams& p) {
     std::int64_t links = 0;
     for (int mu = 0; mu < lattice.dims(); ++mu)
-        links += lattice.links(mu);
+        if (p.kind[mu] != CouplingKind::mean) links += lattice.links(mu);
     return links;
 }
 
@@ -367,7 +374,8 @@ std::vector<double> measure(const Lattice& lattice, const Field& phi, const Step
     record.push_back(kinetic);
     record.push_back(potential);
     record.push_back(std::sqrt(sums[at.force2] / v));
-    record.push_back(sums[at.walls] / static_cast<double>(total_links(lattice)));
+    const std::int64_t links = total_links(lattice, p);
+    record.push_back(links > 0 ? sums[at.walls] / static_cast<double>(links) : 0.0);
     // φ·∂S/∂φ = −φ·F; dividing by T only where there is a temperature keeps T = 0 NaN-free.
     const double virial = -sums[at.virial] / (v * n);
     record.push_back(params.temperature > 0.0 ? virial / params.temperature : virial);
@@ -377,9 +385,11 @@ std::vector<double> measure(const Lattice& lattice, const Field& phi, const Step
     std::vector<double> s_kmin(static_cast<std::size_t>(d));
     for (int mu = 0; mu < d; ++mu)
         s_kmin[mu] = structure_factor(sums.data() + at.slices[mu], n, lattice.extent(mu), v);
+    // A mean-field axis has no momentum (its sites are permutable): left out of ξ₂ like an
+    // open one.
     std::vector<Boundary> boundary(static_cast<std::size_t>(d));
     for (int mu = 0; mu < d; ++mu)
-        boundary[mu] = lattice.boundary(mu);
+        boundary[mu] = p.kind[mu] == CouplingKind::mean ? Boundary::open : lattice.boundary(mu);
     record.push_back(second_moment_xi(s0, s_kmin, lattice.extents(), boundary));
 
     record.push_back(params.temperature);

@@ -222,6 +222,7 @@ TEST_CASE("analyze: unusable input is named, exits 2, never crashes", "[analyze]
     Scratch s("analyze-errors");
     const std::string good = good_run(s, "good.h5");
 
+    require_unusable(s, "", "analyze", "no files given");
     require_unusable(s, "missing.h5", "missing.h5", "no such file");
     s.write("text.h5", "this is not HDF5\n");
     require_unusable(s, "text.h5", "text.h5", "not an HDF5 file");
@@ -394,7 +395,7 @@ std::vector<CrossingRow> crossings_of(const Scratch& s, const std::vector<std::s
 
 } // namespace
 
-TEST_CASE("binder_scan_2d, CI size: the 8x8/16x16 Binder crossing is within 0.05 of m2 = -1.27",
+TEST_CASE("binder_scan_2d at CI size: the 8x8/16x16 Binder crossing is within 0.05 of m2 = -1.27",
           "[analyze][scan][physics]") {
     // The shipped deck without its largest lattice and at 30 % of its length: 10 points.
     Scratch s("binder-ci");
@@ -469,7 +470,7 @@ run.seed = 1, 2
     CHECK(std::abs(sd - 1) < 0.003);
 }
 
-TEST_CASE("binder_scan_2d, long: the 32x32/64x64 crossing near m2 = -1.27 with U* within 3 sigma "
+TEST_CASE("binder_scan_2d long: the 32x32/64x64 crossing near m2 = -1.27 with U* within 3 sigma "
           "of 0.61069",
           "[analyze][scan][physics][long]") {
     // The shipped deck's physics on the two sizes beyond it, four couplings around the crossing:

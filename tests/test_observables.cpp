@@ -5,6 +5,9 @@
 // estimator against its exact free-field value under both Langevin schemes (per-mode stationary
 // variances) and = 1 within errors for langevin2 at small ε, free and interacting.
 // (ξ₂ and the specific heat against the exact free-field propagator: test_analyze.)
+#include "cli.hpp"
+#include "ssbsim/deck.hpp"
+#include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/observables.hpp"
 #include "ssbsim/stats.hpp"
 #include "support.hpp"
@@ -13,10 +16,10 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <numbers>
 #include <omp.h>
 #include <random>
+#include <sstream>
 
 using namespace ssbsim;
 using namespace ssbsim::test;
@@ -62,7 +65,21 @@ double dot(const Field& phi, std::int64_t x, std::int64_t y) {
     return s;
 }
 
-// Everything measure() writes, site by site, with no shared code.
+// Mean of component a over the line through x along axis mu (a mean-field axis's fibre).
+double fibre_mean(const Lattice& lat, const Field& phi, std::int64_t x, int mu, int a) {
+    auto c = lat.coordinates(x);
+    double sum = 0.0;
+    for (c[mu] = 0; c[mu] < lat.extent(mu); ++c[mu])
+        sum += phi.component(a)[lat.site(c)];
+    return sum / static_cast<double>(lat.extent(mu));
+}
+
+bool mean_axis(const ActionParams& p, int mu) {
+    return p.kind[mu] == CouplingKind::mean;
+}
+
+// Everything measure() writes, site by site, with no shared code. A mean-field axis couples
+// J sum_x |phi_x - fibre mean|^2 and has no links.
 std::vector<double> brute_force(const Lattice& lat, const Field& phi, const StepParams& params) {
     const ActionParams& p = params.action;
     const int n = phi.components(), d = lat.dims();
@@ -81,17 +98,24 @@ std::vector<double> brute_force(const Lattice& lat, const Field& phi, const Step
             pot -= p.h[a] * f;
             // dS/dphi_x^a from the links that exist.
             double dS = p.m2 * f + p.lambda * r2 * f - p.h[a];
-            for (int mu = 0; mu < d; ++mu)
+            for (int mu = 0; mu < d; ++mu) {
+                if (mean_axis(p, mu)) {
+                    const double mean = fibre_mean(lat, phi, x, mu, a);
+                    dS += 2 * p.coupling[mu] * (f - mean);
+                    kin += p.coupling[mu] * (f - mean) * (f - mean);
+                    continue;
+                }
                 for (int dir : {+1, -1}) {
                     const std::int64_t y = neighbour(lat, x, mu, dir);
                     if (y >= 0) dS += p.coupling[mu] * (f - phi.component(a)[y]);
                 }
+            }
             grad2 += dS * dS;
             virial += f * dS;
         }
         for (int mu = 0; mu < d; ++mu) {
             const std::int64_t y = neighbour(lat, x, mu, +1);
-            if (y < 0) continue;
+            if (y < 0 || mean_axis(p, mu)) continue;
             links += 1;
             walls += dot(phi, x, y) < 0.0 ? 1.0 : 0.0;
             for (int a = 0; a < n; ++a) {
@@ -106,9 +130,9 @@ std::vector<double> brute_force(const Lattice& lat, const Field& phi, const Step
     std::vector<double> r;
     for (int a = 0; a < n; ++a)
         r.push_back(M[a] / v);
-    for (double q :
-         {std::sqrt(m_sq), m_sq, m_sq * m_sq, phi2 / v, phi4 / v, (kin + pot) / v, kin / v, pot / v,
-          std::sqrt(grad2 / v), walls / links, virial / (n * v * params.temperature), v * m_sq})
+    for (double q : {std::sqrt(m_sq), m_sq, m_sq * m_sq, phi2 / v, phi4 / v, (kin + pot) / v,
+                     kin / v, pot / v, std::sqrt(grad2 / v), links > 0 ? walls / links : 0.0,
+                     virial / (n * v * params.temperature), v * m_sq})
         r.push_back(q);
     // S(k_min) along each axis by the direct Fourier sum over sites.
     std::vector<double> s(d, 0.0);
@@ -128,7 +152,8 @@ std::vector<double> brute_force(const Lattice& lat, const Field& phi, const Step
     double xi2 = std::numeric_limits<double>::quiet_NaN();
     bool cubic_periodic = true;
     for (int mu = 0; mu < d; ++mu)
-        cubic_periodic = cubic_periodic && lat.periodic(mu) && lat.extent(mu) == lat.extent(0);
+        cubic_periodic = cubic_periodic && lat.periodic(mu) && !mean_axis(p, mu) &&
+                         lat.extent(mu) == lat.extent(0);
     if (cubic_periodic) {
         double sk = 0;
         for (double x : s)
@@ -140,7 +165,7 @@ std::vector<double> brute_force(const Lattice& lat, const Field& phi, const Step
     } else {
         std::vector<Boundary> b;
         for (int mu = 0; mu < d; ++mu)
-            b.push_back(lat.boundary(mu));
+            b.push_back(mean_axis(p, mu) ? Boundary::open : lat.boundary(mu));
         xi2 = second_moment_xi(v * m_sq, s, lat.extents(), b);
     }
     r.push_back(xi2);
@@ -241,6 +266,16 @@ TEST_CASE("every observable equals its brute-force value on a random configurati
     SECTION("4D periodic, N = 1") {
         check_against_brute_force(lattice_config({3, 4, 2, 5}, {B::periodic}, 1), 5);
     }
+    SECTION("3D with a mean-field axis, N = 2") {
+        Config c = lattice_config({4, 5, 6}, {B::periodic}, 2);
+        c.action.coupling_kind = {CouplingKind::nearest, CouplingKind::mean, CouplingKind::nearest};
+        check_against_brute_force(c, 8);
+    }
+    SECTION("2D, mean-field along the rows, open slow axis") {
+        Config c = lattice_config({5, 7}, {B::open, B::periodic}, 1);
+        c.action.coupling_kind = {CouplingKind::nearest, CouplingKind::mean};
+        check_against_brute_force(c, 9);
+    }
     SECTION("rows longer than a tile, open last axis, N = 2") {
         check_against_brute_force(lattice_config({3, 300}, {B::periodic, B::open}, 2), 6);
     }
@@ -252,6 +287,67 @@ TEST_CASE("every observable equals its brute-force value on a random configurati
         randomise(phi, 7);
         REQUIRE(std::isnan(measure(lat, phi, params_of(c))[record_offset("xi2", 1)]));
     }
+}
+
+TEST_CASE("the file's last record equals the brute force on its saved configuration",
+          "[observables][output]") {
+    // Through the program: the writer's flattening of [d] and [d, L_max] rows, and the
+    // parameters in force, on a 3D lattice with mixed boundaries and unequal extents, N = 2.
+    Scratch s("saved-configuration");
+    const std::string deck = s.write("mixed.ini", R"([lattice]
+dims = 4 6 5
+boundary = periodic open periodic
+[field]
+components = 2
+init = hot
+[action]
+m2 = -0.8
+lambda = 0.7
+coupling = 1.0 0.6 1.2
+h = 0.05 0
+[dynamics]
+method = langevin
+step = 0.02
+temperature = 0.9
+steps = 50
+[measure]
+every = 10
+)");
+    REQUIRE(run_ssbsim(s, "run mixed.ini -o mixed.h5").status == 0);
+    const Config c = load_deck_text(slurp(deck), {}, "mixed.ini");
+    const Lattice lat(c.lattice);
+    const h5::File f = h5::File::open_read(s.path("mixed.h5"));
+    const h5::Group root = f.root();
+    const h5::Dataset field = root.open_dataset("configurations/field");
+    const std::uint64_t saved = field.shape().at(0);
+    Field phi(lat, 2);
+    phi.assign_site_major(field.read_rows_double(saved - 1, 1));
+    StepParams params;
+    params.action = resolve_action(c.action, lat.dims(), 2);
+    params.eps = c.dynamics.step;
+    params.temperature = c.dynamics.temperature;
+    const std::vector<double> want = brute_force(lat, phi, params);
+    const RecordLayout layout(lat, 2);
+    const h5::Group obs = root.open_group("observables");
+    REQUIRE(obs.open_dataset("step").read_int64().back() == 50);
+    std::size_t offset = 0;
+    for (const ObservableSpec& spec : observable_specs()) {
+        const h5::Dataset d = obs.open_dataset(spec.name);
+        const std::vector<std::uint64_t> shape = d.shape();
+        REQUIRE(std::vector<std::uint64_t>(shape.begin() + 1, shape.end()) ==
+                layout.row_shape(spec));
+        const std::vector<double> row = d.read_rows_double(shape[0] - 1, 1);
+        for (std::size_t i = 0; i < row.size(); ++i, ++offset) {
+            INFO(spec.name << "[" << i << "]: file " << row[i] << ", brute force " << want[offset]);
+            if (std::isnan(want[offset]))
+                REQUIRE(std::isnan(row[i]));
+            else
+                REQUIRE(row[i] == Approx(want[offset]).epsilon(1e-11).margin(1e-12));
+        }
+    }
+    REQUIRE(offset == want.size());
+    REQUIRE(obs.open_dataset("correlator").read_attr_strings("boundary") ==
+            std::vector<std::string>{"periodic", "open", "periodic"});
 }
 
 TEST_CASE("the record layout: shapes, offsets and the divergence check", "[observables]") {

@@ -24,10 +24,14 @@ void describe(h5::Object& o, const std::string& units, const std::string& descri
 
 // Per-axis observables say which axis is which and what its boundary is (a momentum on a
 // periodic axis; ssbsim analyze forms xi2 from the periodic ones).
-void describe_axes(h5::Dataset& d, const Lattice& lattice, Shape shape) {
+// A mean-field axis is "mean": its sites are permutable, so it has neither momentum nor links.
+void describe_axes(h5::Dataset& d, const Lattice& lattice, const ActionParams& action,
+                   Shape shape) {
     std::vector<std::string> boundary;
     for (int mu = 0; mu < lattice.dims(); ++mu)
-        boundary.push_back(lattice.periodic(mu) ? "periodic" : "open");
+        boundary.push_back(action.kind[mu] == CouplingKind::mean ? "mean"
+                           : lattice.periodic(mu)                ? "periodic"
+                                                                 : "open");
     d.write_attr("boundary", boundary);
     if (shape == Shape::axes) d.set_dimension_labels({"measurement", "axis"});
     else d.set_dimension_labels({"measurement", "axis", "distance"});
@@ -149,10 +153,11 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
     observables_.emplace(root, "observables",
                          "one row per measurement (replica 0), every measure.every steps",
                          columns);
+    const ActionParams action = resolve_action(config.action, lattice.dims(), n);
     for (const ObservableSpec& spec : observable_specs())
         if (spec.shape == Shape::axes || spec.shape == Shape::axes_by_extent) {
             h5::Dataset d = root.open_dataset(std::string("observables/") + spec.name);
-            describe_axes(d, lattice, spec.shape);
+            describe_axes(d, lattice, action, spec.shape);
         }
     if (config.run.replicas > 1)
         replicas_.emplace(root, "replicas",

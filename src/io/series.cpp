@@ -24,7 +24,7 @@ Series::Series(h5::Group& parent, const std::string& name, const std::string& de
     step_.write_attr("units", std::string("steps"));
     step_.write_attr("description", std::string("number of completed steps at the measurement"));
     for (const ColumnSpec& c : columns) {
-        h5::Dataset d = group_.create_extendible(c.name, h5::Dtype::f64, c.row_shape, chunk_rows, 0);
+        h5::Dataset d = group_.create_extendible(c.name, h5::Dtype::f64, c.row_shape, std::clamp<std::uint64_t>((std::uint64_t{1} << 17) / row_width(c.row_shape, 0), 1, chunk_rows), 0); // chunks <= 1 MiB (wide rows: replicas x long correlators)
         d.write_attr("units", c.units);
         d.write_attr("description", c.description);
         widths_.push_back(row_width(c.row_shape, 0));
