@@ -256,3 +256,42 @@ def figure():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
+
+
+# --- Network, replica and quench outputs (docs/network.md) -------------------------------------
+
+def read_group(path, group):
+    """Every dataset of the series group `group` of a run output ("layers", "replicas",
+    "observables") as {name: array}. A missing file, a file that is not HDF5 or a missing group
+    is a UsageError naming the file."""
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file")
+    try:
+        f = h5py.File(path, "r", locking=False)
+    except OSError as e:
+        raise UsageError(f"{path}: not a readable HDF5 file ({e})") from e
+    with f:
+        if group not in f:
+            hint = {"layers": "a [network] run writes it",
+                    "replicas": "a run with run.replicas >= 2 writes it"}.get(group, "")
+            raise UsageError(f"{path}: no /{group} group" + (f" ({hint})" if hint else ""))
+        return {name: f[group][name][()] for name in f[group]}
+
+
+def times_of_steps(run, steps):
+    """Training time t = sum of the step sizes at the given steps, from /observables (every
+    series group is written at the same measurements)."""
+    return np.interp(np.asarray(steps, dtype=float), run.series("step"), run.series("time"))
+
+
+def block_mean(values, blocks=20):
+    """Mean of a series (axis 0) and its error from `blocks` consecutive block means (the block
+    means are nearly independent when a block is much longer than the autocorrelation time).
+    With fewer rows than blocks every row is a block. Returns (mean, error) arrays."""
+    a = np.asarray(values, dtype=float)
+    n = len(a)
+    b = max(1, min(blocks, n))
+    size = n // b
+    means = a[:b * size].reshape((b, size) + a.shape[1:]).mean(axis=1)
+    error = means.std(axis=0, ddof=1) / math.sqrt(b) if b > 1 else np.full(a.shape[1:], np.nan)
+    return a.mean(axis=0), error

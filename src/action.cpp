@@ -7,15 +7,19 @@
 
 namespace ssbsim {
 
-double hopping_field_scale(double kappa) { return std::sqrt(2.0 * kappa); }
+double hopping_field_scale(double kappa) {
+    return std::sqrt(2.0 * kappa);
+}
 
 ActionParams mass_from_hopping(const HoppingParams& k, int dims) {
     ActionParams m;
     m.m2 = (1.0 - 2.0 * k.lambda) / k.kappa - 2.0 * dims;
     m.lambda = k.lambda / (k.kappa * k.kappa);
-    for (int mu = 0; mu < dims; ++mu) m.coupling[mu] = 1.0;
+    for (int mu = 0; mu < dims; ++mu)
+        m.coupling[mu] = 1.0;
     const double scale = hopping_field_scale(k.kappa); // −h_K·φ_K = −(h_K/scale)·φ_M
-    for (double hk : k.h) m.h.push_back(hk / scale);
+    for (double hk : k.h)
+        m.h.push_back(hk / scale);
     return m;
 }
 
@@ -38,7 +42,8 @@ HoppingParams hopping_from_mass(const ActionParams& m, int dims) {
     k.kappa = lambda > 0.0 ? (-a + std::sqrt(a * a + 8.0 * lambda)) / (4.0 * lambda) : 1.0 / a;
     k.lambda = lambda * k.kappa * k.kappa;
     const double scale = hopping_field_scale(k.kappa) / std::sqrt(J);
-    for (double hm : m.h) k.h.push_back(hm * scale);
+    for (double hm : m.h)
+        k.h.push_back(hm * scale);
     return k;
 }
 
@@ -55,7 +60,8 @@ ActionParams resolve_action(const ActionConfig& c, int dims, int components) {
     p.lambda = c.lambda;
     p.h = h;
     const std::vector<double> J = broadcast(c.coupling, static_cast<std::size_t>(dims), 1.0);
-    for (int mu = 0; mu < dims; ++mu) p.coupling[mu] = J[mu];
+    for (int mu = 0; mu < dims; ++mu)
+        p.coupling[mu] = J[mu];
     for (std::size_t mu = 0; mu < c.coupling_kind.size() && mu < max_dims; ++mu)
         p.kind[mu] = c.coupling_kind[mu];
     return p;

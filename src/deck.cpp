@@ -30,7 +30,7 @@ constexpr std::string_view form_names[] = {"mass", "hopping"};      // order of 
 constexpr std::string_view init_names[] = {"cold", "hot", "file"};  // order of InitKind
 constexpr std::string_view method_names[] = {"langevin", "langevin2",     "flow",
                                              "flow_rk3", "flow_adaptive", "momentum"}; // Method
-constexpr std::string_view kind_names[] = {"nearest", "mean"};          // order of CouplingKind
+constexpr std::string_view kind_names[] = {"nearest", "mean"};              // order of CouplingKind
 constexpr std::string_view source_names[] = {"constant", "random", "file"}; // order of HSource
 constexpr std::string_view replica_init_names[] = {"same", "independent"};  // ReplicaInit
 constexpr std::string_view replica_noise_names[] = {"independent", "shared"}; // ReplicaNoise
@@ -79,8 +79,9 @@ constexpr KeySpec table[] = {
      .presence = defaulted,
      .default_value = "independent",
      .choices = replica_noise_names,
-     .description = "independent: replica r uses the noise key (seed, r); shared: all use (seed, 0) "
-                    "(a check: identical replicas stay identical)."},
+     .description =
+         "independent: replica r uses the noise key (seed, r); shared: all use (seed, 0) "
+         "(a check: identical replicas stay identical)."},
 
     {.name = "lattice.dims",
      .type = integers,
@@ -904,7 +905,9 @@ RunConfig read_run(DeckReader& r, std::string_view deck_name) {
     return run;
 }
 
-bool network_active(const DeckReader& r) { return r.given("network.depth"); }
+bool network_active(const DeckReader& r) {
+    return r.given("network.depth");
+}
 
 // [network]: the weights of a depth x width [x fan_in] network as a lattice. Layers talk to
 // their neighbours only (open ends); neurons of a layer, and weights of a neuron, are
@@ -942,7 +945,8 @@ NetworkConfig read_network(DeckReader& r) {
 std::vector<std::string> split_words(const std::string& text) {
     std::vector<std::string> words;
     std::istringstream in(text);
-    for (std::string w; in >> w;) words.push_back(w);
+    for (std::string w; in >> w;)
+        words.push_back(w);
     return words;
 }
 
@@ -974,10 +978,10 @@ LatticeConfig read_lattice(DeckReader& r, const NetworkConfig& network) {
     if (r.has("lattice.axis_names")) {
         lattice.axis_names = split_words(r.string_value("lattice.axis_names"));
         if (lattice.axis_names.size() != lattice.dims.size())
-            r.fail_plain("lattice.axis_names",
-                         r.quoted("lattice.axis_names") + " names " +
-                             std::to_string(lattice.axis_names.size()) + " axes; lattice.dims has " +
-                             std::to_string(lattice.dims.size()));
+            r.fail_plain("lattice.axis_names", r.quoted("lattice.axis_names") + " names " +
+                                                   std::to_string(lattice.axis_names.size()) +
+                                                   " axes; lattice.dims has " +
+                                                   std::to_string(lattice.dims.size()));
     } else {
         r.leave_unset("lattice.axis_names");
         for (std::size_t mu = 0; mu < lattice.dims.size(); ++mu)
@@ -1428,9 +1432,8 @@ std::vector<std::string> scan_values(std::string_view key, std::string_view text
     std::size_t begin = 0;
     for (std::size_t comma = 0; comma != std::string_view::npos; begin = comma + 1) {
         comma = text.find(',', begin);
-        values.push_back(trim(text.substr(begin, comma == std::string_view::npos
-                                                     ? std::string_view::npos
-                                                     : comma - begin)));
+        values.push_back(trim(text.substr(
+            begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin)));
         if (values.back().empty())
             throw InputError("scan." + std::string(key) + ": " + quote(text) +
                              " has an empty entry; give values separated by commas or a range "
@@ -1462,10 +1465,10 @@ std::vector<ScanPoint> scan_points(std::string_view text, const std::vector<std:
         }
     // The deck at the first point names the output of every point.
     std::vector<std::string> first = overrides;
-    for (const auto& [key, list] : axes) first.push_back(key + "=" + list.front());
+    for (const auto& [key, list] : axes)
+        first.push_back(key + "=" + list.front());
     const std::string output = load_deck_text(text, first, deck_name).run.output;
-    const std::string stem =
-        output.ends_with(".h5") ? output.substr(0, output.size() - 3) : output;
+    const std::string stem = output.ends_with(".h5") ? output.substr(0, output.size() - 3) : output;
     std::vector<ScanPoint> points(1);
     for (const auto& [key, list] : axes) { // the first key varies slowest
         std::vector<ScanPoint> next;

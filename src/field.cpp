@@ -3,8 +3,8 @@
 #include "ssbsim/parallel.hpp"
 
 #include <cmath>
-#include <limits>
 #include <cstring>
+#include <limits>
 #include <new>
 
 #if defined(__linux__)

@@ -19,7 +19,8 @@ std::vector<double> per_component(std::vector<double> v, int n) {
 
 std::string shape_text(const std::vector<std::uint64_t>& shape) {
     std::string s = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(shape[i]);
     return s + "]";
 }
 
@@ -36,7 +37,8 @@ Field field_from_file(const Config& c, const Lattice& lattice) {
         const std::vector<std::uint64_t> shape = data.shape();
         std::vector<std::uint64_t> want(lattice.extents().begin(), lattice.extents().end());
         want.push_back(static_cast<std::uint64_t>(c.field.components));
-        if (shape.size() != want.size() + 1 || !std::equal(want.begin(), want.end(), shape.begin() + 1))
+        if (shape.size() != want.size() + 1 ||
+            !std::equal(want.begin(), want.end(), shape.begin() + 1))
             throw InputError(key + " holds configurations of shape " + shape_text(shape) +
                              ", this run needs [n, " + shape_text(want).substr(1) +
                              " (lattice.dims and field.components must match)");
@@ -63,11 +65,13 @@ Field initial_field(const Config& c, const Lattice& lattice, int replica) {
         for (int a = 0; a < n; ++a) {
             double* x = phi.component(a) + row * len;
             if (hot) {
-                fill_gaussian({c.run.seed, static_cast<std::uint32_t>(replica)}, Stream::init, 0,
-                              a, row * len, len, x);
-                for (std::int64_t i = 0; i < len; ++i) x[i] = value[a] + sigma * x[i];
+                fill_gaussian({c.run.seed, static_cast<std::uint32_t>(replica)}, Stream::init, 0, a,
+                              row * len, len, x);
+                for (std::int64_t i = 0; i < len; ++i)
+                    x[i] = value[a] + sigma * x[i];
             } else {
-                for (std::int64_t i = 0; i < len; ++i) x[i] = value[a];
+                for (std::int64_t i = 0; i < len; ++i)
+                    x[i] = value[a];
             }
         }
     });

@@ -13,13 +13,13 @@ Lattice::Lattice(std::vector<std::int64_t> extents, std::vector<Boundary> bounda
                          " axes given, allowed 1 to 4");
     if (boundary_.size() == 1) boundary_.resize(extents_.size(), boundary_.front());
     if (boundary_.size() != extents_.size())
-        throw InputError("lattice.boundary: " + std::to_string(boundary_.size()) +
-                         " entries for " + std::to_string(extents_.size()) + " axes");
+        throw InputError("lattice.boundary: " + std::to_string(boundary_.size()) + " entries for " +
+                         std::to_string(extents_.size()) + " axes");
     stride_.assign(extents_.size(), 1);
     for (int mu = dims() - 1; mu >= 0; --mu) {
         if (extents_[mu] < 2)
-            throw InputError("lattice.dims: extent " + std::to_string(extents_[mu]) +
-                             " of axis " + std::to_string(mu + 1) + " is below the minimum 2");
+            throw InputError("lattice.dims: extent " + std::to_string(extents_[mu]) + " of axis " +
+                             std::to_string(mu + 1) + " is below the minimum 2");
         stride_[mu] = volume_;
         volume_ *= extents_[mu];
     }
@@ -45,13 +45,15 @@ std::int64_t Lattice::links(int mu) const {
 
 std::array<std::int64_t, max_dims> Lattice::coordinates(std::int64_t site) const {
     std::array<std::int64_t, max_dims> x{};
-    for (int mu = 0; mu < dims(); ++mu) x[mu] = (site / stride_[mu]) % extents_[mu];
+    for (int mu = 0; mu < dims(); ++mu)
+        x[mu] = (site / stride_[mu]) % extents_[mu];
     return x;
 }
 
 std::int64_t Lattice::site(const std::array<std::int64_t, max_dims>& x) const {
     std::int64_t s = 0;
-    for (int mu = 0; mu < dims(); ++mu) s += x[mu] * stride_[mu];
+    for (int mu = 0; mu < dims(); ++mu)
+        s += x[mu] * stride_[mu];
     return s;
 }
 

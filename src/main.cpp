@@ -139,7 +139,8 @@ int cmd_bench(const std::vector<std::string>& args) {
         "second lattice, or 'none'")("components", po::value<int>()->default_value(1),
                                      "field components N")(
         "methods",
-        po::value<std::string>()->default_value("langevin,langevin2,flow,flow_rk3,flow_adaptive,momentum"),
+        po::value<std::string>()->default_value(
+            "langevin,langevin2,flow,flow_rk3,flow_adaptive,momentum"),
         "comma-separated dynamics methods")("reps", po::value<int>()->default_value(5),
                                             "repetitions per figure (median reported)")(
         "threads", po::value<int>()->default_value(0), "maximum threads (default: OpenMP's)")(

@@ -10,19 +10,26 @@ namespace {
 
 const char* shape_text(Shape s) {
     switch (s) {
-    case Shape::scalar: return "[n]";
-    case Shape::components: return "[n, N]";
-    case Shape::axes: return "[n, d]";
-    case Shape::axes_by_extent: return "[n, d, L_max]";
+    case Shape::scalar:
+        return "[n]";
+    case Shape::components:
+        return "[n, N]";
+    case Shape::axes:
+        return "[n, d]";
+    case Shape::axes_by_extent:
+        return "[n, d, L_max]";
     }
     return "?";
 }
 
 const char* kind_text(Kind k) {
     switch (k) {
-    case Kind::measured: return "measured";
-    case Kind::partial: return "measured, may be NaN";
-    case Kind::parameter: return "parameter in force";
+    case Kind::measured:
+        return "measured";
+    case Kind::partial:
+        return "measured, may be NaN";
+    case Kind::parameter:
+        return "parameter in force";
     }
     return "?";
 }
@@ -37,7 +44,8 @@ void print_observables(std::ostream& out) {
            "| name | shape | kind | units | description |\n|---|---|---|---|---|\n";
     for (const ObservableSpec& s : observable_specs()) {
         std::string d = s.description;
-        for (std::size_t i = 0; (i = d.find('|', i)) != std::string::npos; i += 2) d.insert(i, "\\");
+        for (std::size_t i = 0; (i = d.find('|', i)) != std::string::npos; i += 2)
+            d.insert(i, "\\");
         out << "| `" << s.name << "` | " << shape_text(s.shape) << " | " << kind_text(s.kind)
             << " | " << s.units << " | " << d << " |\n";
     }

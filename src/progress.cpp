@@ -22,7 +22,8 @@ void Progress::update(std::int64_t done) {
     if (interactive_) {
         if (Clock::now() - last_print_ > std::chrono::milliseconds(250)) print(done, false);
     } else if (total_ > 0 && done * 10 >= next_decile_ * total_) {
-        while (done * 10 >= next_decile_ * total_) ++next_decile_;
+        while (done * 10 >= next_decile_ * total_)
+            ++next_decile_;
         print(done, false);
     }
 }

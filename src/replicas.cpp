@@ -27,7 +27,8 @@ ReplicaMetrics replica_metrics(const Lattice& lattice, const std::vector<Field>&
     const std::size_t r = phi.size();
     if (r < 2) return {};
     std::vector<double> norm2(r);
-    for (std::size_t a = 0; a < r; ++a) norm2[a] = pair_sums(lattice, phi[a], phi[a])[0];
+    for (std::size_t a = 0; a < r; ++a)
+        norm2[a] = pair_sums(lattice, phi[a], phi[a])[0];
     double q = 0.0, d = 0.0;
     for (std::size_t a = 0; a < r; ++a)
         for (std::size_t b = a + 1; b < r; ++b) {

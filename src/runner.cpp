@@ -71,13 +71,14 @@ void check_finite(const Measurement& m, const RecordLayout& layout, std::int64_t
 // Running means of the order parameters over the second half of the run (the first half is
 // taken as thermalisation); a quick look, not an error analysis.
 class Summary {
-public:
+  public:
     explicit Summary(int components) : n_(components) {}
 
     void add(std::span<const double> record) {
         const int m = record_offset("magnetization", n_);
         double m2 = 0.0;
-        for (int a = 0; a < n_; ++a) m2 += record[m + a] * record[m + a];
+        for (int a = 0; a < n_; ++a)
+            m2 += record[m + a] * record[m + a];
         abs_m_ += std::sqrt(m2);
         phi2_ += record[record_offset("phi2", n_)];
         action_ += record[record_offset("action", n_)];
@@ -88,16 +89,18 @@ public:
         const int m = record_offset("magnetization", n_);
         out << std::setprecision(6) << "final step " << sim.state().step << "  time "
             << sim.state().time << "\n  final M =";
-        for (int a = 0; a < n_; ++a) out << ' ' << last[m + a];
+        for (int a = 0; a < n_; ++a)
+            out << ' ' << last[m + a];
         out << '\n';
         if (count_ > 0)
-            out << "  means over the second half (" << count_ << " measurements):\n    <|M|> = "
-                << abs_m_ / count_ << "\n    <|phi|^2> = " << phi2_ / count_
-                << "\n    <S/V> = " << action_ / count_ << '\n';
+            out << "  means over the second half (" << count_
+                << " measurements):\n    <|M|> = " << abs_m_ / count_
+                << "\n    <|phi|^2> = " << phi2_ / count_ << "\n    <S/V> = " << action_ / count_
+                << '\n';
         out << "  output: " << sim.config().run.output << '\n';
     }
 
-private:
+  private:
     int n_;
     double abs_m_ = 0.0, phi2_ = 0.0, action_ = 0.0;
     std::int64_t count_ = 0;
@@ -114,18 +117,22 @@ std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Latt
     }
     LoadedCheckpoint ck =
         read_checkpoint(path, lattice, config.field.components, config.run.replicas);
-    for (const std::string& w : ck.warnings) log << "warning: " << w << '\n';
+    for (const std::string& w : ck.warnings)
+        log << "warning: " << w << '\n';
     const std::vector<std::string> diffs = physics_differences(ck.deck_text, config.deck_text);
     if (!diffs.empty()) {
         std::string list;
-        for (const std::string& d : diffs) list += "\n  " + d;
+        for (const std::string& d : diffs)
+            list += "\n  " + d;
         if (!mode.force)
             throw InputError("resume: the deck differs from the checkpoint's in keys that change "
-                             "the physics (--force continues anyway):" + list);
+                             "the physics (--force continues anyway):" +
+                             list);
         log << "warning: resuming with --force although these keys differ:" << list << '\n';
     }
     if (!fs::exists(config.run.output))
-        throw InputError("resume: the output '" + config.run.output + "' of the checkpointed run "
+        throw InputError("resume: the output '" + config.run.output +
+                         "' of the checkpointed run "
                          "does not exist");
     log << "resume: continuing from step " << ck.state.step << " of '" << ck.path << "'\n";
     return ck;
@@ -134,7 +141,8 @@ std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Latt
 // Checkpoints go where the field is known to be good: finite and within dynamics.field_bound.
 void check_field(const Simulation& sim, double bound, std::int64_t last_good) {
     double m = 0.0;
-    for (const Field& phi : sim.state().phi) m = std::max(m, phi.max_abs());
+    for (const Field& phi : sim.state().phi)
+        m = std::max(m, phi.max_abs());
     if (m <= bound) return;
     throw DivergenceError("at step " + std::to_string(sim.state().step) + " max|phi| = " +
                           std::to_string(m) + " exceeds the bound " + std::to_string(bound) +
@@ -155,14 +163,15 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
     const std::int64_t steps = config.dynamics.steps;
     warn_if_unstable(sim, steps, io.log);
     const std::string ckpt = checkpoint_path(config);
-    const std::int64_t ckpt_every =
-        config.checkpoint.every > 0 ? config.checkpoint.every : std::max<std::int64_t>(1, steps / 10);
+    const std::int64_t ckpt_every = config.checkpoint.every > 0
+                                        ? config.checkpoint.every
+                                        : std::max<std::int64_t>(1, steps / 10);
     const double bound = config.dynamics.field_bound;
 
     const StopSignals stop;
     const std::int64_t first = sim.state().step;
-    OutputWriter out = first > 0 ? OutputWriter::resume(config, first)
-                                 : OutputWriter(config, lattice);
+    OutputWriter out =
+        first > 0 ? OutputWriter::resume(config, first) : OutputWriter(config, lattice);
     const RecordLayout layout(lattice, config.field.components);
     Measurement m = sim.measure_all();
     std::int64_t last_good = first;
@@ -187,8 +196,10 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
         if ((config.measure.save_every > 0 && step % config.measure.save_every == 0) ||
             step == steps)
             out.save_configuration(step, sim.state().time, sim.state().phi[0]);
-        if (step % ckpt_every == 0 || step == steps) checkpoint();
-        else if (stop.requested()) checkpoint();
+        if (step % ckpt_every == 0 || step == steps)
+            checkpoint();
+        else if (stop.requested())
+            checkpoint();
         if (stop.requested() && step < steps)
             throw Interrupted("signal " + std::to_string(stop.signal()) + " at step " +
                               std::to_string(step) + ": checkpoint written to '" + ckpt +

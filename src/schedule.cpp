@@ -234,7 +234,8 @@ double Schedule::at(std::int64_t step) const {
 
 Schedule Schedule::scaled(double factor) const {
     Schedule s = *this;
-    for (double& v : s.values) v *= factor; // every kind, exp included, is homogeneous
+    for (double& v : s.values)
+        v *= factor; // every kind, exp included, is homogeneous
     return s;
 }
 

@@ -6,7 +6,9 @@ namespace {
 
 volatile std::sig_atomic_t received = 0;
 
-extern "C" void on_stop_signal(int sig) { received = sig; }
+extern "C" void on_stop_signal(int sig) {
+    received = sig;
+}
 
 void install(int sig, struct sigaction& old) {
     struct sigaction act {};
@@ -31,7 +33,11 @@ StopSignals::~StopSignals() {
     sigaction(SIGUSR1, &old_usr1_, nullptr);
 }
 
-bool StopSignals::requested() const { return received != 0; }
-int StopSignals::signal() const { return received; }
+bool StopSignals::requested() const {
+    return received != 0;
+}
+int StopSignals::signal() const {
+    return received;
+}
 
 } // namespace ssbsim

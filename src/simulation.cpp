@@ -14,13 +14,15 @@ namespace {
 
 std::vector<double> unit_direction(const std::vector<double>& h) {
     double norm2 = 0.0;
-    for (double x : h) norm2 += x * x;
+    for (double x : h)
+        norm2 += x * x;
     std::vector<double> dir(h.size(), 0.0);
     if (norm2 == 0.0) {
         dir[0] = 1.0; // no direction given: along the first component
         return dir;
     }
-    for (std::size_t a = 0; a < h.size(); ++a) dir[a] = h[a] / std::sqrt(norm2);
+    for (std::size_t a = 0; a < h.size(); ++a)
+        dir[a] = h[a] / std::sqrt(norm2);
     return dir;
 }
 
@@ -84,8 +86,11 @@ void Simulation::advance() {
     // stay on a common time grid (they differ only through their noise, which it has none of).
     for (std::size_t a = 0; a < state_.phi.size(); ++a) {
         Field* momentum = state_.momentum.empty() ? nullptr : &state_.momentum[a];
-        const StepInput in{p.action, a == 0 ? p.eps : r.dt, p.temperature,
-                           static_cast<std::uint64_t>(state_.step), key(static_cast<int>(a)),
+        const StepInput in{p.action,
+                           a == 0 ? p.eps : r.dt,
+                           p.temperature,
+                           static_cast<std::uint64_t>(state_.step),
+                           key(static_cast<int>(a)),
                            momentum};
         const StepResult ra = integrator_->advance(state_.phi[a], in);
         if (a == 0) r = ra;
@@ -99,7 +104,8 @@ Measurement Simulation::measure_all() const {
     Measurement m;
     m.step = state_.step;
     m.time = state_.time;
-    for (int r = 0; r < static_cast<int>(state_.phi.size()); ++r) m.records.push_back(measure(r));
+    for (int r = 0; r < static_cast<int>(state_.phi.size()); ++r)
+        m.records.push_back(measure(r));
     m.replicas = replica_metrics(lattice_, state_.phi);
     if (config_.network.enabled)
         m.layers = layer_observables(lattice_, state_.phi[0], params_at(state_.step).action);

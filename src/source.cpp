@@ -15,7 +15,8 @@ Field random_source(const Config& c, const Lattice& lattice) {
     for (int a = 0; a < c.field.components; ++a) {
         double* x = dh.component(a);
         fill_gaussian({c.action.h_seed, 0}, Stream::source, 0, a, 0, lattice.volume(), x);
-        for (std::int64_t i = 0; i < lattice.volume(); ++i) x[i] *= c.action.h_sigma;
+        for (std::int64_t i = 0; i < lattice.volume(); ++i)
+            x[i] *= c.action.h_sigma;
     }
     return dh;
 }
@@ -54,9 +55,12 @@ Field file_source(const Config& c, const Lattice& lattice) {
 
 std::optional<Field> source_field(const Config& c, const Lattice& lattice) {
     switch (c.action.h_source) {
-    case HSource::random: return random_source(c, lattice);
-    case HSource::file: return file_source(c, lattice);
-    default: return std::nullopt;
+    case HSource::random:
+        return random_source(c, lattice);
+    case HSource::file:
+        return file_source(c, lattice);
+    default:
+        return std::nullopt;
     }
 }
 

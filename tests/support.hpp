@@ -36,19 +36,22 @@ inline Field cold_field(const Config& c, double value = 0.0) {
     const Lattice lat(c.lattice);
     Field phi(lat, c.field.components);
     for (int a = 0; a < c.field.components; ++a)
-        for (std::int64_t x = 0; x < lat.volume(); ++x) phi.component(a)[x] = value;
+        for (std::int64_t x = 0; x < lat.volume(); ++x)
+            phi.component(a)[x] = value;
     return phi;
 }
 
 // Runs `thermalise` steps, then records observable `name` every `every` steps, n times.
 inline std::vector<double> series(Simulation& sim, const char* name, std::int64_t thermalise,
                                   std::int64_t n, std::int64_t every = 1) {
-    for (std::int64_t i = 0; i < thermalise; ++i) sim.advance();
+    for (std::int64_t i = 0; i < thermalise; ++i)
+        sim.advance();
     const int offset = record_offset(name, sim.config().field.components);
     std::vector<double> out;
     out.reserve(static_cast<std::size_t>(n));
     for (std::int64_t k = 0; k < n; ++k) {
-        for (std::int64_t i = 0; i < every; ++i) sim.advance();
+        for (std::int64_t i = 0; i < every; ++i)
+            sim.advance();
         out.push_back(sim.measure()[offset]);
     }
     return out;
@@ -63,10 +66,12 @@ inline double mode_average(int L, int d, double m2, const std::function<double(d
     }
     double sum = 0.0;
     std::int64_t count = 1;
-    for (int mu = 0; mu < d; ++mu) count *= L;
+    for (int mu = 0; mu < d; ++mu)
+        count *= L;
     for (std::int64_t idx = 0; idx < count; ++idx) {
         double k = m2;
-        for (std::int64_t rest = idx, mu = 0; mu < d; ++mu, rest /= L) k += phat2[rest % L];
+        for (std::int64_t rest = idx, mu = 0; mu < d; ++mu, rest /= L)
+            k += phat2[rest % L];
         sum += f(k);
     }
     return sum / static_cast<double>(count);

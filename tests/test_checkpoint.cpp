@@ -6,8 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstring>
 #include <csignal>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -86,8 +86,9 @@ TEST_CASE("n steps + --resume for n more equals 2n steps bit for bit", "[checkpo
         INFO(method);
         const std::string m = " --set dynamics.method=" + method;
         REQUIRE(run_ssbsim(s, "run run.ini" + m + " -o full.h5 --overwrite").status == 0);
-        REQUIRE(run_ssbsim(s, "run run.ini" + m + " --set dynamics.steps=300 -o half.h5 --overwrite")
-                    .status == 0);
+        REQUIRE(
+            run_ssbsim(s, "run run.ini" + m + " --set dynamics.steps=300 -o half.h5 --overwrite")
+                .status == 0);
         const Result r = run_ssbsim(s, "run run.ini" + m + " -o half.h5 --resume");
         REQUIRE(r.status == 0);
         REQUIRE(r.err.find("continuing from step 300") != std::string::npos);
@@ -104,7 +105,8 @@ TEST_CASE("resuming with different physics is refused unless --force", "[checkpo
     Scratch s("resume-mismatch");
     s.write("run.ini", deck_text);
     REQUIRE(run_ssbsim(s, "run run.ini --set dynamics.steps=100 -o a.h5").status == 0);
-    const Result r = run_ssbsim(s, "run run.ini --set action.lambda=0.7 --set run.seed=5 -o a.h5 --resume");
+    const Result r =
+        run_ssbsim(s, "run run.ini --set action.lambda=0.7 --set run.seed=5 -o a.h5 --resume");
     REQUIRE(r.status == 2);
     REQUIRE(r.err.find("action.lambda") != std::string::npos);
     REQUIRE(r.err.find("run.seed") != std::string::npos);
@@ -126,7 +128,8 @@ TEST_CASE("SIGTERM writes a checkpoint and exits with status 5 within 5 s", "[ch
     const auto t0 = std::chrono::steady_clock::now();
     ::kill(pid, SIGTERM);
     const int status = wait_status(pid);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     INFO(slurp(s.path("bg.err")));
     REQUIRE(status == 5);
     REQUIRE(seconds < 5.0);
@@ -146,13 +149,13 @@ namespace {
 void kill_and_resume(int kills) {
     Scratch s("sigkill");
     s.write("run.ini", deck_text);
-    const std::string args = "run run.ini --set 'lattice.dims=64 48' --set dynamics.steps=1500 "
-                             "--set 'schedule.m2=cosine 0.5 -1.2 [0:1500]' --set checkpoint.every=100 ";
+    const std::string args =
+        "run run.ini --set 'lattice.dims=64 48' --set dynamics.steps=1500 "
+        "--set 'schedule.m2=cosine 0.5 -1.2 [0:1500]' --set checkpoint.every=100 ";
     const auto t0 = std::chrono::steady_clock::now();
     REQUIRE(run_ssbsim(s, args + "-o ref.h5").status == 0);
-    const int run_ms = static_cast<int>(std::chrono::duration<double, std::milli>(
-                                            std::chrono::steady_clock::now() - t0)
-                                            .count());
+    const int run_ms = static_cast<int>(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     // Kill moments spread over the whole run, including start-up and the final writes.
     std::mt19937 rng(2026);
     std::uniform_int_distribution<int> delay_ms(1, std::max(2, run_ms));
@@ -203,7 +206,8 @@ TEST_CASE("a diverging run stops with status 3, names the step and keeps its che
     REQUIRE(r.err.find("flow_adaptive") != std::string::npos);
     // Any checkpoint written holds a finite field.
     if (std::filesystem::exists(s.path("d.ckpt.h5")))
-        for (double x : final_field(s.path("d.ckpt.h5"))) REQUIRE(std::isfinite(x));
+        for (double x : final_field(s.path("d.ckpt.h5")))
+            REQUIRE(std::isfinite(x));
 }
 
 TEST_CASE("a damaged checkpoint falls back to the backup; two damaged ones are an input error",

@@ -515,21 +515,22 @@ TEST_CASE("numbers use one syntax and print back exactly", "[deck]") {
 TEST_CASE("[training] sets the step and temperature by the SGD-Langevin map", "[deck][training]") {
     const std::string base = "[lattice]\ndims = 8 8\n[dynamics]\nsteps = 1000\n";
     const Config c = load_deck_text(
-        base + "[training]\nlearning_rate = 0.05\nbatch_size = 4\ngrad_variance = 2\n", {}, "t.ini");
+        base + "[training]\nlearning_rate = 0.05\nbatch_size = 4\ngrad_variance = 2\n", {},
+        "t.ini");
     REQUIRE(c.training.enabled);
     REQUIRE(c.dynamics.step == 0.05);
     REQUIRE(c.dynamics.temperature == Approx(0.05 * 2 / (2 * 4)));
     // A learning-rate schedule drives both, temperature proportionally.
     const Config s = load_deck_text(
-        base + "[training]\nlr_schedule = warmup 100 cosine 0.1 0.001 [100:1000]\nbatch_size = 10\n", {},
-        "t.ini");
+        base +
+            "[training]\nlr_schedule = warmup 100 cosine 0.1 0.001 [100:1000]\nbatch_size = 10\n",
+        {}, "t.ini");
     REQUIRE(s.schedule.step->at(0) == Approx(0.1 / 100));
     REQUIRE(s.schedule.step->at(99) == 0.1); // warm-up done, cosine decay starts at 100
     REQUIRE(s.schedule.step->at(550) == Approx(0.001 + 0.099 * 0.5));
     REQUIRE(s.schedule.step->at(1000) == Approx(0.001));
     for (std::int64_t step : {0, 50, 500, 1000})
-        REQUIRE(s.schedule.temperature->at(step) ==
-                Approx(s.schedule.step->at(step) * 1.0 / 20.0));
+        REQUIRE(s.schedule.temperature->at(step) == Approx(s.schedule.step->at(step) * 1.0 / 20.0));
     // The resolved deck reads back to the same run.
     REQUIRE(load_deck_text(s.deck_text, {}, "t.ini").deck_text == s.deck_text);
     // Both vocabularies at once is an error naming the key.
@@ -542,9 +543,10 @@ TEST_CASE("[training] sets the step and temperature by the SGD-Langevin map", "[
     REQUIRE_THROWS_WITH(load_deck_text(base + "[training]\nbatch_size = 8\n", {}, "t.ini"),
                         Catch::Contains("training.batch_size"));
     // Full-batch gradient descent: no gradient noise to describe.
-    REQUIRE_THROWS_WITH(load_deck_text(base + "[training]\nlearning_rate = 0.05\ngrad_variance = 1\n",
-                                       {"dynamics.method=flow"}, "t.ini"),
-                        Catch::Contains("training.grad_variance"));
+    REQUIRE_THROWS_WITH(
+        load_deck_text(base + "[training]\nlearning_rate = 0.05\ngrad_variance = 1\n",
+                       {"dynamics.method=flow"}, "t.ini"),
+        Catch::Contains("training.grad_variance"));
     REQUIRE(load_deck_text(base + "[training]\nlearning_rate = 0.05\n", {"dynamics.method=flow"},
                            "t.ini")
                 .dynamics.step == 0.05);
@@ -559,9 +561,8 @@ TEST_CASE("scan points are the product of the scanned keys, named by their value
     REQUIRE(points[0].label == "m2=-1.4_dims=8x8");
     REQUIRE(points[7].label == "m2=-1.1_dims=16x16");
     REQUIRE(points[7].output == "b_m2=-1.1_dims=16x16.h5");
-    REQUIRE(points[5].settings ==
-            std::vector<std::string>{"action.m2=-1.2", "lattice.dims=16 16",
-                                     "run.output=b_m2=-1.2_dims=16x16.h5"});
+    REQUIRE(points[5].settings == std::vector<std::string>{"action.m2=-1.2", "lattice.dims=16 16",
+                                                           "run.output=b_m2=-1.2_dims=16x16.h5"});
     const Config c = load_deck_text(deck, points[5].settings, "inputs/b.ini");
     REQUIRE(c.action.m2 == -1.2);
     REQUIRE(c.deck_text.find("[scan]") == std::string::npos);

@@ -20,8 +20,8 @@ steps = 50
 
 struct Case {
     std::string name;
-    std::string args;     // after "run deck.ini"
-    std::string expect;   // substring of stderr
+    std::string args;   // after "run deck.ini"
+    std::string expect; // substring of stderr
     int status = 2;
     std::string deck = good_deck;
     std::function<void(const Scratch&)> setup = {};
@@ -32,7 +32,8 @@ std::vector<Case> cases() {
         {"unknown key", "--set action.mass=1", "did you mean"},
         {"typo in key", "--set dynamics.stpes=10", "did you mean 'dynamics.step"},
         {"unknown section", "", "acton", 2, good_deck + "[acton]\nm2 = 1\n"},
-        {"key in the wrong section", "", "action.lambda", 2, good_deck + "[dynamics]\nlambda = 1\n"},
+        {"key in the wrong section", "", "action.lambda", 2,
+         good_deck + "[dynamics]\nlambda = 1\n"},
         {"duplicate key", "", "m2", 2, good_deck + "[action]\nm2 = 1\n"},
         {"wrong type: real", "--set action.m2=abc", "action.m2"},
         {"wrong type: integer", "--set dynamics.steps=1.5", "dynamics.steps"},
@@ -58,19 +59,20 @@ std::vector<Case> cases() {
         {"negative step in schedule", "--set 'schedule.step=linear 0.1 -0.1'", "schedule.step"},
         {"schedule and constant both given",
          "--set dynamics.temperature=2 --set 'schedule.temperature=linear 1 0'", "temperature"},
-        {"temperature with gradient flow", "--set dynamics.method=flow --set dynamics.temperature=1",
-         "dynamics.temperature"},
+        {"temperature with gradient flow",
+         "--set dynamics.method=flow --set dynamics.temperature=1", "dynamics.temperature"},
         {"tolerance without adaptive flow", "--set dynamics.tolerance=1e-5", "dynamics.tolerance"},
         {"kappa with the mass form", "--set action.kappa=0.2", "action.kappa"},
-        {"m2 with the hopping form", "--set action.form=hopping --set action.kappa=0.2", "action.m2"},
+        {"m2 with the hopping form", "--set action.form=hopping --set action.kappa=0.2",
+         "action.m2"},
         {"measure.every = 0", "--set measure.every=0", "measure.every"},
         {"compression level", "--set measure.compression=10", "measure.compression"},
         {"seed out of range", "--set run.seed=4294967296", "run.seed"},
         {"init file missing", "--set field.init=file --set field.init_file=nope.h5", "nope.h5"},
         {"init file not HDF5", "--set field.init=file --set field.init_file=text.h5", "text.h5", 2,
          good_deck, [](const Scratch& s) { s.write("text.h5", "not hdf5"); }},
-        {"init file of another lattice",
-         "--set field.init=file --set field.init_file=other.h5", "field.init_file", 2, good_deck,
+        {"init file of another lattice", "--set field.init=file --set field.init_file=other.h5",
+         "field.init_file", 2, good_deck,
          [](const Scratch& s) {
              s.write("other.ini", good_deck);
              run_ssbsim(s, "run other.ini --set 'lattice.dims=6 6' -o other.h5");

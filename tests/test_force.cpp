@@ -139,15 +139,17 @@ TEST_CASE("mean-field axes and a site-dependent source: force = -dS/dphi by fini
             p.coupling[mu] = 0.6 + 0.2 * mu;
             p.kind[mu] = c.kind[mu];
         }
-        for (int a = 0; a < c.n; ++a) p.h.push_back(0.05 * (a + 1));
+        for (int a = 0; a < c.n; ++a)
+            p.h.push_back(0.05 * (a + 1));
         const Field source = random_field(lat, c.n, 77);
         p.source = &source;
         require_force_is_minus_gradient(lat, random_field(lat, c.n, 5), p);
     }
 }
 
-TEST_CASE("a mean-field axis does not distinguish its sites: identical neurons feel identical forces",
-          "[force]") {
+TEST_CASE(
+    "a mean-field axis does not distinguish its sites: identical neurons feel identical forces",
+    "[force]") {
     const Lattice lat({3, 5, 4}, {Boundary::open, Boundary::periodic, Boundary::periodic});
     ActionParams p;
     p.m2 = -1.0;

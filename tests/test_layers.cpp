@@ -48,8 +48,10 @@ double force(const std::vector<double>& phi, int l, int i, int k) {
     for (int dl : {-1, 1})
         if (l + dl >= 0 && l + dl < depth) f += J_layer * (at(phi, l + dl, i, k) - x);
     double neuron_mean = 0.0, input_mean = 0.0;
-    for (int j = 0; j < width; ++j) neuron_mean += at(phi, l, j, k) / width;
-    for (int q = 0; q < fan_in; ++q) input_mean += at(phi, l, i, q) / fan_in;
+    for (int j = 0; j < width; ++j)
+        neuron_mean += at(phi, l, j, k) / width;
+    for (int q = 0; q < fan_in; ++q)
+        input_mean += at(phi, l, i, q) / fan_in;
     return f - 2.0 * J_neuron * (x - neuron_mean) - 2.0 * J_input * (x - input_mean);
 }
 
@@ -67,7 +69,8 @@ TEST_CASE("per-layer observables equal a direct computation from the saved field
     const h5::Dataset fields = root.open_dataset("configurations/field");
     for (std::size_t c = 0; c < saved_steps.size(); ++c) {
         const auto row = static_cast<std::uint64_t>(
-            std::find(layer_steps.begin(), layer_steps.end(), saved_steps[c]) - layer_steps.begin());
+            std::find(layer_steps.begin(), layer_steps.end(), saved_steps[c]) -
+            layer_steps.begin());
         REQUIRE(row < layer_steps.size());
         const std::vector<double> phi = fields.read_rows_double(c, 1);
         const auto M = root.open_dataset("layers/magnetization").read_rows_double(row, 1);
@@ -85,7 +88,8 @@ TEST_CASE("per-layer observables equal a direct computation from the saved field
                 }
             for (int k = 0; k < fan_in; ++k) {
                 double neuron_mean = 0.0;
-                for (int i = 0; i < width; ++i) neuron_mean += at(phi, l, i, k) / width;
+                for (int i = 0; i < width; ++i)
+                    neuron_mean += at(phi, l, i, k) / width;
                 for (int i = 0; i < width; ++i)
                     diversity += std::pow(at(phi, l, i, k) - neuron_mean, 2) / n;
             }
@@ -114,7 +118,8 @@ TEST_CASE("a quenched random source depends on its own seed only", "[layers][sou
     REQUIRE_FALSE(source_field(c, lat)->bitwise_equal(a));
     double s2 = 0.0;
     for (int k = 0; k < 2; ++k)
-        for (std::int64_t x = 0; x < lat.volume(); ++x) s2 += std::pow(a.component(k)[x], 2);
+        for (std::int64_t x = 0; x < lat.volume(); ++x)
+            s2 += std::pow(a.component(k)[x], 2);
     REQUIRE(std::sqrt(s2 / (2.0 * lat.volume())) == Approx(0.5).epsilon(0.2));
     c.action.h_source = HSource::constant;
     REQUIRE_FALSE(source_field(c, lat).has_value());
@@ -127,7 +132,8 @@ TEST_CASE("a source read from a file enters the force; a bad file is an input er
     // The saved configuration of one run is the data of the next (e.g. exported weights).
     REQUIRE(run_ssbsim(s, "run net.ini -o first.h5").status == 0);
     {
-        const auto d = h5::File::open_read(s.path("first.h5")).root().open_dataset("configurations/field");
+        const auto d =
+            h5::File::open_read(s.path("first.h5")).root().open_dataset("configurations/field");
         const std::vector<double> w = d.read_rows_double(0, 1);
         h5::File f = h5::File::create(s.path("data.h5"), true);
         f.root().write_dataset("weights", w.data(), {depth, width, fan_in});
@@ -135,10 +141,17 @@ TEST_CASE("a source read from a file enters the force; a bad file is an input er
     const std::string with_file = " --set action.h_source=file --set action.h_file=data.h5 "
                                   "--set action.h_dataset=weights";
     REQUIRE(run_ssbsim(s, "run net.ini" + with_file + " -o second.h5").status == 0);
-    const auto p1 = h5::File::open_read(s.path("first.h5")).root().open_dataset("observables/potential").read_double();
-    const auto p2 = h5::File::open_read(s.path("second.h5")).root().open_dataset("observables/potential").read_double();
+    const auto p1 = h5::File::open_read(s.path("first.h5"))
+                        .root()
+                        .open_dataset("observables/potential")
+                        .read_double();
+    const auto p2 = h5::File::open_read(s.path("second.h5"))
+                        .root()
+                        .open_dataset("observables/potential")
+                        .read_double();
     REQUIRE(p1[0] != p2[0]); // the source term -h_x phi_x changes the action
-    const Result bad = run_ssbsim(s, "run net.ini" + with_file + " --set action.h_dataset=nope -o x.h5");
+    const Result bad =
+        run_ssbsim(s, "run net.ini" + with_file + " --set action.h_dataset=nope -o x.h5");
     REQUIRE(bad.status == 2);
     REQUIRE(bad.err.find("nope") != std::string::npos);
     REQUIRE_FALSE(std::filesystem::exists(s.path("x.h5")));

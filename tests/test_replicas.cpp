@@ -12,7 +12,8 @@ using namespace ssbsim::test;
 TEST_CASE("overlap and distance of hand-made fields", "[replicas]") {
     const Lattice lat({4, 6}, {Boundary::periodic});
     std::vector<Field> phi;
-    for (int r = 0; r < 3; ++r) phi.emplace_back(lat, 2);
+    for (int r = 0; r < 3; ++r)
+        phi.emplace_back(lat, 2);
     for (std::int64_t x = 0; x < lat.volume(); ++x) {
         phi[0].component(0)[x] = 1.0;  // (1, 0)
         phi[1].component(0)[x] = -1.0; // (-1, 0): the other vacuum
@@ -33,7 +34,8 @@ TEST_CASE("replicas sharing their noise key stay identical bit for bit", "[repli
     c.run.replica_noise = ReplicaNoise::shared;
     const Lattice lat(c.lattice);
     Simulation shared(c, initial_fields(c, lat));
-    for (int i = 0; i < 100; ++i) shared.advance();
+    for (int i = 0; i < 100; ++i)
+        shared.advance();
     const ReplicaMetrics same = replica_metrics(lat, shared.state().phi);
     REQUIRE(same.overlap == 1.0);
     REQUIRE(same.distance == 0.0);
@@ -41,13 +43,15 @@ TEST_CASE("replicas sharing their noise key stay identical bit for bit", "[repli
 
     c.run.replica_noise = ReplicaNoise::independent;
     Simulation independent(c, initial_fields(c, lat));
-    for (int i = 0; i < 100; ++i) independent.advance();
+    for (int i = 0; i < 100; ++i)
+        independent.advance();
     const ReplicaMetrics apart = replica_metrics(lat, independent.state().phi);
     REQUIRE(apart.distance > 0.1);
     REQUIRE(apart.overlap < 0.99);
     // Replica 0 is the single-replica run: adding replicas does not change it.
     c.run.replicas = 1;
     Simulation single(c, initial_fields(c, lat));
-    for (int i = 0; i < 100; ++i) single.advance();
+    for (int i = 0; i < 100; ++i)
+        single.advance();
     REQUIRE(single.state().phi[0].bitwise_equal(independent.state().phi[0]));
 }

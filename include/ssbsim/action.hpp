@@ -1,8 +1,9 @@
 // The φ⁴ action in its two parametrisations and the exact map between them.
 // Mass form: S = Σ_x [ Σ_μ J_μ/2 |φ_{x+μ} − φ_x|² + m²/2 |φ|² + λ/4 |φ|⁴ − h·φ ].
 // Hopping form: S = Σ_x [ −2κ Σ_μ φ_x·φ_{x+μ} + |φ|² + λ_K (|φ|² − 1)² − h_K·φ ], identical to the
-// mass form with J = 1 under φ_M = √(2κ) φ_K on a periodic lattice (shared/reference/validation.md).
-// The kernels see only ActionParams (mass form). Tested by test_action.
+// mass form with J = 1 under φ_M = √(2κ) φ_K on a periodic lattice
+// (shared/reference/validation.md). The kernels see only ActionParams (mass form). Tested by
+// test_action.
 #pragma once
 
 #include "ssbsim/config.hpp"
@@ -19,11 +20,11 @@ class FibreMeans;
 struct ActionParams {
     double m2 = 1.0;
     double lambda = 0.0;
-    std::array<double, max_dims> coupling{};    // J_μ
-    std::array<CouplingKind, max_dims> kind{};  // nearest (Laplacian) or mean (all-to-all)
-    std::vector<double> h;                      // one per component
-    const Field* source = nullptr;              // site-dependent part of h (source.hpp)
-    const FibreMeans* means = nullptr;          // of the field whose force is taken (force.hpp)
+    std::array<double, max_dims> coupling{};   // J_μ
+    std::array<CouplingKind, max_dims> kind{}; // nearest (Laplacian) or mean (all-to-all)
+    std::vector<double> h;                     // one per component
+    const Field* source = nullptr;             // site-dependent part of h (source.hpp)
+    const FibreMeans* means = nullptr;         // of the field whose force is taken (force.hpp)
 
     bool has_mean_axis(int dims) const;
 };

@@ -22,17 +22,17 @@ enum class ReplicaInit { same, independent };
 enum class ReplicaNoise { independent, shared };
 
 struct RunConfig {
-    std::uint32_t seed = 1;  // run.seed: Philox key word 0
-    std::string output;      // run.output: HDF5 path
-    bool overwrite = false;  // run.overwrite
-    int replicas = 1;        // run.replicas
+    std::uint32_t seed = 1; // run.seed: Philox key word 0
+    std::string output;     // run.output: HDF5 path
+    bool overwrite = false; // run.overwrite
+    int replicas = 1;       // run.replicas
     ReplicaInit replica_init = ReplicaInit::same;
     ReplicaNoise replica_noise = ReplicaNoise::independent;
 };
 
 struct LatticeConfig {
-    std::vector<std::int64_t> dims;  // lattice.dims: extents L_1..L_d, d in 1..4, each >= 2
-    std::vector<Boundary> boundary;  // lattice.boundary: one per axis (a single value is broadcast)
+    std::vector<std::int64_t> dims; // lattice.dims: extents L_1..L_d, d in 1..4, each >= 2
+    std::vector<Boundary> boundary; // lattice.boundary: one per axis (a single value is broadcast)
     std::vector<std::string> axis_names; // lattice.axis_names (x1..xd, or layer neuron [input])
 };
 
@@ -57,12 +57,12 @@ struct ActionConfig {
     double lambda = 0.0;                // action.lambda    (both forms; lambda_K in hopping form)
     std::vector<double> coupling;       // action.coupling  J per axis (mass form; broadcast)
     std::vector<CouplingKind> coupling_kind; // action.coupling_kind per axis (empty: nearest)
-    std::vector<double> h;              // action.h         per component (broadcast)
-    double kappa = 0.0;                 // action.kappa     (hopping form)
-    HSource h_source = HSource::constant; // action.h_source
-    double h_sigma = 1.0;               // action.h_sigma   (random source)
-    std::uint32_t h_seed = 1;           // action.h_seed    (random source)
-    std::string h_file, h_dataset;      // action.h_file, action.h_dataset (file source)
+    std::vector<double> h;                   // action.h         per component (broadcast)
+    double kappa = 0.0;                      // action.kappa     (hopping form)
+    HSource h_source = HSource::constant;    // action.h_source
+    double h_sigma = 1.0;                    // action.h_sigma   (random source)
+    std::uint32_t h_seed = 1;                // action.h_seed    (random source)
+    std::string h_file, h_dataset;           // action.h_file, action.h_dataset (file source)
 };
 
 struct DynamicsConfig {
@@ -71,8 +71,8 @@ struct DynamicsConfig {
     double temperature = 1.0;         // dynamics.temperature: T (unused by the flow methods)
     std::int64_t steps = 1000;        // dynamics.steps: number of (accepted) steps
     double tolerance = 1e-6;          // dynamics.tolerance: flow_adaptive local error target
-    double field_bound = 1e6;         // dynamics.field_bound: max |phi| before a run counts as diverged
-    double friction = 1.0;            // dynamics.friction: gamma of method = momentum
+    double field_bound = 1e6; // dynamics.field_bound: max |phi| before a run counts as diverged
+    double friction = 1.0;    // dynamics.friction: gamma of method = momentum
 };
 
 // Optional schedules; when present they replace the constant value of the same quantity.
@@ -87,9 +87,9 @@ struct ScheduleConfig {
 // dynamics.temperature and the step/temperature schedules.
 struct TrainingConfig {
     bool enabled = false;
-    double learning_rate = 0.0;       // eta (the schedule's first value with lr_schedule)
-    std::int64_t batch_size = 1;      // B
-    double grad_variance = 1.0;       // sigma^2
+    double learning_rate = 0.0;  // eta (the schedule's first value with lr_schedule)
+    std::int64_t batch_size = 1; // B
+    double grad_variance = 1.0;  // sigma^2
     std::optional<Schedule> lr_schedule;
 
     // T / eta = sigma^2 / (2 B).
@@ -103,8 +103,9 @@ struct MeasureConfig {
 };
 
 struct CheckpointConfig {
-    std::int64_t every = 0; // checkpoint.every: steps between checkpoints (0: every 10 % of the run)
-    std::string file;       // checkpoint.file: default run.output with ".h5" -> ".ckpt.h5"
+    std::int64_t every =
+        0;            // checkpoint.every: steps between checkpoints (0: every 10 % of the run)
+    std::string file; // checkpoint.file: default run.output with ".h5" -> ".ckpt.h5"
 };
 
 struct Config {

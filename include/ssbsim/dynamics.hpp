@@ -35,19 +35,19 @@ struct StepInput {
 };
 
 struct StepResult {
-    double dt;           // training time advanced (ε actually taken)
-    double next_eps;     // flow_adaptive: proposed next step; otherwise the input ε
-    int rejected = 0;    // flow_adaptive: rejected attempts before this step
+    double dt;        // training time advanced (ε actually taken)
+    double next_eps;  // flow_adaptive: proposed next step; otherwise the input ε
+    int rejected = 0; // flow_adaptive: rejected attempts before this step
 };
 
 class Integrator {
-public:
+  public:
     virtual ~Integrator() = default;
     virtual StepResult advance(Field& phi, const StepInput& in) = 0;
 };
 
-std::unique_ptr<Integrator> make_integrator(const DynamicsConfig& dynamics,
-                                            const Lattice& lattice, int components);
+std::unique_ptr<Integrator> make_integrator(const DynamicsConfig& dynamics, const Lattice& lattice,
+                                            int components);
 
 bool is_flow(Method method);
 

@@ -36,12 +36,12 @@ struct RowGeometry {
 // through a row are stored contiguously (one per site of the row, unit stride like the row);
 // for the row axis there is one mean per row. Summed in site order: thread-independent bits.
 class FibreMeans {
-public:
+  public:
     FibreMeans(const Lattice& lattice, const ActionParams& p, const Field& phi);
     // Means along axis mu for the sites of `row`, component a (row axis: one value).
     const double* row(int mu, int a, std::int64_t row) const;
 
-private:
+  private:
     struct Axis {
         std::int64_t inner = 1; // row stride of the axis (product of later slow extents)
         std::int64_t extent = 1;

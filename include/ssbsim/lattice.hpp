@@ -15,7 +15,7 @@ namespace ssbsim {
 inline constexpr int max_dims = 4;
 
 class Lattice {
-public:
+  public:
     // Throws InputError for d outside 1..4, an extent < 2 or a boundary list of the wrong size.
     Lattice(std::vector<std::int64_t> extents, std::vector<Boundary> boundary);
     explicit Lattice(const LatticeConfig& c) : Lattice(c.dims, c.boundary) {}
@@ -42,7 +42,7 @@ public:
 
     bool operator==(const Lattice&) const = default;
 
-private:
+  private:
     std::vector<std::int64_t> extents_;
     std::vector<Boundary> boundary_;
     std::vector<std::int64_t> stride_; // site stride of each axis

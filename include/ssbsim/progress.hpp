@@ -9,12 +9,12 @@
 namespace ssbsim {
 
 class Progress {
-public:
+  public:
     Progress(std::int64_t total, std::ostream& out, bool interactive);
     void update(std::int64_t done);
     void finish(std::int64_t done);
 
-private:
+  private:
     using Clock = std::chrono::steady_clock;
     void print(std::int64_t done, bool final);
 

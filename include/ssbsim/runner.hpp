@@ -10,9 +10,9 @@
 namespace ssbsim {
 
 struct RunStreams {
-    std::ostream& out;  // the summary (stdout)
-    std::ostream& log;  // progress and warnings (stderr)
-    bool interactive;   // log is a terminal
+    std::ostream& out; // the summary (stdout)
+    std::ostream& log; // progress and warnings (stderr)
+    bool interactive;  // log is a terminal
 };
 
 struct RunMode {

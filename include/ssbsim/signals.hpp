@@ -9,7 +9,7 @@
 namespace ssbsim {
 
 class StopSignals {
-public:
+  public:
     StopSignals();  // installs the handlers, saving the previous ones
     ~StopSignals(); // restores them
     StopSignals(const StopSignals&) = delete;
@@ -18,7 +18,7 @@ public:
     bool requested() const;
     int signal() const; // the signal received, 0 if none
 
-private:
+  private:
     struct sigaction old_term_, old_int_, old_usr1_;
 };
 

@@ -20,13 +20,13 @@ namespace ssbsim {
 struct State {
     std::vector<Field> phi;      // one field per replica (run.replicas)
     std::int64_t step = 0;       // completed steps
-    double time = 0.0;     // training time t = Σ ε over completed steps
-    double next_eps = 0.0; // step size to try next (flow_adaptive adapts it)
+    double time = 0.0;           // training time t = Σ ε over completed steps
+    double next_eps = 0.0;       // step size to try next (flow_adaptive adapts it)
     std::vector<Field> momentum; // method = momentum: one per replica; else empty
 };
 
 class Simulation {
-public:
+  public:
     // A new run at step 0 from one field per replica.
     Simulation(const Config& config, std::vector<Field> initial);
     Simulation(const Config& config, Field initial); // a single replica
@@ -47,7 +47,7 @@ public:
     // Noise key of replica r: (seed, r), or (seed, 0) for every replica with shared noise.
     NoiseKey key(int replica) const;
 
-private:
+  private:
     Config config_;
     Lattice lattice_;
     ActionParams base_action_;

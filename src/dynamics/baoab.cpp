@@ -6,9 +6,8 @@
 // The first four parts are site-local once F(φ) is known, so they fuse into one sweep that
 // writes φ' out of place; the closing B is a second sweep, updating p in place.
 #include "dynamics_impl.hpp"
-#include "sweep.hpp"
-
 #include "ssbsim/errors.hpp"
+#include "sweep.hpp"
 
 #include <cmath>
 
@@ -17,7 +16,7 @@ namespace ssbsim::detail {
 namespace {
 
 class Baoab final : public Integrator {
-public:
+  public:
     Baoab(const Lattice& lattice, int components, double friction)
         : lattice_(lattice), next_(lattice, components), friction_(friction) {}
 
@@ -29,26 +28,28 @@ public:
         const double c2 = std::sqrt(in.temperature * (1.0 - c1 * c1));
         const auto noise = c2 > 0.0 ? std::optional(NoiseDraw{in.key, in.step}) : std::nullopt;
         Field& dst = next_;
-        force_sweep(lattice_, in.action, phi, noise, [&](int a, std::int64_t off, const double* xi) {
-            double* __restrict y = dst.component(a) + off;
-            double* __restrict p = mom.component(a) + off;
-            return [=](std::int64_t t, double f, double x) {
-                double q = p[t] + half * f;    // B
-                const double x_half = x + half * q; // A
-                q = c1 * q + (xi ? c2 * xi[t] : 0.0); // O
-                y[t] = x_half + half * q;       // A
-                p[t] = q;
-            };
-        });
-        force_sweep(lattice_, in.action, dst, std::nullopt, [&](int a, std::int64_t off, const double*) {
-            double* __restrict p = mom.component(a) + off;
-            return [=](std::int64_t t, double f, double) { p[t] += half * f; }; // B
-        });
+        force_sweep(lattice_, in.action, phi, noise,
+                    [&](int a, std::int64_t off, const double* xi) {
+                        double* __restrict y = dst.component(a) + off;
+                        double* __restrict p = mom.component(a) + off;
+                        return [=](std::int64_t t, double f, double x) {
+                            double q = p[t] + half * f;           // B
+                            const double x_half = x + half * q;   // A
+                            q = c1 * q + (xi ? c2 * xi[t] : 0.0); // O
+                            y[t] = x_half + half * q;             // A
+                            p[t] = q;
+                        };
+                    });
+        force_sweep(lattice_, in.action, dst, std::nullopt,
+                    [&](int a, std::int64_t off, const double*) {
+                        double* __restrict p = mom.component(a) + off;
+                        return [=](std::int64_t t, double f, double) { p[t] += half * f; }; // B
+                    });
         std::swap(phi, next_);
         return {eps, eps, 0};
     }
 
-private:
+  private:
     Lattice lattice_;
     Field next_;
     double friction_;

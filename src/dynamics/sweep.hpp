@@ -41,9 +41,10 @@ void force_sweep(const Lattice& lattice, const ActionParams& p, const Field& src
                             fill_gaussian(noise->key, Stream::dynamics, noise->step, a, off,
                                           i1 - i0, s.noise_of(a));
                     if (!Single) tile_phi2(src, g, i0, i1, s.phi2.data());
-                    apply_force<S, Single>(lattice, fp.params, src, g, i0, i1, s.phi2.data(), [&](int a) {
-                        return make_update(a, off, noise ? s.noise_of(a) : nullptr);
-                    });
+                    apply_force<S, Single>(
+                        lattice, fp.params, src, g, i0, i1, s.phi2.data(), [&](int a) {
+                            return make_update(a, off, noise ? s.noise_of(a) : nullptr);
+                        });
                 });
             });
     };

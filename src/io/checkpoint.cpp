@@ -37,8 +37,8 @@ std::string parent_dir(const std::string& path) {
 }
 
 // Reads one checkpoint file; returns an empty string on success or what is wrong with it.
-std::string try_read(const std::string& path, const Lattice& lattice, int components,
-                     int replicas, LoadedCheckpoint& out) {
+std::string try_read(const std::string& path, const Lattice& lattice, int components, int replicas,
+                     LoadedCheckpoint& out) {
     if (!fs::exists(path)) return "'" + path + "' does not exist";
     if (!h5::is_hdf5(path)) return "'" + path + "' is not a complete HDF5 file";
     try {
@@ -48,7 +48,8 @@ std::string try_read(const std::string& path, const Lattice& lattice, int compon
             return "'" + path + "' was not completely written";
         const h5::Dataset data = root.open_dataset("configurations/field");
         std::vector<std::uint64_t> want = {static_cast<std::uint64_t>(replicas)};
-        for (std::int64_t l : lattice.extents()) want.push_back(static_cast<std::uint64_t>(l));
+        for (std::int64_t l : lattice.extents())
+            want.push_back(static_cast<std::uint64_t>(l));
         want.push_back(static_cast<std::uint64_t>(components));
         if (data.shape() != want)
             return "'" + path + "' holds fields of another lattice, number of components or " +
@@ -57,7 +58,8 @@ std::string try_read(const std::string& path, const Lattice& lattice, int compon
             std::vector<Field> fields;
             for (int r = 0; r < replicas; ++r) {
                 fields.emplace_back(lattice, components);
-                fields.back().assign_site_major(d.read_rows_double(static_cast<std::uint64_t>(r), 1));
+                fields.back().assign_site_major(
+                    d.read_rows_double(static_cast<std::uint64_t>(r), 1));
             }
             return fields;
         };
@@ -67,9 +69,9 @@ std::string try_read(const std::string& path, const Lattice& lattice, int compon
             if (p.shape() != want) return "'" + path + "' holds momenta of another shape";
             momentum = read_fields(p);
         }
-        out.state = State{read_fields(data), root.read_attr_int64("step"),
-                          root.read_attr_double("time"), root.read_attr_double("next_eps"),
-                          std::move(momentum)};
+        out.state =
+            State{read_fields(data), root.read_attr_int64("step"), root.read_attr_double("time"),
+                  root.read_attr_double("next_eps"), std::move(momentum)};
         out.deck_text = root.read_attr_string("deck");
         out.path = path;
         return "";
@@ -83,12 +85,14 @@ std::string try_read(const std::string& path, const Lattice& lattice, int compon
 std::string checkpoint_path(const Config& config) {
     if (!config.checkpoint.file.empty()) return config.checkpoint.file;
     const std::string& out = config.run.output;
-    const std::string stem = out.size() > 3 && out.ends_with(".h5") ? out.substr(0, out.size() - 3)
-                                                                    : out;
+    const std::string stem =
+        out.size() > 3 && out.ends_with(".h5") ? out.substr(0, out.size() - 3) : out;
     return stem + ".ckpt.h5";
 }
 
-std::string backup_path(const std::string& checkpoint) { return checkpoint + ".bak"; }
+std::string backup_path(const std::string& checkpoint) {
+    return checkpoint + ".bak";
+}
 
 void write_checkpoint(const std::string& path, const State& state, const Config& config) {
     const std::string tmp = path + ".tmp";
@@ -104,7 +108,8 @@ void write_checkpoint(const std::string& path, const State& state, const Config&
         root.write_attr("time", state.time);
         root.write_attr("next_eps", state.next_eps);
         std::vector<std::uint64_t> shape = {state.phi.size()};
-        for (std::int64_t l : config.lattice.dims) shape.push_back(static_cast<std::uint64_t>(l));
+        for (std::int64_t l : config.lattice.dims)
+            shape.push_back(static_cast<std::uint64_t>(l));
         shape.push_back(static_cast<std::uint64_t>(config.field.components));
         auto site_major = [](const std::vector<Field>& fields) {
             std::vector<double> values;

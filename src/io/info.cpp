@@ -10,7 +10,8 @@ namespace {
 
 std::string shape_text(const std::vector<std::uint64_t>& shape) {
     std::string s = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(shape[i]);
     return s + "]";
 }
 
@@ -39,7 +40,8 @@ void describe_file(const std::string& path, std::ostream& out) {
         out << "ssbsim_version: " << root.read_attr_string("ssbsim_version") << '\n';
     if (root.has_attr("dims")) {
         out << "lattice:";
-        for (std::int64_t l : root.read_attr_int64s("dims")) out << ' ' << l;
+        for (std::int64_t l : root.read_attr_int64s("dims"))
+            out << ' ' << l;
         out << "  components: " << root.read_attr_int64("components") << '\n';
     }
     if (root.exists("observables/step")) {
@@ -49,8 +51,8 @@ void describe_file(const std::string& path, std::ostream& out) {
         out << '\n';
     }
     if (root.exists("configurations/step"))
-        out << "saved configurations: "
-            << root.open_dataset("configurations/step").shape().at(0) << '\n';
+        out << "saved configurations: " << root.open_dataset("configurations/step").shape().at(0)
+            << '\n';
     out << "datasets:\n";
     list_datasets(root, "", out);
     if (root.has_attr("deck")) out << "deck:\n" << root.read_attr_string("deck");

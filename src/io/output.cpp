@@ -33,8 +33,10 @@ void describe_axes(h5::Dataset& d, const Lattice& lattice, const ActionParams& a
                            : lattice.periodic(mu)                ? "periodic"
                                                                  : "open");
     d.write_attr("boundary", boundary);
-    if (shape == Shape::axes) d.set_dimension_labels({"measurement", "axis"});
-    else d.set_dimension_labels({"measurement", "axis", "distance"});
+    if (shape == Shape::axes)
+        d.set_dimension_labels({"measurement", "axis"});
+    else
+        d.set_dimension_labels({"measurement", "axis", "distance"});
 }
 
 // Both parametrisations of the action, so a file can be compared with either literature.
@@ -55,13 +57,15 @@ void write_parameters(h5::Group g, const Config& config, const Lattice& lattice)
     g.write_attr("coupling_kind", kinds);
     g.write_attr("h", m.h);
     bool uniform = m.coupling[0] > 0.0 && !m.has_mean_axis(d);
-    for (int mu = 0; mu < d; ++mu) uniform = uniform && m.coupling[mu] == m.coupling[0];
+    for (int mu = 0; mu < d; ++mu)
+        uniform = uniform && m.coupling[mu] == m.coupling[0];
     if (uniform) {
         const HoppingParams k = hopping_from_mass(m, d);
         g.write_attr("kappa", k.kappa);
         g.write_attr("lambda_hopping", k.lambda);
         g.write_attr("h_hopping", k.h);
-        g.write_attr("hopping_field_scale", hopping_field_scale(k.kappa) / std::sqrt(m.coupling[0]));
+        g.write_attr("hopping_field_scale",
+                     hopping_field_scale(k.kappa) / std::sqrt(m.coupling[0]));
         g.write_attr("hopping_note",
                      std::string("phi_mass = hopping_field_scale * phi_hopping; exact on periodic "
                                  "lattices"));
@@ -83,20 +87,25 @@ std::vector<ColumnSpec> observable_columns(const Lattice& lattice, int component
 
 std::vector<std::string> names_of(const std::vector<ColumnSpec>& columns) {
     std::vector<std::string> names;
-    for (const ColumnSpec& c : columns) names.push_back(c.name);
+    for (const ColumnSpec& c : columns)
+        names.push_back(c.name);
     return names;
 }
 
-const ColumnSpec time_column{"time", {}, "lattice units",
-                             "training time t = sum of the step sizes epsilon so far"};
+const ColumnSpec time_column{
+    "time", {}, "lattice units", "training time t = sum of the step sizes epsilon so far"};
 
 std::vector<ColumnSpec> replica_columns(const Lattice& lattice, const Config& c) {
-    std::vector<ColumnSpec> columns = observable_columns(lattice, c.field.components,
-                                                         c.run.replicas);
-    columns.push_back({"overlap", {}, "1",
+    std::vector<ColumnSpec> columns =
+        observable_columns(lattice, c.field.components, c.run.replicas);
+    columns.push_back({"overlap",
+                       {},
+                       "1",
                        "replica overlap q_ab = sum_x phi^a.phi^b / sqrt(sum|phi^a|^2 "
                        "sum|phi^b|^2), averaged over pairs a < b"});
-    columns.push_back({"distance", {}, "lattice units",
+    columns.push_back({"distance",
+                       {},
+                       "lattice units",
                        "replica distance d_ab = V^-1 sum_x |phi^a - phi^b|^2, averaged over "
                        "pairs a < b"});
     return columns;
@@ -108,14 +117,17 @@ std::vector<ColumnSpec> layer_columns(const Config& c) {
     return {
         {"magnetization", {depth, n}, "lattice units", "per-layer mean weight M_l (replica 0)"},
         {"abs_magnetization", {depth}, "lattice units", "|M_l| per layer"},
-        {"diversity", {depth}, "lattice units",
+        {"diversity",
+         {depth},
+         "lattice units",
          "neuron diversity D_l = V_l^-1 sum_{i,k} |phi_{l,i,k} - mean_i phi_{l,.,k}|^2 "
          "(0 exactly when all neurons of the layer are identical)"},
-        {"grad_variance", {depth}, "lattice units",
+        {"grad_variance",
+         {depth},
+         "lattice units",
          "variance over the layer's sites of dS/dphi, summed over components"},
     };
 }
-
 
 std::vector<std::size_t> record_widths(const Lattice& lattice, int components) {
     const RecordLayout layout(lattice, components);
@@ -151,8 +163,7 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
     std::vector<ColumnSpec> columns = observable_columns(lattice, n, 1);
     columns.insert(columns.begin(), time_column);
     observables_.emplace(root, "observables",
-                         "one row per measurement (replica 0), every measure.every steps",
-                         columns);
+                         "one row per measurement (replica 0), every measure.every steps", columns);
     const ActionParams action = resolve_action(config.action, lattice.dims(), n);
     for (const ObservableSpec& spec : observable_specs())
         if (spec.shape == Shape::axes || spec.shape == Shape::axes_by_extent) {
@@ -167,15 +178,17 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
         layers_.emplace(root, "layers", "per-layer observables of the network geometry",
                         layer_columns(config));
 
-    describe(configurations_, "", "saved field configurations, every measure.save_every steps "
-                                  "and at the end of the run");
+    describe(configurations_, "",
+             "saved field configurations, every measure.save_every steps "
+             "and at the end of the run");
     std::vector<std::uint64_t> shape(lattice.extents().begin(), lattice.extents().end());
     shape.push_back(static_cast<std::uint64_t>(n));
     h5::Dataset field = configurations_.create_extendible("field", h5::Dtype::f64, shape, 1,
                                                           config.measure.compression);
     describe(field, "lattice units", "field phi[saved, x1..xd, component] (mass form, replica 0)");
     std::vector<std::string> labels = {"saved"};
-    for (const std::string& l : config.lattice.axis_names) labels.push_back(l);
+    for (const std::string& l : config.lattice.axis_names)
+        labels.push_back(l);
     labels.push_back("component");
     field.set_dimension_labels(labels);
     h5::Dataset steps = configurations_.create_extendible("step", h5::Dtype::i64, {}, 64, 0);
@@ -184,7 +197,8 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
     describe(times, "lattice units", "training time of each saved configuration");
     file_.flush();
     if (!config.run.overwrite && std::filesystem::exists(config.run.output))
-        throw IoError("'" + config.run.output + "' appeared while the run was starting; not "
+        throw IoError("'" + config.run.output +
+                      "' appeared while the run was starting; not "
                       "replacing it");
     file_.rename(config.run.output);
 }
@@ -195,7 +209,8 @@ OutputWriter::OutputWriter(const Config& config, h5::File file)
       configurations_(file_.root().open_group("configurations")) {
     const h5::Group root = file_.root();
     const Lattice lattice(config.lattice);
-    std::vector<std::string> names = names_of(observable_columns(lattice, config.field.components, 1));
+    std::vector<std::string> names =
+        names_of(observable_columns(lattice, config.field.components, 1));
     names.insert(names.begin(), "time");
     observables_.emplace(root, "observables", names);
     if (config.run.replicas > 1)
@@ -218,9 +233,10 @@ namespace {
 std::uint64_t rows_to_keep(const std::vector<std::int64_t>& steps, std::int64_t step,
                            std::int64_t grid, bool run_goes_on) {
     std::uint64_t keep = 0;
-    while (keep < steps.size() && steps[keep] <= step) ++keep;
-    const bool extra = keep > 0 && steps[keep - 1] == step && step > 0 &&
-                       (grid <= 0 || step % grid != 0);
+    while (keep < steps.size() && steps[keep] <= step)
+        ++keep;
+    const bool extra =
+        keep > 0 && steps[keep - 1] == step && step > 0 && (grid <= 0 || step % grid != 0);
     return extra && run_goes_on ? keep - 1 : keep;
 }
 
@@ -272,7 +288,8 @@ void OutputWriter::record(const Measurement& m) {
 }
 
 void OutputWriter::flush() {
-    for (Series* s : all_series()) s->write_pending();
+    for (Series* s : all_series())
+        s->write_pending();
     file_.flush();
     last_flush_ = std::chrono::steady_clock::now();
 }

@@ -8,9 +8,9 @@
 #include "ssbsim/field.hpp"
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/io/series.hpp"
+#include "ssbsim/lattice.hpp"
 #include "ssbsim/layers.hpp"
 #include "ssbsim/replicas.hpp"
-#include "ssbsim/lattice.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -33,7 +33,7 @@ struct Measurement {
 };
 
 class OutputWriter {
-public:
+  public:
     // Creates config.run.output (refusing an existing file unless run.overwrite) and writes the
     // file's self-description.
     OutputWriter(const Config& config, const Lattice& lattice);
@@ -49,7 +49,7 @@ public:
     // Writes buffered records and flushes the file to disk.
     void flush();
 
-private:
+  private:
     OutputWriter(const Config& config, h5::File file);
     std::vector<Series*> all_series();
 

@@ -21,7 +21,7 @@ struct ColumnSpec {
 };
 
 class Series {
-public:
+  public:
     // Creates the group and its columns (step first).
     Series(h5::Group& parent, const std::string& name, const std::string& description,
            const std::vector<ColumnSpec>& columns);
@@ -35,7 +35,7 @@ public:
     std::vector<std::int64_t> steps() const;
     void truncate(std::uint64_t rows);
 
-private:
+  private:
     h5::Group group_;
     h5::Dataset step_;
     std::vector<h5::Dataset> columns_;
