@@ -8,12 +8,12 @@
 #   L=1024 ROUNDS=5 OMP_NUM_THREADS=1 scripts/bench_vs_numpy.sh
 #
 # Environment: L (extent, default 2048), ROUNDS (3), STEPS (peer steps per round, 20),
-# SSBSIM_BUILD (build directory, default build), PEER (the peer script), PYTHON (/usr/bin/python3,
-# Debian's python3-numpy).
+# SSBSIM_BUILD (build directory, default build/release, the `release` CMake preset), PEER (the
+# peer script), PYTHON (/usr/bin/python3, Debian's python3-numpy).
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${SSBSIM_BUILD:-$root/build}
+build=${SSBSIM_BUILD:-$root/build/release}
 L=${L:-2048}
 rounds=${ROUNDS:-3}
 steps=${STEPS:-20}
@@ -26,9 +26,11 @@ if [ ! -f "$peer" ]; then
 fi
 if [ ! -x "$build/ssbsim" ]; then
     echo "bench_vs_numpy: building ssbsim in $build" >&2
-    # -fno-math-errno lets GCC vectorise sqrt in the Box-Muller loop (see docs/performance.md).
-    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-fno-math-errno \
-        -DSSBSIM_TESTS=OFF >&2
+    if [ -z "${SSBSIM_BUILD:-}" ]; then
+        (cd "$root" && cmake --preset release >&2)
+    else
+        cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2
+    fi
     cmake --build "$build" -j"$(nproc)" --target ssbsim >&2
 fi
 

@@ -13,11 +13,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <memory>
-#include <new>
 #include <omp.h>
 #include <ostream>
 #include <sstream>
@@ -138,37 +136,30 @@ std::string build_description() {
     return s;
 }
 
-struct FreeDeleter {
-    void operator()(double* p) const { std::free(p); }
-};
-using Buffer = std::unique_ptr<double[], FreeDeleter>;
-
 // STREAM triad a = b + s c on three arrays of 64 MiB each (twice the 32 MiB L3 of the reference
-// machine, so every pass goes to memory). Rows of the arrays are distributed over the threads
-// exactly as for the first touch, so each thread streams memory it placed.
+// machine, so every pass goes to memory). The arrays are Fields, so they are allocated, paged
+// (huge pages) and first-touched exactly like the simulation's fields, and their rows are
+// distributed over the threads as in a sweep.
 class Triad {
   public:
-    static constexpr std::int64_t n = std::int64_t{8} << 20; // doubles per array
     static constexpr std::int64_t row = 4096;
+    static constexpr std::int64_t rows = 2048;
+    static constexpr std::int64_t n = rows * row; // doubles per array
 
     Triad() {
-        for (Buffer* b : {&a_, &b_, &c_}) {
-            b->reset(static_cast<double*>(std::aligned_alloc(64, n * sizeof(double))));
-            if (!*b) throw std::bad_alloc();
-        }
-        double *a = a_.get(), *b = b_.get(), *c = c_.get();
-        for_each_row(n / row, row, [=](std::int64_t r) {
+        double *a = a_.component(0), *b = b_.component(0), *c = c_.component(0);
+        for_each_row(rows, row, [=](std::int64_t r) {
             for (std::int64_t i = r * row; i < (r + 1) * row; ++i)
                 a[i] = 0.0, b[i] = 1.0, c[i] = 2.0;
         });
     }
 
     void run(std::int64_t times) {
-        double* __restrict a = a_.get();
-        const double* __restrict b = b_.get();
-        const double* __restrict c = c_.get();
+        double* __restrict a = a_.component(0);
+        const double* __restrict b = b_.component(0);
+        const double* __restrict c = c_.component(0);
         for (std::int64_t k = 0; k < times; ++k)
-            for_each_row(n / row, row, [=](std::int64_t r) {
+            for_each_row(rows, row, [=](std::int64_t r) {
 #pragma omp simd
                 for (std::int64_t i = r * row; i < (r + 1) * row; ++i)
                     a[i] = b[i] + 3.0 * c[i];
@@ -178,7 +169,10 @@ class Triad {
     static constexpr std::int64_t bytes_per_pass = 3 * n * sizeof(double);
 
   private:
-    Buffer a_, b_, c_;
+    static Lattice shape() {
+        return Lattice({rows, row}, {Boundary::periodic, Boundary::periodic});
+    }
+    Field a_{shape(), 1}, b_{shape(), 1}, c_{shape(), 1};
 };
 
 // The noise of a whole lattice exactly as a Langevin sweep draws it (per thread, tile by tile
