@@ -23,8 +23,6 @@ using namespace ssbsim::test;
 
 namespace {
 
-const std::string analysis_dir = std::string(SSBSIM_SOURCE_DIR) + "/analysis/";
-
 // A dataset as a row-major table [rows, cols] (cols = product of the trailing dimensions).
 struct Table {
     std::vector<double> v;
@@ -67,15 +65,6 @@ void run_points(const Scratch& s, const std::string& deck, int first, int last,
     INFO(slurp(s.path("points.log")));
     REQUIRE(WIFEXITED(raw));
     REQUIRE(WEXITSTATUS(raw) == 0);
-}
-
-Result run_script(const Scratch& s, const std::string& script, const std::string& args) {
-    const std::string out = s.path("py.out"), err = s.path("py.err");
-    const std::string cmd = "cd '" + s.dir.string() + "' && " + SSBSIM_PYTHON + " '" +
-                            analysis_dir + script + "' " + args + " > '" + out + "' 2> '" + err +
-                            "'";
-    const int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), slurp(out), slurp(err)};
 }
 
 void script_ok(const Scratch& s, const std::string& script, const std::string& args) {

@@ -15,18 +15,6 @@ using namespace ssbsim::test;
 
 namespace {
 
-const std::string analysis_dir = std::string(SSBSIM_SOURCE_DIR) + "/analysis/";
-
-// Runs `python3 analysis/SCRIPT ARGS` in the scratch directory; status and output.
-Result run_script(const Scratch& s, const std::string& script, const std::string& args) {
-    const std::string out = s.path("py.out"), err = s.path("py.err");
-    const std::string cmd = "cd '" + s.dir.string() + "' && " + SSBSIM_PYTHON + " '" +
-                            analysis_dir + script + "' " + args + " > '" + out + "' 2> '" + err +
-                            "'";
-    const int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), slurp(out), slurp(err)};
-}
-
 // A number from a JSON file, by a Python expression on `d` (repr round-trips doubles exactly).
 double py_number(const Scratch& s, const std::string& json, const std::string& expr) {
     const std::string out = s.path("value.txt");

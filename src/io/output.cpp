@@ -295,8 +295,11 @@ void OutputWriter::flush() {
 }
 
 void OutputWriter::save_configuration(std::int64_t step, double time, const Field& phi) {
-    const std::vector<double> values = phi.to_site_major();
-    configurations_.open_dataset("field").append(values.data(), 1);
+    // One component is already site-major: write the field itself, no copy.
+    const std::vector<double> copy = phi.components() > 1 ? phi.to_site_major()
+                                                          : std::vector<double>{};
+    const double* values = copy.empty() ? phi.site_major_view().data() : copy.data();
+    configurations_.open_dataset("field").append(values, 1);
     configurations_.open_dataset("step").append(&step, 1);
     configurations_.open_dataset("time").append(&time, 1);
     flush();
