@@ -56,6 +56,18 @@ def _plain(value):
     return value
 
 
+def committed_rows(steps):
+    """Rows completely written: steps non-negative and strictly increasing. A run killed during
+    a flush can leave extended rows that were never filled (NaN, step -2**63; docs/output.md)."""
+    steps = np.asarray(steps)
+    bad = (steps < 0) | np.concatenate(([False], np.diff(steps) <= 0))
+    return int(np.argmax(bad)) if bad.any() else len(steps)
+
+
+def _committed(steps):
+    return steps[:committed_rows(steps)]
+
+
 class Run:
     """One ssbsim run output, read once (observables, deck, parameters, /analysis)."""
 
@@ -75,10 +87,12 @@ class Run:
             self.components = int(f.attrs.get("components", 1))
             self.parameters = {k: _plain(v) for k, v in f["parameters"].attrs.items()} \
                 if "parameters" in f else {}
-            self.observables = {name: f["observables"][name][()] for name in f["observables"]}
+            rows = committed_rows(f["observables/step"][()])
+            self.observables = {name: f["observables"][name][:rows] for name in f["observables"]}
             self.analysis = _read_analysis(f)
             self.crossings = _read_crossings(f)
-            self.saved_steps = f["configurations/step"][()] if "configurations/step" in f else []
+            self.saved_steps = _committed(f["configurations/step"][()]) \
+                if "configurations/step" in f else []
 
     @property
     def size_label(self):
@@ -127,7 +141,7 @@ class Run:
             if "configurations/field" not in f or f["configurations/field"].shape[0] == 0:
                 raise UsageError(f"{self.path}: no saved configurations")
             field = f["configurations/field"]
-            n = field.shape[0]
+            n = committed_rows(f["configurations/step"][()])
             if not -n <= index < n:
                 raise UsageError(f"{self.path}: configuration {index} does not exist ({n} saved)")
             return int(f["configurations/step"][index]), field[index]

@@ -5,6 +5,7 @@
 #include "ssbsim/deck.hpp"
 #include "ssbsim/errors.hpp"
 #include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/io/series.hpp"
 #include "ssbsim/observables.hpp"
 #include "ssbsim/stats.hpp"
 
@@ -95,17 +96,16 @@ Column read_column(const h5::Dataset& d) {
     return c;
 }
 
-// Brings every column to the same number of rows (the shortest; only a damaged file differs).
-void equalise_rows(RunData& run) {
-    std::size_t rows = run.step.size();
+// Keeps the rows that were completely written: a run killed during a flush can leave rows that
+// were extended but never filled (their step is not increasing; docs/output.md).
+void drop_unwritten_rows(RunData& run) {
+    std::size_t rows = committed_rows(run.step);
     for (const auto& [name, c] : run.columns)
         rows = std::min(rows, c.rows());
-    if (rows == run.step.size() &&
-        std::all_of(run.columns.begin(), run.columns.end(),
-                    [&](const auto& kv) { return kv.second.rows() == rows; }))
-        return;
-    run.warnings.push_back("the observable columns have unequal lengths (a damaged file?); "
-                           "using their first " +
+    if (rows == run.step.size()) return;
+    run.warnings.push_back(std::to_string(run.step.size() - rows) +
+                           " row(s) at the end were never completely written (the run was "
+                           "killed during a flush?); using the first " +
                            std::to_string(rows) + " rows");
     run.step.resize(rows);
     for (auto& [name, c] : run.columns)
@@ -497,7 +497,7 @@ RunData read_run(const std::string& path) {
         throw InputError(path + ": cannot be read (a truncated or damaged file?): " + e.what());
     }
     if (run.step.empty()) throw InputError(path + ": holds no measurements");
-    equalise_rows(run);
+    drop_unwritten_rows(run);
     if (run.planned_steps > 0 && run.step.back() < run.planned_steps)
         run.warnings.push_back("incomplete run: the last measurement is at step " +
                                std::to_string(run.step.back()) +

@@ -194,6 +194,38 @@ TEST_CASE("SIGKILL at 20 random moments: the output stays readable and --resume 
     kill_and_resume(20);
 }
 
+TEST_CASE("rows a killed flush extended but never filled are dropped by info, analyze, --resume",
+          "[checkpoint]") {
+    Scratch s("unwritten");
+    s.write("run.ini", deck_text);
+    const std::string args = "run run.ini --set measure.every=5 ";
+    REQUIRE(run_ssbsim(s, args + "-o run.h5").status == 0);
+    REQUIRE(run_ssbsim(s, args + "--set dynamics.steps=900 -o ref.h5").status == 0);
+    {
+        // The state a kill between the two halves of a flush can leave: rows of fill values.
+        h5::File f = h5::File::open_rw(s.path("run.h5"));
+        f.root().open_dataset("records/observables").extend_rows(2);
+        f.root().open_dataset("records/configurations").extend_rows(1);
+        f.flush();
+        const auto n = f.root().open_dataset("observables/step").shape().at(0);
+        for (const std::string& name : f.root().open_group("observables").children())
+            REQUIRE(f.root().open_dataset("observables/" + name).shape().at(0) == n);
+    }
+    Result r = run_ssbsim(s, "info run.h5");
+    REQUIRE(r.status == 0);
+    REQUIRE(r.out.find("measurements: 121  last step: 600  (+2 never completely written") !=
+            std::string::npos);
+    REQUIRE(r.out.find("saved configurations: 6  last step: 600  (+1") != std::string::npos);
+    r = run_ssbsim(s, "analyze run.h5 --skip 10");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    REQUIRE((r.out + r.err).find("2 row(s) at the end were never completely written") !=
+            std::string::npos);
+    r = run_ssbsim(s, args + "--set dynamics.steps=900 -o run.h5 --resume");
+    REQUIRE(r.status == 0);
+    require_same_output(s.path("ref.h5"), s.path("run.h5"));
+}
+
 TEST_CASE("a diverging run stops with status 3, names the step and keeps its checkpoint",
           "[checkpoint][errors]") {
     Scratch s("diverge");

@@ -4,12 +4,14 @@
 #include "ssbsim/io/hdf5.hpp"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <hdf5.h>
 #include <iterator>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <string>
@@ -257,6 +259,77 @@ TEST_CASE("hdf5: extendible datasets grow by appended batches", "[hdf5]") {
     CHECK_THROWS_WITH(d.append(row_data, 1), Contains(path) && Contains("/f/phi"));
     CHECK(err.text().empty());
     CHECK(d.shape() == std::vector<std::uint64_t>{13, 3, 2}); // failed append left no trace
+}
+
+TEST_CASE("hdf5: views of a table always have the table's rows, in their own type and shape",
+          "[hdf5]") {
+    TempDir dir;
+    const std::string path = dir.file("table.h5");
+    {
+        auto file = h5::File::create(path, false);
+        auto root = file.root();
+        auto table = root.create_table("records/t", {8}, 0); // step | x | y[2, 3]
+        auto g = root.create_group("t");
+        g.create_view("step", h5::Dtype::i64, {}, table, 0);
+        g.create_view("x", h5::Dtype::f64, {}, table, 1);
+        g.create_view("y", h5::Dtype::f64, {2, 3}, table, 2);
+        CHECK_THROWS_AS(g.create_view("z", h5::Dtype::f64, {2, 2}, table, 5), IoError);
+        const auto rows = iota_double(3 * 8);
+        table.append(rows.data(), 3);
+        CHECK(table.extend_rows(2) == 3); // extended, never filled: NaN
+        const double block[3] = {40.0, 41.0, 42.0};
+        table.write_part(3, 0, block, 3);
+        file.flush();
+    }
+    auto file = h5::File::open_read(path);
+    auto root = file.root();
+    const auto step = root.open_dataset("t/step");
+    CHECK(step.dtype() == h5::Dtype::i64);
+    CHECK(step.shape() == std::vector<std::uint64_t>{5});
+    const auto steps = step.read_int64();
+    CHECK(std::vector<std::int64_t>(steps.begin(), steps.begin() + 4) ==
+          std::vector<std::int64_t>{0, 8, 16, 40});
+    CHECK(steps[4] == std::numeric_limits<std::int64_t>::min()); // NaN as an integer
+    CHECK(root.open_dataset("t/x").read_rows_double(0, 4) ==
+          std::vector<double>{1.0, 9.0, 17.0, 41.0});
+    const auto y = root.open_dataset("t/y");
+    CHECK(y.shape() == std::vector<std::uint64_t>{5, 2, 3});
+    CHECK(y.read_rows_double(1, 1) == iota_double(6, 10.0));
+    CHECK(std::isnan(y.read_rows_double(3, 1)[1])); // unwritten part of a row
+    const auto column = root.open_dataset("records/t").read_element(0);
+    CHECK(column.size() == 5);
+    CHECK(std::isnan(column[4]));
+}
+
+TEST_CASE("hdf5: a field below a header slab is one block of its table", "[hdf5]") {
+    TempDir dir;
+    const std::string path = dir.file("field.h5");
+    const std::vector<double> field = iota_double(3 * 4 * 2, 100.0);
+    {
+        auto file = h5::File::create(path, false);
+        auto root = file.root();
+        auto table = root.create_table("records/c", {1 + 3, 4, 2}, 3); // slab 0: step, time
+        auto g = root.create_group("c");
+        g.create_view("step", h5::Dtype::i64, {}, table, 0);
+        g.create_view("time", h5::Dtype::f64, {}, table, 1);
+        g.create_view("field", h5::Dtype::f64, {3, 4, 2}, table, 8);
+        CHECK_THROWS_AS(g.create_view("bad", h5::Dtype::f64, {4}, table, 6), IoError);
+        for (std::uint64_t row = 0; row < 2; ++row) {
+            CHECK(table.extend_rows(1) == row);
+            const double head[2] = {10.0 * static_cast<double>(row), 0.5};
+            table.write_part(row, 0, head, 2);
+            table.write_part(row, 8, field.data(), field.size());
+        }
+        file.flush();
+    }
+    auto file = h5::File::open_read(path);
+    auto root = file.root();
+    CHECK(root.open_dataset("c/step").read_int64() == std::vector<std::int64_t>{0, 10});
+    CHECK(root.open_dataset("c/time").read_double() == std::vector<double>{0.5, 0.5});
+    const auto f = root.open_dataset("c/field");
+    CHECK(f.shape() == std::vector<std::uint64_t>{2, 3, 4, 2});
+    CHECK(f.read_rows_double(1, 1) == field);
+    CHECK(root.open_dataset("records/c").read_element(1) == std::vector<double>{0.5, 0.5});
 }
 
 TEST_CASE("hdf5: reopened read-write files keep appending", "[hdf5]") {

@@ -80,6 +80,21 @@ std::string try_read(const std::string& path, const Lattice& lattice, int compon
     }
 }
 
+// The fields as one site-major array [replica, sites, component]. A single one-component
+// field is written from its own storage: a copy would add the field's size to the run's peak
+// memory at every checkpoint.
+h5::Dataset write_fields(h5::Group& g, const std::string& name, const std::vector<Field>& fields,
+                         const std::vector<std::uint64_t>& shape) {
+    if (fields.size() == 1 && fields.front().components() == 1)
+        return g.write_dataset(name, fields.front().site_major_view().data(), shape);
+    std::vector<double> values;
+    for (const Field& f : fields) {
+        const std::vector<double> one = f.to_site_major();
+        values.insert(values.end(), one.begin(), one.end());
+    }
+    return g.write_dataset(name, values.data(), shape);
+}
+
 } // namespace
 
 std::string checkpoint_path(const Config& config) {
@@ -111,20 +126,10 @@ void write_checkpoint(const std::string& path, const State& state, const Config&
         for (std::int64_t l : config.lattice.dims)
             shape.push_back(static_cast<std::uint64_t>(l));
         shape.push_back(static_cast<std::uint64_t>(config.field.components));
-        auto site_major = [](const std::vector<Field>& fields) {
-            std::vector<double> values;
-            for (const Field& f : fields) {
-                const std::vector<double> one = f.to_site_major();
-                values.insert(values.end(), one.begin(), one.end());
-            }
-            return values;
-        };
         h5::Group configurations = root.create_group("configurations");
-        const std::vector<double> values = site_major(state.phi);
-        h5::Dataset field = configurations.write_dataset("field", values.data(), shape);
+        h5::Dataset field = write_fields(configurations, "field", state.phi, shape);
         if (!state.momentum.empty()) {
-            const std::vector<double> p = site_major(state.momentum);
-            h5::Dataset momentum = root.write_dataset("state/momentum", p.data(), shape);
+            h5::Dataset momentum = write_fields(root, "state/momentum", state.momentum, shape);
             momentum.write_attr("description",
                                 std::string("momenta of method = momentum [replica, x1..xd, "
                                             "component]"));

@@ -9,7 +9,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <hdf5.h>
+#include <limits>
+#include <numeric>
 #include <stdexcept>
 #include <string_view>
 
@@ -502,6 +505,99 @@ void Dataset::truncate_rows(std::uint64_t n_rows) {
     check(H5Dset_extent(id(), dims.data()), "truncate", w);
 }
 
+std::uint64_t Dataset::extend_rows(std::uint64_t n_rows) {
+    quiet();
+    const Where w = at(*this);
+    Handle space = checked(H5Dget_space(id()), Kind::dataspace, "extend", w);
+    const int rank = space_rank(space.get(), "extend", w);
+    if (rank < 1) reject("extend", w, "it is a scalar");
+    Dims dims{};
+    if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) fail("extend", w);
+    const std::uint64_t old_rows = dims[0];
+    dims[0] += n_rows;
+    check(H5Dset_extent(id(), dims.data()), "extend", w);
+    return old_rows;
+}
+
+namespace {
+
+// The block of a table row [trailing dims T] that holds the flat elements [offset, offset + n):
+// whole slabs of the largest axis possible (a field below a header), or a piece of one
+// innermost line. Start and count include the row dimension (one row).
+struct Block {
+    Dims start{}, count{};
+    int rank = 0;
+};
+
+Block block_of(const std::vector<std::uint64_t>& shape, std::uint64_t row, std::uint64_t offset,
+               std::uint64_t n, const Where& w) {
+    const int r = static_cast<int>(shape.size()) - 1; // trailing rank
+    Block b;
+    b.rank = r + 1;
+    b.start[0] = row;
+    b.count[0] = 1;
+    std::uint64_t stride = 1;
+    for (int k = r; k >= 1; --k) // strides of the trailing axes, innermost first
+        stride *= shape[static_cast<std::size_t>(k)];
+    for (int k = 1; k <= r; ++k) {
+        stride /= shape[static_cast<std::size_t>(k)]; // elements per slab of axis k
+        const std::uint64_t extent = shape[static_cast<std::size_t>(k)];
+        if (offset % stride != 0 || n % stride != 0) continue;
+        if ((offset / stride) % extent + n / stride > extent) continue;
+        std::uint64_t rest = offset;
+        for (int j = r; j >= 1; --j) {
+            b.start[static_cast<std::size_t>(j)] = rest % shape[static_cast<std::size_t>(j)];
+            rest /= shape[static_cast<std::size_t>(j)];
+        }
+        for (int j = 1; j <= r; ++j)
+            b.count[static_cast<std::size_t>(j)] = j < k    ? 1
+                                                   : j == k ? n / stride
+                                                            : shape[static_cast<std::size_t>(j)];
+        return b;
+    }
+    reject("address", w,
+           "elements [" + std::to_string(offset) + ", " + std::to_string(offset + n) +
+               ") of a row are not one block");
+}
+
+} // namespace
+
+void Dataset::write_part(std::uint64_t row, std::uint64_t offset, const double* data,
+                         std::uint64_t n) {
+    quiet();
+    if (n == 0) return;
+    const Where w = at(*this);
+    const Block b = block_of(shape(), row, offset, n, w);
+    Handle file_space = checked(H5Dget_space(id()), Kind::dataspace, "write to", w);
+    const Dims mem_dims{n};
+    Handle mem_space = make_space(mem_dims, 1, nullptr, w);
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, b.start.data(), nullptr,
+                              b.count.data(), nullptr),
+          "select part of a row of", w);
+    check(H5Dwrite(id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), H5P_DEFAULT, data),
+          "write", w);
+}
+
+std::vector<double> Dataset::read_element(std::uint64_t offset) const {
+    quiet();
+    const Where w = at(*this);
+    const std::vector<std::uint64_t> dims = shape();
+    Block b = block_of(dims, 0, offset, 1, w);
+    b.count[0] = dims.at(0);
+    std::vector<double> out(dims[0]);
+    if (out.empty()) return out;
+    Handle file_space = checked(H5Dget_space(id()), Kind::dataspace, "read", w);
+    const Dims mem_dims{dims[0]};
+    Handle mem_space = make_space(mem_dims, 1, nullptr, w);
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, b.start.data(), nullptr,
+                              b.count.data(), nullptr),
+          "select an element of every row of", w);
+    check(H5Dread(id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), H5P_DEFAULT,
+                  out.data()),
+          "read", w);
+    return out;
+}
+
 // Hot path of the output writer: fixed-size stack arrays only.
 void Dataset::append_raw(Id mem_type, const void* data, std::uint64_t n_rows) {
     quiet();
@@ -730,6 +826,89 @@ Dataset Group::create_extendible(const std::string& name, Dtype dtype,
     return Dataset(std::move(d), file_path_, join_name(name_, name));
 }
 
+Dataset Group::create_table(const std::string& name, const std::vector<std::uint64_t>& row_shape,
+                            int gzip_level) {
+    quiet();
+    check_rank(row_shape.size() + 1);
+    check_gzip(gzip_level);
+    if (row_shape.empty() || std::find(row_shape.begin(), row_shape.end(), 0) != row_shape.end())
+        throw std::invalid_argument("create_table: rows must have a non-empty shape");
+    const Where w = at(*this, name);
+    const int rank = static_cast<int>(row_shape.size() + 1);
+    Dims dims{}, max_dims{}, chunk{};
+    std::copy(row_shape.begin(), row_shape.end(), dims.begin() + 1);
+    max_dims = dims;
+    max_dims[0] = H5S_UNLIMITED;
+    // Chunks of at most 1 MiB bound the writer's memory; small rows share a chunk.
+    const Dims row_chunk = fixed_chunk(to_dims(row_shape), rank - 1);
+    std::copy_n(row_chunk.begin(), rank - 1, chunk.begin() + 1);
+    const hsize_t per_row =
+        std::accumulate(chunk.begin() + 1, chunk.begin() + rank, hsize_t{1}, std::multiplies<>());
+    chunk[0] = std::clamp<hsize_t>((hsize_t{1} << 17) / per_row, 1, 256);
+    Handle space = make_space(dims, rank, &max_dims, w);
+    Handle dcpl = make_plist(H5P_DATASET_CREATE, w);
+    check(H5Pset_chunk(dcpl.get(), rank, chunk.data()), "set chunking for", w);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    check(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), "set the fill value of", w);
+    set_compression(dcpl.get(), gzip_level, w);
+    Handle lcpl = make_lcpl(w);
+    Handle d = checked(H5Dcreate2(id(), name.c_str(), file_type(Dtype::f64), space.get(),
+                                  lcpl.get(), dcpl.get(), H5P_DEFAULT),
+                       Kind::dataset, "create dataset", w);
+    return Dataset(std::move(d), file_path_, join_name(name_, name));
+}
+
+// The view's rows map one to one onto the table's rows: unlimited hyperslabs of blocks
+// [1, row_shape...] on the virtual side and of the table block holding the elements. HDF5 reads
+// a block of the view's own shape fast (a field under a header); other shapes (a correlator in
+// a flat table, a scalar in a field table) are small.
+Dataset Group::create_view(const std::string& name, Dtype dtype,
+                           const std::vector<std::uint64_t>& row_shape, const Dataset& table,
+                           std::uint64_t offset) {
+    quiet();
+    check_rank(row_shape.size() + 1);
+    const Where w = at(*this, name);
+    const int rank = static_cast<int>(row_shape.size() + 1);
+    Dims dims{}, max_dims{}, block{}, start{}, stride{}, count{};
+    std::copy(row_shape.begin(), row_shape.end(), dims.begin() + 1);
+    max_dims = block = dims;
+    max_dims[0] = H5S_UNLIMITED;
+    block[0] = 1;
+    std::fill_n(stride.begin(), rank, 1);
+    std::fill_n(count.begin(), rank, 1);
+    count[0] = H5S_UNLIMITED;
+    Handle space = make_space(dims, rank, &max_dims, w);
+    check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), stride.data(),
+                              count.data(), block.data()),
+          "select the rows of", w);
+
+    std::vector<std::uint64_t> table_shape = table.shape();
+    const std::uint64_t n =
+        std::accumulate(row_shape.begin(), row_shape.end(), std::uint64_t{1}, std::multiplies<>());
+    Block b = block_of(table_shape, 0, offset, n, at(table));
+    b.count[0] = H5S_UNLIMITED;
+    Dims t_dims = to_dims(table_shape), t_max = t_dims, t_stride{}, t_count{};
+    t_dims[0] = 0;
+    t_max[0] = H5S_UNLIMITED;
+    std::fill_n(t_stride.begin(), b.rank, 1);
+    std::fill_n(t_count.begin(), b.rank, 1);
+    t_count[0] = H5S_UNLIMITED;
+    Dims t_block = b.count;
+    t_block[0] = 1;
+    Handle source = make_space(t_dims, b.rank, &t_max, w);
+    check(H5Sselect_hyperslab(source.get(), H5S_SELECT_SET, b.start.data(), t_stride.data(),
+                              t_count.data(), t_block.data()),
+          "select the elements of", w);
+    Handle dcpl = make_plist(H5P_DATASET_CREATE, w);
+    check(H5Pset_virtual(dcpl.get(), space.get(), ".", table.name().c_str(), source.get()), "map",
+          w);
+    Handle lcpl = make_lcpl(w);
+    Handle d = checked(H5Dcreate2(id(), name.c_str(), file_type(dtype), space.get(), lcpl.get(),
+                                  dcpl.get(), H5P_DEFAULT),
+                       Kind::dataset, "create dataset", w);
+    return Dataset(std::move(d), file_path_, join_name(name_, name));
+}
+
 Dataset Group::write_dataset(const std::string& name, const double* data,
                              const std::vector<std::uint64_t>& shape, int gzip_level) {
     return write_fixed(name, Dtype::f64, H5T_NATIVE_DOUBLE, data, shape, gzip_level);
@@ -777,15 +956,15 @@ Dataset Group::open_dataset(const std::string& name) const {
 
 // ---- File ----------------------------------------------------------------------------------
 
-// Crash safety (docs/output.md): the file format is capped at the 1.8 superblock, which has no
-// "open for writing" consistency flag (a 1.10 superblock left flagged by a killed writer refuses
-// every later open until h5clear), and the metadata cache never evicts, so dirty metadata
-// reaches the disk only inside flush(). A file killed between flushes is the file of the last
-// flush plus unreferenced space.
+// Crash safety (docs/output.md): the superblock stays at version 0, which has no "open for
+// writing" consistency flag (a 1.10 superblock left flagged by a killed writer refuses every
+// later open until h5clear); objects may use 1.10 features (virtual datasets). The metadata
+// cache never evicts, so dirty metadata reaches the disk only inside flush(). A file killed
+// between flushes is the file of the last flush plus unreferenced space.
 Handle File::access_plist(const std::string& path) {
     const Where w{path};
     Handle fapl = make_plist(H5P_FILE_ACCESS, w);
-    check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_EARLIEST, H5F_LIBVER_V18),
+    check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_EARLIEST, H5F_LIBVER_V110),
           "select file format for", w);
     H5AC_cache_config_t cache{};
     cache.version = H5AC__CURR_CACHE_CONFIG_VERSION;

@@ -1,6 +1,7 @@
 // `ssbsim info FILE`: a human summary of an output file, readable while a run is still writing.
 #include "ssbsim/errors.hpp"
 #include "ssbsim/io/output.hpp"
+#include "ssbsim/io/series.hpp"
 
 #include <functional>
 
@@ -44,15 +45,17 @@ void describe_file(const std::string& path, std::ostream& out) {
             out << ' ' << l;
         out << "  components: " << root.read_attr_int64("components") << '\n';
     }
-    if (root.exists("observables/step")) {
-        const auto steps = root.open_dataset("observables/step").read_int64();
-        out << "measurements: " << steps.size();
-        if (!steps.empty()) out << "  last step: " << steps.back();
+    for (const std::string group : {"observables", "configurations"}) {
+        if (!root.exists(group + "/step")) continue;
+        const auto steps = root.open_dataset(group + "/step").read_int64();
+        const std::size_t rows = committed_rows(steps);
+        out << (group == "observables" ? "measurements: " : "saved configurations: ") << rows;
+        if (rows > 0) out << "  last step: " << steps[rows - 1];
+        if (rows < steps.size())
+            out << "  (+" << steps.size() - rows
+                << " never completely written: the run was killed during a flush)";
         out << '\n';
     }
-    if (root.exists("configurations/step"))
-        out << "saved configurations: " << root.open_dataset("configurations/step").shape().at(0)
-            << '\n';
     out << "datasets:\n";
     list_datasets(root, "", out);
     if (root.has_attr("deck")) out << "deck:\n" << root.read_attr_string("deck");

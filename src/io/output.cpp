@@ -17,11 +17,6 @@ constexpr std::uint64_t chunk_records = 256;
 // Records wait in memory at most this long before reaching the disk (docs/output.md).
 constexpr std::chrono::seconds flush_interval{10};
 
-void describe(h5::Object& o, const std::string& units, const std::string& description) {
-    o.write_attr("units", units);
-    o.write_attr("description", description);
-}
-
 // Per-axis observables say which axis is which and what its boundary is (a momentum on a
 // periodic axis; ssbsim analyze forms xi2 from the periodic ones).
 // A mean-field axis is "mean": its sites are permutable, so it has neither momentum nor links.
@@ -85,13 +80,6 @@ std::vector<ColumnSpec> observable_columns(const Lattice& lattice, int component
     return columns;
 }
 
-std::vector<std::string> names_of(const std::vector<ColumnSpec>& columns) {
-    std::vector<std::string> names;
-    for (const ColumnSpec& c : columns)
-        names.push_back(c.name);
-    return names;
-}
-
 const ColumnSpec time_column{
     "time", {}, "lattice units", "training time t = sum of the step sizes epsilon so far"};
 
@@ -144,8 +132,7 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
       last_flush_(std::chrono::steady_clock::now()),
       // Created under a temporary name and renamed once valid (end of this constructor), so
       // the output never exists half-created, whenever the process dies.
-      file_(h5::File::create(config.run.output + ".part", true)),
-      configurations_(file_.root().create_group("configurations")) {
+      file_(h5::File::create(config.run.output + ".part", true)) {
     h5::Group root = file_.root();
     const int n = config.field.components;
     root.write_attr("ssbsim_version", std::string(version));
@@ -178,23 +165,24 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
         layers_.emplace(root, "layers", "per-layer observables of the network geometry",
                         layer_columns(config));
 
-    describe(configurations_, "",
-             "saved field configurations, every measure.save_every steps "
-             "and at the end of the run");
     std::vector<std::uint64_t> shape(lattice.extents().begin(), lattice.extents().end());
     shape.push_back(static_cast<std::uint64_t>(n));
-    h5::Dataset field = configurations_.create_extendible("field", h5::Dtype::f64, shape, 1,
-                                                          config.measure.compression);
-    describe(field, "lattice units", "field phi[saved, x1..xd, component] (mass form, replica 0)");
+    configurations_.emplace(
+        root, "configurations",
+        "saved field configurations, every measure.save_every steps and at the end of the run",
+        std::vector<ColumnSpec>{
+            {"time", {}, "lattice units", "training time of each saved configuration"},
+            {"field", shape, "lattice units",
+             "field phi[saved, x1..xd, component] (mass form, replica 0)"}},
+        config.measure.compression, true);
     std::vector<std::string> labels = {"saved"};
     for (const std::string& l : config.lattice.axis_names)
         labels.push_back(l);
     labels.push_back("component");
-    field.set_dimension_labels(labels);
-    h5::Dataset steps = configurations_.create_extendible("step", h5::Dtype::i64, {}, 64, 0);
-    describe(steps, "steps", "step of each saved configuration");
-    h5::Dataset times = configurations_.create_extendible("time", h5::Dtype::f64, {}, 64, 0);
-    describe(times, "lattice units", "training time of each saved configuration");
+    root.open_dataset("configurations/field").set_dimension_labels(labels);
+    root.open_group("records").write_attr(
+        "description", std::string("storage of the row groups: each table holds a group's rows "
+                                   "once; the group's datasets are views of it (docs/output.md)"));
     file_.flush();
     if (!config.run.overwrite && std::filesystem::exists(config.run.output))
         throw IoError("'" + config.run.output +
@@ -205,22 +193,17 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
 
 OutputWriter::OutputWriter(const Config& config, h5::File file)
     : record_widths_(record_widths(Lattice(config.lattice), config.field.components)),
-      last_flush_(std::chrono::steady_clock::now()), file_(std::move(file)),
-      configurations_(file_.root().open_group("configurations")) {
+      last_flush_(std::chrono::steady_clock::now()), file_(std::move(file)) {
     const h5::Group root = file_.root();
-    const Lattice lattice(config.lattice);
-    std::vector<std::string> names =
-        names_of(observable_columns(lattice, config.field.components, 1));
-    names.insert(names.begin(), "time");
-    observables_.emplace(root, "observables", names);
-    if (config.run.replicas > 1)
-        replicas_.emplace(root, "replicas", names_of(replica_columns(lattice, config)));
-    if (config.network.enabled) layers_.emplace(root, "layers", names_of(layer_columns(config)));
+    observables_.emplace(root, "observables");
+    configurations_.emplace(root, "configurations");
+    if (config.run.replicas > 1) replicas_.emplace(root, "replicas");
+    if (config.network.enabled) layers_.emplace(root, "layers");
 }
 
 std::vector<Series*> OutputWriter::all_series() {
     std::vector<Series*> out;
-    for (std::optional<Series>* s : {&observables_, &replicas_, &layers_})
+    for (std::optional<Series>* s : {&observables_, &replicas_, &layers_, &configurations_})
         if (*s) out.push_back(&**s);
     return out;
 }
@@ -245,13 +228,11 @@ std::uint64_t rows_to_keep(const std::vector<std::int64_t>& steps, std::int64_t 
 OutputWriter OutputWriter::resume(const Config& config, std::int64_t step) {
     OutputWriter w(config, h5::File::open_rw(config.run.output));
     const bool goes_on = step < config.dynamics.steps;
-    for (Series* s : w.all_series())
-        s->truncate(rows_to_keep(s->steps(), step, config.measure.every, goes_on));
-    h5::Dataset saved_steps = w.configurations_.open_dataset("step");
-    const std::uint64_t keep_cfg =
-        rows_to_keep(saved_steps.read_int64(), step, config.measure.save_every, goes_on);
-    for (const char* name : {"field", "step", "time"})
-        w.configurations_.open_dataset(name).truncate_rows(keep_cfg);
+    for (Series* s : w.all_series()) {
+        const std::int64_t grid =
+            s == &*w.configurations_ ? config.measure.save_every : config.measure.every;
+        s->truncate(rows_to_keep(s->steps(), step, grid, goes_on));
+    }
     w.file_.flush();
     return w;
 }
@@ -296,12 +277,11 @@ void OutputWriter::flush() {
 
 void OutputWriter::save_configuration(std::int64_t step, double time, const Field& phi) {
     // One component is already site-major: write the field itself, no copy.
-    const std::vector<double> copy = phi.components() > 1 ? phi.to_site_major()
-                                                          : std::vector<double>{};
-    const double* values = copy.empty() ? phi.site_major_view().data() : copy.data();
-    configurations_.open_dataset("field").append(values, 1);
-    configurations_.open_dataset("step").append(&step, 1);
-    configurations_.open_dataset("time").append(&time, 1);
+    const std::vector<double> copy =
+        phi.components() > 1 ? phi.to_site_major() : std::vector<double>{};
+    const std::span<const double> values =
+        copy.empty() ? phi.site_major_view() : std::span<const double>(copy);
+    configurations_->write_row(step, {std::span<const double>(&time, 1), values});
     flush();
 }
 

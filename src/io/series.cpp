@@ -1,85 +1,164 @@
 #include "ssbsim/io/series.hpp"
 
-#include <algorithm>
+#include "ssbsim/errors.hpp"
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <numeric>
 
 namespace ssbsim {
 
 namespace {
 
-constexpr std::uint64_t chunk_rows = 256;
+std::uint64_t row_size(const std::vector<std::uint64_t>& shape) {
+    return std::accumulate(shape.begin(), shape.end(), std::uint64_t{1}, std::multiplies<>());
+}
 
-std::size_t row_width(const std::vector<std::uint64_t>& shape, std::size_t skip) {
-    std::size_t w = 1;
-    for (std::size_t i = skip; i < shape.size(); ++i)
-        w *= shape[i];
-    return w;
+std::string table_name(const std::string& name) {
+    return "records/" + name;
+}
+
+void describe(h5::Object& o, const std::string& units, const std::string& description) {
+    o.write_attr("units", units);
+    o.write_attr("description", description);
 }
 
 } // namespace
 
-Series::Series(h5::Group& parent, const std::string& name, const std::string& description,
-               const std::vector<ColumnSpec>& columns)
-    : group_(parent.create_group(name)),
-      step_(group_.create_extendible("step", h5::Dtype::i64, {}, chunk_rows, 0)) {
-    group_.write_attr("description", description);
-    step_.write_attr("units", std::string("steps"));
-    step_.write_attr("description", std::string("number of completed steps at the measurement"));
-    for (const ColumnSpec& c : columns) {
-        h5::Dataset d = group_.create_extendible(
-            c.name, h5::Dtype::f64, c.row_shape,
-            std::clamp<std::uint64_t>((std::uint64_t{1} << 17) / row_width(c.row_shape, 0), 1,
-                                      chunk_rows),
-            0); // chunks <= 1 MiB (wide rows: replicas x long correlators)
-        d.write_attr("units", c.units);
-        d.write_attr("description", c.description);
-        widths_.push_back(row_width(c.row_shape, 0));
-        columns_.push_back(std::move(d));
+std::size_t committed_rows(const std::vector<std::int64_t>& steps) {
+    std::size_t n = 0;
+    while (n < steps.size() && steps[n] >= 0 && (n == 0 || steps[n] > steps[n - 1]))
+        ++n;
+    return n;
+}
+
+namespace {
+
+struct TableLayout {
+    std::vector<std::uint64_t> row_shape;
+    std::vector<std::int64_t> offsets, widths; // step first
+};
+
+TableLayout layout_of(const std::vector<ColumnSpec>& columns, bool shaped_last) {
+    TableLayout t;
+    std::uint64_t next = 0;
+    auto place = [&](std::uint64_t width) {
+        t.offsets.push_back(static_cast<std::int64_t>(next));
+        t.widths.push_back(static_cast<std::int64_t>(width));
+        next += width;
+    };
+    place(1);
+    const std::size_t header = shaped_last ? columns.size() - 1 : columns.size();
+    for (std::size_t i = 0; i < header; ++i)
+        place(row_size(columns[i].row_shape));
+    if (!shaped_last) {
+        t.row_shape = {next};
+        return t;
+    }
+    const std::vector<std::uint64_t>& shape = columns.back().row_shape;
+    if (shape.empty()) throw std::logic_error("Series: shaped_last needs a shaped last column");
+    const std::uint64_t slab = row_size(shape) / shape.front();
+    const std::uint64_t slabs = (next + slab - 1) / slab;
+    t.row_shape = shape;
+    t.row_shape.front() += slabs;
+    next = slabs * slab;
+    place(row_size(shape));
+    return t;
+}
+
+} // namespace
+
+Series::Series(h5::Group& root, const std::string& name, const std::string& description,
+               const std::vector<ColumnSpec>& columns, int gzip_level, bool shaped_last)
+    : table_(root.create_table(table_name(name), layout_of(columns, shaped_last).row_shape,
+                               gzip_level)) {
+    const TableLayout layout = layout_of(columns, shaped_last);
+    width_ = row_size(layout.row_shape);
+    offsets_ = layout.offsets;
+    widths_ = layout.widths;
+    std::vector<std::string> names = {"step"};
+    for (const ColumnSpec& c : columns)
+        names.push_back(c.name);
+    describe(table_, "", "the rows of /" + name + " (docs/output.md, /records)");
+    table_.write_attr("columns", names);
+    table_.write_attr("offsets", offsets_);
+
+    h5::Group group = root.create_group(name);
+    group.write_attr("description", description);
+    h5::Dataset step = group.create_view("step", h5::Dtype::i64, {}, table_, 0);
+    describe(step, "steps", "number of completed steps when the row was recorded");
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        const ColumnSpec& c = columns[i];
+        h5::Dataset d = group.create_view(c.name, h5::Dtype::f64, c.row_shape, table_,
+                                          static_cast<std::uint64_t>(offsets_[i + 1]));
+        describe(d, c.units, c.description);
     }
 }
 
-Series::Series(const h5::Group& parent, const std::string& name,
-               const std::vector<std::string>& names)
-    : group_(parent.open_group(name)), step_(group_.open_dataset("step")) {
-    for (const std::string& n : names) {
-        columns_.push_back(group_.open_dataset(n));
-        widths_.push_back(row_width(columns_.back().shape(), 1));
+Series::Series(const h5::Group& root, const std::string& name)
+    : table_(root.open_dataset(table_name(name))), offsets_(table_.read_attr_int64s("offsets")) {
+    const std::vector<std::uint64_t> shape = table_.shape();
+    width_ = row_size(std::vector<std::uint64_t>(shape.begin() + 1, shape.end()));
+    const h5::Group group = root.open_group(name);
+    for (const std::string& column : table_.read_attr_strings("columns")) {
+        const std::vector<std::uint64_t> s = group.open_dataset(column).shape();
+        widths_.push_back(static_cast<std::int64_t>(
+            row_size(std::vector<std::uint64_t>(s.begin() + 1, s.end()))));
     }
 }
 
 void Series::append(std::int64_t step, std::span<const double> values) {
-    pending_steps_.push_back(step);
-    pending_values_.insert(pending_values_.end(), values.begin(), values.end());
+    const std::size_t start = pending_.size();
+    pending_.resize(start + width_, std::numeric_limits<double>::quiet_NaN());
+    double* row = pending_.data() + start;
+    row[0] = static_cast<double>(step);
+    std::size_t used = 0;
+    for (std::size_t i = 1; i < offsets_.size(); ++i) {
+        const auto w = static_cast<std::size_t>(widths_[i]);
+        if (used + w > values.size()) break;
+        std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(used), w, row + offsets_[i]);
+        used += w;
+    }
+    if (used != values.size() || widths_.size() != offsets_.size())
+        throw std::logic_error("Series::append: row of the wrong width for " + table_.name());
 }
 
 void Series::write_pending() {
-    const std::size_t rows = pending_steps_.size();
-    if (rows == 0) return;
-    std::size_t stride = 0;
-    for (std::size_t w : widths_)
-        stride += w;
-    step_.append(pending_steps_.data(), rows);
-    std::vector<double> column;
-    std::size_t offset = 0;
-    for (std::size_t c = 0; c < columns_.size(); ++c) {
-        column.resize(rows * widths_[c]);
-        for (std::size_t r = 0; r < rows; ++r)
-            std::copy_n(pending_values_.begin() + static_cast<std::ptrdiff_t>(r * stride + offset),
-                        widths_[c], column.begin() + static_cast<std::ptrdiff_t>(r * widths_[c]));
-        columns_[c].append(column.data(), rows);
-        offset += widths_[c];
+    table_.append(pending_.data(), pending());
+    pending_.clear();
+}
+
+void Series::write_row(std::int64_t step, std::initializer_list<std::span<const double>> pieces) {
+    if (pieces.size() + 1 != offsets_.size())
+        throw std::logic_error("Series::write_row: wrong number of columns for " + table_.name());
+    const std::uint64_t row = table_.extend_rows(1);
+    try {
+        const double s = static_cast<double>(step);
+        table_.write_part(row, 0, &s, 1);
+        std::size_t i = 1;
+        for (const std::span<const double> p : pieces)
+            table_.write_part(row, static_cast<std::uint64_t>(offsets_[i++]), p.data(), p.size());
+    } catch (const IoError&) {
+        // A resumed run appends after the last row: leave no row of fill values behind.
+        table_.truncate_rows(row);
+        throw;
     }
-    pending_steps_.clear();
-    pending_values_.clear();
 }
 
 std::vector<std::int64_t> Series::steps() const {
-    return step_.read_int64();
+    const std::vector<double> column = table_.read_element(0);
+    std::vector<std::int64_t> steps;
+    for (const double s : column) {
+        if (!std::isfinite(s)) break;
+        steps.push_back(static_cast<std::int64_t>(s));
+    }
+    steps.resize(committed_rows(steps));
+    return steps;
 }
 
 void Series::truncate(std::uint64_t rows) {
-    step_.truncate_rows(rows);
-    for (h5::Dataset& d : columns_)
-        d.truncate_rows(rows);
+    table_.truncate_rows(rows);
 }
 
 } // namespace ssbsim

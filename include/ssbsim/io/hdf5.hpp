@@ -109,6 +109,11 @@ class Dataset : public Object {
     void append(const std::int64_t* data, std::uint64_t n_rows);
     // Shrinks the first dimension to n_rows (<= current), e.g. back to a checkpoint on resume.
     void truncate_rows(std::uint64_t n_rows);
+    // Grows the first dimension by n_rows (fill values until written); returns the old count.
+    std::uint64_t extend_rows(std::uint64_t n_rows);
+    // Writes the elements [offset, offset + n) (C order within a row) of row `row`; they must
+    // form one block (see Group::create_view).
+    void write_part(std::uint64_t row, std::uint64_t offset, const double* data, std::uint64_t n);
 
     // Whole dataset, flattened in C order; HDF5 converts integer data to double.
     std::vector<double> read_double() const;
@@ -116,6 +121,8 @@ class Dataset : public Object {
     // Rows [first_row, first_row + n_rows) along the first dimension, flattened.
     std::vector<double> read_rows_double(std::uint64_t first_row, std::uint64_t n_rows) const;
     std::vector<std::int64_t> read_rows_int64(std::uint64_t first_row, std::uint64_t n_rows) const;
+    // The element at `offset` (C order within a row) of every row.
+    std::vector<double> read_element(std::uint64_t offset) const;
 
     // One label per dimension, stored as the string-array attribute "dimension_labels".
     void set_dimension_labels(const std::vector<std::string>& labels);
@@ -146,6 +153,17 @@ class Group : public Object {
     Dataset create_extendible(const std::string& name, Dtype dtype,
                               const std::vector<std::uint64_t>& row_shape, std::uint64_t chunk_rows,
                               int gzip_level);
+    // A table: f64 [rows, row_shape...], rows unlimited, chunks of at most ~1 MiB, fill value
+    // NaN (a row that never reached the disk reads as NaN, never as plausible zeros).
+    Dataset create_table(const std::string& name, const std::vector<std::uint64_t>& row_shape,
+                         int gzip_level);
+    // A virtual dataset [rows, row_shape...] showing the elements [offset, offset +
+    // prod(row_shape)) of each row of `table` (same file), which must form one block: whole
+    // slabs of one axis of the row, or part of one innermost line. It always has exactly the
+    // table's row count, and HDF5 converts the values to `dtype` on reading.
+    Dataset create_view(const std::string& name, Dtype dtype,
+                        const std::vector<std::uint64_t>& row_shape, const Dataset& table,
+                        std::uint64_t offset);
     // Fixed-shape dataset written in one go; an empty shape makes a scalar.
     Dataset write_dataset(const std::string& name, const double* data,
                           const std::vector<std::uint64_t>& shape, int gzip_level = 0);
@@ -164,8 +182,8 @@ class Group : public Object {
 class File {
   public:
     // Refuses an existing file unless `overwrite`, in which case it is truncated. Files are
-    // crash-safe between flushes: HDF5 1.8 format (no consistency flag that a killed writer
-    // would leave set) and a metadata cache that writes only inside flush().
+    // crash-safe between flushes: a version-0 superblock (no consistency flag that a killed
+    // writer would leave set) and a metadata cache that writes only inside flush().
     static File create(const std::string& path, bool overwrite);
     static File open_read(const std::string& path);
     static File open_rw(const std::string& path);

@@ -56,10 +56,10 @@ class OutputWriter {
     std::vector<std::size_t> record_widths_; // per observable, observable_specs() order
     std::chrono::steady_clock::time_point last_flush_;
     h5::File file_;
-    h5::Group configurations_;
-    std::optional<Series> observables_; // /observables: replica 0
-    std::optional<Series> replicas_;    // /replicas: every replica, overlap, distance
-    std::optional<Series> layers_;      // /layers: per-layer observables
+    std::optional<Series> observables_;    // /observables: replica 0
+    std::optional<Series> replicas_;       // /replicas: every replica, overlap, distance
+    std::optional<Series> layers_;         // /layers: per-layer observables
+    std::optional<Series> configurations_; // /configurations: saved fields
 };
 
 } // namespace ssbsim

@@ -1,12 +1,15 @@
-// A group of extendible datasets that grow together, one row per measurement: a `step` column
-// and named columns of fixed row shape. Rows are buffered and written in batches; the owner
-// flushes the file afterwards, so on disk all columns always have the same length. Used for
-// /observables, /replicas and /layers (docs/output.md). Tested through test_decks/test_checkpoint.
+// A group of datasets that grow together, one row per measurement: a `step` column and named
+// columns of fixed row shape. The rows are stored once, in the f64 table /records/<name>; the
+// named datasets /<name>/<column> are virtual views of it, so all columns have the same length
+// whatever instant the writer dies (docs/output.md).
+// Used for /observables, /replicas, /layers and /configurations. Tested by test_output and
+// test_checkpoint.
 #pragma once
 
 #include "ssbsim/io/hdf5.hpp"
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,28 +23,38 @@ struct ColumnSpec {
     std::string description;
 };
 
+// Rows [0, n) that were completely written: steps are non-negative and strictly increasing, and
+// a row a killed writer extended but never filled reads as NaN (step INT64_MIN).
+std::size_t committed_rows(const std::vector<std::int64_t>& steps);
+
 class Series {
   public:
-    // Creates the group and its columns (step first).
-    Series(h5::Group& parent, const std::string& name, const std::string& description,
-           const std::vector<ColumnSpec>& columns);
-    // Opens an existing group for appending (column order = `names`).
-    Series(const h5::Group& parent, const std::string& name, const std::vector<std::string>& names);
+    // Creates the table and the group of views (step first). Table rows are [step, columns...]
+    // flattened; with `shaped_last`, they have the last column's shape instead, with slabs for
+    // the step and the other (scalar) columns in front along its first axis, so that a field
+    // is one block of the table: HDF5 reads a view of the table's own shape fast.
+    Series(h5::Group& root, const std::string& name, const std::string& description,
+           const std::vector<ColumnSpec>& columns, int gzip_level = 0, bool shaped_last = false);
+    // Opens an existing series for appending.
+    Series(const h5::Group& root, const std::string& name);
 
-    // values: every column's row, flattened, in column order.
+    // values: every column's row, flattened, in column order. Buffered until write_pending.
     void append(std::int64_t step, std::span<const double> values);
-    std::size_t pending() const { return pending_steps_.size(); }
+    std::size_t pending() const { return pending_.size() / width_; }
     void write_pending();
+    // Writes one row at once from consecutive pieces (a field is written without a copy).
+    void write_row(std::int64_t step, std::initializer_list<std::span<const double>> pieces);
+
+    // Steps of the committed rows (see committed_rows).
     std::vector<std::int64_t> steps() const;
     void truncate(std::uint64_t rows);
 
   private:
-    h5::Group group_;
-    h5::Dataset step_;
-    std::vector<h5::Dataset> columns_;
-    std::vector<std::size_t> widths_;
-    std::vector<std::int64_t> pending_steps_;
-    std::vector<double> pending_values_;
+    h5::Dataset table_;
+    std::uint64_t width_;               // elements per table row
+    std::vector<std::int64_t> offsets_; // of step and each column within a row
+    std::vector<std::int64_t> widths_;  // elements of step (1) and each column
+    std::vector<double> pending_;
 };
 
 } // namespace ssbsim
