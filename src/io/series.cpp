@@ -109,19 +109,17 @@ Series::Series(const h5::Group& root, const std::string& name)
 }
 
 void Series::append(std::int64_t step, std::span<const double> values) {
+    if (values.size() + 1 != static_cast<std::size_t>(std::reduce(widths_.begin(), widths_.end())))
+        throw std::logic_error("Series::append: row of the wrong width for " + table_.name());
     const std::size_t start = pending_.size();
-    pending_.resize(start + width_, std::numeric_limits<double>::quiet_NaN());
+    pending_.resize(start + width_, std::numeric_limits<double>::quiet_NaN()); // fill between
     double* row = pending_.data() + start;
     row[0] = static_cast<double>(step);
-    std::size_t used = 0;
+    const double* next = values.data();
     for (std::size_t i = 1; i < offsets_.size(); ++i) {
-        const auto w = static_cast<std::size_t>(widths_[i]);
-        if (used + w > values.size()) break;
-        std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(used), w, row + offsets_[i]);
-        used += w;
+        std::copy_n(next, widths_[i], row + offsets_[i]);
+        next += widths_[i];
     }
-    if (used != values.size() || widths_.size() != offsets_.size())
-        throw std::logic_error("Series::append: row of the wrong width for " + table_.name());
 }
 
 void Series::write_pending() {
