@@ -11,6 +11,7 @@
 #include <numbers>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace ssbsim {
 
@@ -79,17 +80,22 @@ bool lattice_shaped(const ObservableSpec& s) {
     return s.shape == Shape::axes || s.shape == Shape::axes_by_extent;
 }
 
-// Where each sum lives in the reduction: the site sums, then per axis the slice sums [a][t].
+// Where each sum lives: the site sums, then per axis the slice sums [a][t] (what measure()
+// reads). The pass over the field reduces the site sums and the slices of the row axis (a sum
+// per column, stored after the site sums); the slices of the slow axes are formed afterwards
+// from the per-row sums of φ.
 struct SumLayout {
     int n;
     int phi2, kinetic, potential, force2, phi4, virial, walls;
+    int source;    // Σ_x h_x·φ_x of a site-dependent source, folded into the potential
+    int site_sums; // how many site sums precede the columns in the reduction
     std::array<int, max_dims> slices{};
     int size;
 
     SumLayout(const Lattice& lattice, int components)
         : n(components), phi2(n), kinetic(n + 1), potential(n + 2), force2(n + 3), phi4(n + 4),
-          virial(n + 5), walls(n + 6) {
-        int offset = n + 7;
+          virial(n + 5), walls(n + 6), source(n + 7), site_sums(n + 8) {
+        int offset = site_sums;
         for (int mu = 0; mu < lattice.dims(); ++mu) {
             slices[mu] = offset;
             offset += n * static_cast<int>(lattice.extent(mu));
@@ -98,121 +104,258 @@ struct SumLayout {
     }
 };
 
-// Per-thread buffers: the force tile, and the link products φ_x·φ_y of one tile.
+// Eight partial sums of a per-site term, lane j taking the sites i = j (mod 8) of a row as
+// lane_sum does: the vectorised loop gets independent accumulators, and the bits depend on the
+// row alone, not on the thread that sums it.
+struct Lanes {
+    double v[8] = {};
+    double total() const {
+        return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
+    }
+};
+
+// The lanes of the row being summed: Σφ per component (the slow-axis slices need it per row) and
+// the component-summed terms. The potential holds Σ m²/2 |φ|² + λ/4 |φ|⁴ only; the h terms are
+// linear in the site sums and added at the end.
+struct RowLanes {
+    std::vector<Lanes> x;
+    Lanes force2, virial, kinetic, source, phi2, phi4, potential, walls;
+    explicit RowLanes(int components) : x(static_cast<std::size_t>(components)) {}
+    void clear() {
+        std::fill(x.begin(), x.end(), Lanes{});
+        force2 = virial = kinetic = source = phi2 = phi4 = potential = walls = Lanes{};
+    }
+};
+
+// Per-thread buffers: the force tile, the link products φ_x·φ_{x+μ} of one tile (N > 1: the
+// sign is taken after the sum over components), a tile of the row mean (a mean-field row axis
+// reads it as its neighbour), and the lanes of the row in progress.
 struct MeasureScratch {
     TileScratch tile;
     std::vector<double> dot;
-    explicit MeasureScratch(int components) : tile(components), dot(tile_sites) {}
+    std::vector<double> row_mean;
+    RowLanes lanes;
+    explicit MeasureScratch(int components)
+        : tile(components), dot(max_dims * tile_sites), row_mean(tile_sites), lanes(components) {}
 };
 
-// Links of the tile with φ_x·φ_{x+μ} < 0, along every nearest-neighbour axis (a mean-field axis
-// has no links: its sites are permutable). The row axis counts the links to the next site
-// (`inner` of them inside the row, and the periodic wrap at the row's end); along the other axes
-// an open boundary points at the row itself, where φ_x·φ_x >= 0 never counts.
+// What one component's terms read on a tile. Every axis has a neighbour array y: for a slow axis
+// the next row (an open boundary: the row itself, so the link adds nothing) or the fibre means;
+// for the row axis the next site or the row mean. The weights make the kinetic term J/2 per
+// forward link or J per site of a mean-field axis; `link` is 1 where a wall can cross (0 along a
+// mean-field axis, whose sites are permutable).
 template <int Slow>
-double count_walls(const Field& phi, const ActionParams& p, const RowGeometry& g, std::int64_t i0,
-                   std::int64_t m, std::int64_t inner, bool wrap_link, std::int64_t len,
-                   double* dot) {
-    const int n = phi.components();
-    double walls = 0.0;
-    for (int mu = 0; mu <= Slow; ++mu) {
-        if (p.kind[mu] == CouplingKind::mean) continue;
-        const std::int64_t count = mu < Slow ? m : inner;
-        std::fill(dot, dot + count, 0.0);
-        for (int a = 0; a < n; ++a) {
-            const double* x = phi.component(a) + g.base + i0;
-            const double* y = mu < Slow ? phi.component(a) + g.up[mu] + i0 : x + 1;
-#pragma omp simd
-            for (std::int64_t i = 0; i < count; ++i)
-                dot[i] += x[i] * y[i];
+struct TileArrays {
+    const double* x;
+    const double* f;
+    const double* source;
+    const double* y[Slow + 1];
+    double weight[Slow + 1];
+    double link[Slow + 1];
+};
+
+// Adds the terms of one component on a tile to the lanes. Sites [0, count) read their row-axis
+// neighbour from y[Slow]; a row's last site, whose neighbour is across the wrap (or itself at an
+// open end), comes last with that neighbour given as tail_y. Single (N = 1): |φ|², the potential
+// and the walls are formed here as well; otherwise the link products go to dot[μ][site]. The
+// column (row-axis slice) sums are added in place.
+template <int Slow, bool Single, bool Source>
+void component_terms(const TileArrays<Slow>& in, std::int64_t count, bool tail, double tail_y,
+                     double half_m2, double quarter_lambda, Lanes& sum_x, RowLanes& r,
+                     double* __restrict column, double* __restrict dot) {
+    // Local copies: the accumulators stay in registers, not reloaded around each store.
+    Lanes sx = sum_x, f2 = r.force2, vir = r.virial, kin = r.kinetic, src = r.source;
+    Lanes p2 = r.phi2, p4 = r.phi4, pot = r.potential, walls = r.walls;
+    const double* __restrict x = in.x;
+    const double* __restrict f = in.f;
+    const double* __restrict hs = in.source;
+    const double* y[Slow + 1];
+    double weight[Slow + 1], link[Slow + 1];
+    for (int mu = 0; mu <= Slow; ++mu)
+        y[mu] = in.y[mu], weight[mu] = in.weight[mu], link[mu] = in.link[mu];
+    auto site = [&](std::int64_t i, int j, double y_row) {
+        const double xi = x[i], fi = f[i];
+        sx.v[j] += xi;
+        f2.v[j] += fi * fi;
+        vir.v[j] += xi * fi;
+        if constexpr (Source) src.v[j] += hs[i] * xi;
+        double k = 0.0, w = 0.0;
+        for (int mu = 0; mu <= Slow; ++mu) {
+            const double ym = mu < Slow ? y[mu][i] : y_row;
+            k += weight[mu] * ((ym - xi) * (ym - xi));
+            if constexpr (Single)
+                w += xi * ym < 0.0 ? link[mu] : 0.0;
+            else
+                dot[mu * tile_sites + i] += xi * ym;
         }
-        walls += lane_sum(count, [&](std::int64_t i) { return dot[i] < 0.0 ? 1.0 : 0.0; });
-    }
-    if (wrap_link && p.kind[Slow] != CouplingKind::mean) {
-        double d = 0.0;
-        for (int a = 0; a < n; ++a)
-            d += phi.component(a)[g.base + len - 1] * phi.component(a)[g.base];
-        walls += d < 0.0 ? 1.0 : 0.0;
-    }
-    return walls;
+        kin.v[j] += k;
+        column[i] += xi;
+        if constexpr (Single) {
+            const double r2 = xi * xi;
+            p2.v[j] += r2;
+            p4.v[j] += r2 * r2;
+            pot.v[j] += (half_m2 + quarter_lambda * r2) * r2;
+            walls.v[j] += w;
+        }
+    };
+    std::int64_t i = 0;
+    for (; i + 8 <= count; i += 8)
+#pragma omp simd
+        for (int j = 0; j < 8; ++j)
+            site(i + j, j, y[Slow][i + j]);
+    for (int j = 0; i < count; ++i, ++j)
+        site(i, j, y[Slow][i]);
+    if (tail) site(count, static_cast<int>(count % 8), tail_y);
+    sum_x = sx, r.force2 = f2, r.virial = vir, r.kinetic = kin, r.source = src;
+    r.phi2 = p2, r.phi4 = p4, r.potential = pot, r.walls = walls;
 }
 
-// Every sum over sites of a measurement, in one pass (layout: SumLayout).
+// N > 1: the terms of |φ|² (from the force tile) and the walls (signs of the summed link
+// products) of the m sites of a tile.
+template <int Slow>
+void site_terms(const double* __restrict r2, const double* __restrict dot,
+                const double (&link)[Slow + 1], std::int64_t m, double half_m2,
+                double quarter_lambda, RowLanes& r) {
+    Lanes p2 = r.phi2, p4 = r.phi4, pot = r.potential, walls = r.walls;
+    auto site = [&](std::int64_t i, int j) {
+        p2.v[j] += r2[i];
+        p4.v[j] += r2[i] * r2[i];
+        pot.v[j] += (half_m2 + quarter_lambda * r2[i]) * r2[i];
+        double w = 0.0;
+        for (int mu = 0; mu <= Slow; ++mu)
+            w += dot[mu * tile_sites + i] < 0.0 ? link[mu] : 0.0;
+        walls.v[j] += w;
+    };
+    std::int64_t i = 0;
+    for (; i + 8 <= m; i += 8)
+#pragma omp simd
+        for (int j = 0; j < 8; ++j)
+            site(i + j, j);
+    for (int j = 0; i < m; ++i, ++j)
+        site(i, j);
+    r.phi2 = p2, r.phi4 = p4, r.potential = pot, r.walls = walls;
+}
+
+// Calls body(std::bool_constant<single>{}, std::bool_constant<source>{}).
+template <class Body>
+void with_variant(bool single, bool source, Body&& body) {
+    if (single && source)
+        body(std::true_type{}, std::true_type{});
+    else if (single)
+        body(std::true_type{}, std::false_type{});
+    else if (source)
+        body(std::false_type{}, std::true_type{});
+    else
+        body(std::false_type{}, std::false_type{});
+}
+
+// The site sums of rows [first, last) into out (layout: SumLayout, then the n·L columns), the
+// row sums of φ into row_x[a · rows + row]. Rows are summed in order, each lane by lane.
+template <int Slow>
+void group_sums(const Lattice& lattice, const Field& phi, const ActionParams& p,
+                const SumLayout& at, std::int64_t first, std::int64_t last, double* out,
+                MeasureScratch& s, double* row_x) {
+    const int n = phi.components();
+    const std::int64_t len = lattice.row_length(), rows = lattice.rows();
+    const bool wrap = lattice.periodic(Slow);
+    const bool row_mean = p.kind[Slow] == CouplingKind::mean;
+    const double half_m2 = 0.5 * p.m2, quarter_lambda = 0.25 * p.lambda;
+    double* columns = out + at.site_sums;
+    double link[Slow + 1];
+    for (int mu = 0; mu <= Slow; ++mu)
+        link[mu] = p.kind[mu] == CouplingKind::mean ? 0.0 : 1.0;
+    for (std::int64_t row = first; row < last; ++row) {
+        RowLanes& r = s.lanes;
+        r.clear();
+        const RowGeometry g(lattice, row);
+        for_each_tile(len, [&](std::int64_t i0, std::int64_t i1) {
+            const std::int64_t m = i1 - i0;
+            TileScratch& t = s.tile;
+            if (n == 1) { // |φ|² in registers, no tile_phi2 pass
+                apply_force<Slow, true>(lattice, p, phi, g, i0, i1, nullptr, [&](int) {
+                    double* __restrict f = t.force_of(0);
+                    return [f](std::int64_t k, double force, double) { f[k] = force; };
+                });
+            } else {
+                force_tile<Slow>(lattice, p, phi, g, i0, i1, t);
+                std::fill(s.dot.begin(), s.dot.begin() + (Slow + 1) * tile_sites, 0.0);
+            }
+            // The row axis: the link to the next site, except from the row's last site (tail).
+            const bool tail = i1 == len && !row_mean;
+            for (int a = 0; a < n; ++a) {
+                const double* plane = phi.component(a);
+                TileArrays<Slow> in;
+                in.x = plane + g.base + i0;
+                in.f = t.force_of(a);
+                in.source = p.source ? p.source->component(a) + g.base + i0 : nullptr;
+                for (int mu = 0; mu < Slow; ++mu) {
+                    const bool mean = p.kind[mu] == CouplingKind::mean;
+                    in.y[mu] = mean ? p.means->row(mu, a, row) + i0 : plane + g.up[mu] + i0;
+                    in.weight[mu] = (mean ? 1.0 : 0.5) * p.coupling[mu];
+                    in.link[mu] = link[mu];
+                }
+                if (row_mean) {
+                    std::fill(s.row_mean.begin(), s.row_mean.begin() + m,
+                              *p.means->row(Slow, a, row));
+                    in.y[Slow] = s.row_mean.data();
+                } else {
+                    in.y[Slow] = in.x + 1;
+                }
+                in.weight[Slow] = (row_mean ? 1.0 : 0.5) * p.coupling[Slow];
+                in.link[Slow] = link[Slow];
+                const double tail_y = plane[g.base + (wrap ? 0 : len - 1)];
+                with_variant(n == 1, p.source != nullptr, [&](auto single, auto source) {
+                    component_terms<Slow, decltype(single)::value, decltype(source)::value>(
+                        in, tail ? m - 1 : m, tail, tail_y, half_m2, quarter_lambda, r.x[a], r,
+                        columns + a * len + i0, s.dot.data());
+                });
+            }
+            if (n > 1)
+                site_terms<Slow>(t.phi2.data(), s.dot.data(), link, m, half_m2, quarter_lambda, r);
+        });
+        for (int a = 0; a < n; ++a) {
+            const double sum = r.x[a].total();
+            out[a] += sum;
+            row_x[a * rows + row] = sum;
+        }
+        out[at.phi2] += r.phi2.total();
+        out[at.phi4] += r.phi4.total();
+        out[at.kinetic] += r.kinetic.total();
+        out[at.potential] += r.potential.total();
+        out[at.force2] += r.force2.total();
+        out[at.virial] += r.virial.total();
+        out[at.walls] += r.walls.total();
+        out[at.source] += r.source.total();
+    }
+}
+
+// Every sum over sites of a measurement (layout: SumLayout), in one pass over the field: the
+// force and every term are formed tile by tile while the tile is in L1 cache.
 template <int Slow>
 std::vector<double> field_sums(const Lattice& lattice, const Field& phi, const ActionParams& p,
                                const SumLayout& at) {
     const int n = phi.components();
-    const std::int64_t len = lattice.row_length();
-    const bool wrap = lattice.periodic(lattice.dims() - 1);
-    const double J_row = p.coupling[Slow];
-    const bool row_mean = p.kind[Slow] == CouplingKind::mean;
-    return sum_over_rows_with(
-        lattice.rows(), len, at.size, [&] { return MeasureScratch(n); },
-        [&](std::int64_t row, double* out, MeasureScratch& scratch) {
-            TileScratch& s = scratch.tile;
-            const RowGeometry g(lattice, row);
-            const auto coord = lattice.coordinates(g.base);
-            for_each_tile(len, [&](std::int64_t i0, std::int64_t i1) {
-                force_tile<Slow>(lattice, p, phi, g, i0, i1, s);
-                const std::int64_t m = i1 - i0;
-                // Links along the row: forward neighbour inside the tile, then the link that
-                // leaves the tile (to the next tile, across the periodic wrap, or none).
-                const std::int64_t inner = i1 == len ? m - 1 : m;
-                const double* r2 = s.phi2.data();
-                double kin = 0.0, pot = lane_sum(m, [&](std::int64_t i) {
-                                      return (0.5 * p.m2 + 0.25 * p.lambda * r2[i]) * r2[i];
-                                  });
-                for (int a = 0; a < n; ++a) {
-                    const double* plane = phi.component(a);
-                    const double* x = plane + g.base + i0;
-                    const double* f = s.force_of(a);
-                    const double sum_x = lane_sum(m, [&](std::int64_t i) { return x[i]; });
-                    out[a] += sum_x;
-                    pot -= p.h[a] * sum_x;
-                    if (p.source) {
-                        const double* hs = p.source->component(a) + g.base + i0;
-                        pot -= lane_sum(m, [&](std::int64_t i) { return hs[i] * x[i]; });
-                    }
-                    out[at.force2] += lane_sum(m, [&](std::int64_t i) { return f[i] * f[i]; });
-                    out[at.virial] += lane_sum(m, [&](std::int64_t i) { return x[i] * f[i]; });
-                    for (int mu = 0; mu < Slow; ++mu) {
-                        // Nearest: J/2 (φ_{x+μ} − φ_x)² per forward link; mean-field:
-                        // J (φ_x − φ̄)² per site, φ̄ the mean of the fibre along μ.
-                        const bool mean = p.kind[mu] == CouplingKind::mean;
-                        const double* y =
-                            mean ? p.means->row(mu, a, row) + i0 : plane + g.up[mu] + i0;
-                        kin +=
-                            (mean ? 1.0 : 0.5) * p.coupling[mu] * lane_sum(m, [&](std::int64_t i) {
-                                return (y[i] - x[i]) * (y[i] - x[i]);
-                            });
-                        out[at.slices[mu] + a * lattice.extent(mu) + coord[mu]] += sum_x;
-                    }
-                    if (row_mean) {
-                        const double mean = *p.means->row(Slow, a, row);
-                        kin += J_row * lane_sum(m, [&](std::int64_t i) {
-                                   return (x[i] - mean) * (x[i] - mean);
-                               });
-                    } else {
-                        kin += 0.5 * J_row * lane_sum(inner, [&](std::int64_t i) {
-                                   return (x[i + 1] - x[i]) * (x[i + 1] - x[i]);
-                               });
-                    }
-                    if (i1 == len && wrap && !row_mean) {
-                        const double d = plane[g.base] - x[m - 1];
-                        kin += 0.5 * J_row * d * d;
-                    }
-                    double* slice = out + at.slices[Slow] + a * len + i0;
-                    for (std::int64_t i = 0; i < m; ++i)
-                        slice[i] += x[i];
-                }
-                out[at.phi2] += lane_sum(m, [&](std::int64_t i) { return r2[i]; });
-                out[at.phi4] += lane_sum(m, [&](std::int64_t i) { return r2[i] * r2[i]; });
-                out[at.kinetic] += kin;
-                out[at.potential] += pot;
-                out[at.walls] += count_walls<Slow>(phi, p, g, i0, m, inner, i1 == len && wrap, len,
-                                                   scratch.dot.data());
-            });
+    const std::int64_t len = lattice.row_length(), rows = lattice.rows();
+    std::vector<double> row_x(static_cast<std::size_t>(n * rows));
+    const std::vector<double> reduced = sum_over_row_groups_with(
+        rows, len, at.site_sums + n * len, [&] { return MeasureScratch(n); },
+        [&](std::int64_t first, std::int64_t last, double* out, MeasureScratch& s) {
+            group_sums<Slow>(lattice, phi, p, at, first, last, out, s, row_x.data());
         });
+    std::vector<double> sums(static_cast<std::size_t>(at.size), 0.0);
+    std::copy(reduced.begin(), reduced.begin() + at.site_sums, sums.begin());
+    for (int a = 0; a < n; ++a)
+        sums[at.potential] -= p.h[a] * sums[a];
+    sums[at.potential] -= sums[at.source];
+    // Slices of the slow axes: the row sums, added in row order.
+    for (std::int64_t row = 0; row < rows; ++row) {
+        const auto coord = lattice.coordinates(row * len);
+        for (int mu = 0; mu < Slow; ++mu)
+            for (int a = 0; a < n; ++a)
+                sums[at.slices[mu] + a * lattice.extent(mu) + coord[mu]] += row_x[a * rows + row];
+    }
+    std::copy(reduced.begin() + at.site_sums, reduced.end(), sums.begin() + at.slices[Slow]);
+    return sums;
 }
 
 // Nearest-neighbour links of the lattice (open boundaries counted right, mean-field axes none).
@@ -239,21 +382,89 @@ double structure_factor(const double* slices, int n, std::int64_t L, double volu
     return s / volume;
 }
 
-// C_μ(t) for t = 0..L-1 into out[0..L), NaN up to max_extent (see the table for the definition).
-void correlator(const double* slices, int n, std::int64_t L, bool periodic, double volume,
+// Lags per pass of the lag products: each Φ(s) is loaded once for four lags, and the four
+// eight-lane sums are independent chains.
+constexpr std::int64_t lag_block = 4;
+
+// Slice sums of one axis laid out for the lag products: per component Φ(0..L-1), then its
+// periodic continuation (periodic axis) or zeros (open axis: pairs beyond the end add nothing),
+// so that every lag is one branch-free run over s < L.
+struct ExtendedSlices {
+    int n;
+    std::int64_t L, stride;
+    std::vector<double> values;
+
+    ExtendedSlices(const double* slices, int n, std::int64_t L, bool periodic)
+        : n(n), L(L), stride(2 * L + lag_block), values(static_cast<std::size_t>(n * stride), 0.0) {
+        for (int a = 0; a < n; ++a) {
+            std::copy(slices + a * L, slices + (a + 1) * L, values.begin() + a * stride);
+            if (periodic)
+                std::copy(slices + a * L, slices + (a + 1) * L, values.begin() + a * stride + L);
+        }
+    }
+    std::int64_t blocks() const { return (L + lag_block - 1) / lag_block; }
+
+    // Σ_a Σ_{s<L} Φ_a(s) Φ_a(s + t) for the lags t of block b into out[t - b · lag_block].
+    void block_products(std::int64_t b, double* out) const {
+        Lanes acc[lag_block];
+        for (int a = 0; a < n; ++a) {
+            const double* __restrict x = values.data() + a * stride;
+            const double* __restrict y = x + b * lag_block;
+            auto term = [&](std::int64_t s, int j) {
+                for (int q = 0; q < lag_block; ++q)
+                    acc[q].v[j] += x[s] * y[s + q];
+            };
+            std::int64_t s = 0;
+            for (; s + 8 <= L; s += 8)
+#pragma omp simd
+                for (int j = 0; j < 8; ++j)
+                    term(s + j, j);
+            for (int j = 0; s < L; ++s, ++j)
+                term(s, j);
+        }
+        for (int q = 0; q < lag_block; ++q)
+            out[q] = acc[q].total();
+    }
+};
+
+// Per axis μ, the sums Σ_a Σ_s Φ_a(s) Φ_a(s + t), t = 0..L_μ-1, over the pairs of the
+// correlator (s + t modulo L on a periodic axis, inside the lattice on an open one). The blocks
+// of lags of all axes are shared out over the threads in one parallel region (a region is cheap
+// on an idle machine but can cost a time slice on a busy one); each lag is summed by one thread
+// in a fixed order.
+std::vector<std::vector<double>> lag_products(const Lattice& lattice, const SumLayout& at,
+                                              const std::vector<double>& sums) {
+    const int d = lattice.dims();
+    std::vector<ExtendedSlices> axes;
+    std::vector<std::int64_t> first_block{0};
+    std::int64_t max_extent = 0; // a block costs at most lag_block · n · max_extent terms
+    for (int mu = 0; mu < d; ++mu) {
+        max_extent = std::max(max_extent, lattice.extent(mu));
+        axes.emplace_back(sums.data() + at.slices[mu], at.n, lattice.extent(mu),
+                          lattice.periodic(mu));
+        first_block.push_back(first_block.back() + axes.back().blocks());
+    }
+    std::vector<std::vector<double>> products(static_cast<std::size_t>(d));
+    for (int mu = 0; mu < d; ++mu)
+        products[mu].resize(static_cast<std::size_t>(axes[mu].blocks() * lag_block));
+    const std::int64_t blocks = first_block.back();
+    for_each_row(blocks, lag_block * at.n * max_extent, [&](std::int64_t b) {
+        const int mu = static_cast<int>(
+            std::upper_bound(first_block.begin(), first_block.end(), b) - first_block.begin() - 1);
+        const std::int64_t local = b - first_block[mu];
+        axes[mu].block_products(local, products[mu].data() + local * lag_block);
+    });
+    return products;
+}
+
+// C_μ(t) for t = 0..L-1 appended to the record, NaN up to max_extent (see the table for the
+// definition), from the lag products of the axis.
+void correlator(const std::vector<double>& products, std::int64_t L, bool periodic, double volume,
                 int max_extent, std::vector<double>& record) {
     const double slice_sites = volume / static_cast<double>(L);
     for (std::int64_t t = 0; t < L; ++t) {
         const std::int64_t pairs = periodic ? L : L - t;
-        double c = 0.0;
-        // s + t wraps at s = L - t: two branch-free runs instead of a modulo per term.
-        const std::int64_t inside = L - t;
-        for (int a = 0; a < n; ++a) {
-            const double* x = slices + a * L;
-            c += lane_sum(inside, [&](std::int64_t s) { return x[s] * x[s + t]; });
-            if (periodic) c += lane_sum(t, [&](std::int64_t s) { return x[inside + s] * x[s]; });
-        }
-        record.push_back(c / (slice_sites * static_cast<double>(pairs)));
+        record.push_back(products[t] / (slice_sites * static_cast<double>(pairs)));
     }
     for (std::int64_t t = L; t < max_extent; ++t)
         record.push_back(nan);
@@ -402,9 +613,10 @@ std::vector<double> measure(const Lattice& lattice, const Field& phi, const Step
     for (int a = 0; a < n; ++a)
         record.push_back(p.h[a]);
     record.insert(record.end(), s_kmin.begin(), s_kmin.end());
+    const std::vector<std::vector<double>> products = lag_products(lattice, at, sums);
     for (int mu = 0; mu < d; ++mu)
-        correlator(sums.data() + at.slices[mu], n, lattice.extent(mu), lattice.periodic(mu), v,
-                   layout.max_extent, record);
+        correlator(products[mu], lattice.extent(mu), lattice.periodic(mu), v, layout.max_extent,
+                   record);
     return record;
 }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -108,6 +109,46 @@ std::vector<double> sum_over_rows(std::int64_t rows, std::int64_t row_length, in
     return sum_over_rows_with(
         rows, row_length, k, [] { return 0; },
         [&](std::int64_t r, double* out, int&) { row_sums(r, out); });
+}
+
+// Sums of k quantities over all rows, handed to the caller one group of consecutive rows at a
+// time: group_sums(first, last, out, scratch) adds the contributions of rows [first, last) to
+// out[0..k) (zeroed before) in any fixed order of its choosing. The groups depend on (rows, k)
+// alone and their sums are added in group order, so the result does not depend on the number of
+// threads. Unlike sum_over_rows_with, a caller may keep state across the rows of a group, and k
+// may be as large as a row (per-column sums along the rows): the partial sums take at most
+// max_group_doubles doubles (plus one group's k), written by the thread that owns the group.
+inline constexpr std::int64_t max_group_doubles = std::int64_t{1} << 17;
+
+template <class MakeScratch, class GroupSums>
+std::vector<double> sum_over_row_groups_with(std::int64_t rows, std::int64_t row_length,
+                                             std::int64_t k, MakeScratch&& make_scratch,
+                                             GroupSums&& group_sums) {
+    const std::int64_t max_groups =
+        std::max<std::int64_t>(1, max_group_doubles / std::max<std::int64_t>(k, 1));
+    const std::int64_t rows_per_group = (rows + max_groups - 1) / max_groups;
+    const std::int64_t groups = (rows + rows_per_group - 1) / rows_per_group;
+    // Not zeroed here: each group clears its own part, so the pages are first touched (and
+    // cached) by the thread that fills them.
+    const std::unique_ptr<double[]> partial(new double[static_cast<std::size_t>(groups * k)]);
+#pragma omp parallel if (go_parallel(rows, row_length))
+    {
+        auto scratch = make_scratch();
+#pragma omp for schedule(static)
+        for (std::int64_t g = 0; g < groups; ++g) {
+            double* out = partial.get() + g * k;
+            std::fill(out, out + k, 0.0);
+            group_sums(g * rows_per_group, std::min(rows, (g + 1) * rows_per_group), out, scratch);
+        }
+    }
+    std::vector<double> total(partial.get(), partial.get() + k);
+    for (std::int64_t g = 1; g < groups; ++g) {
+        const double* out = partial.get() + g * k;
+#pragma omp simd
+        for (std::int64_t j = 0; j < k; ++j)
+            total[j] += out[j];
+    }
+    return total;
 }
 
 // Fixed-lane sum of x[0..n): eight independent accumulators indexed by i mod 8 (not by memory
