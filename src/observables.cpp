@@ -198,13 +198,7 @@ void component_terms(const TileArrays<Slow>& in, std::int64_t count, bool tail, 
             walls.v[j] += w;
         }
     };
-    std::int64_t i = 0;
-    for (; i + 8 <= count; i += 8)
-#pragma omp simd
-        for (int j = 0; j < 8; ++j)
-            site(i + j, j, y[Slow][i + j]);
-    for (int j = 0; i < count; ++i, ++j)
-        site(i, j, y[Slow][i]);
+    for_each_lane(count, [&](std::int64_t i, int j) { site(i, j, y[Slow][i]); });
     if (tail) site(count, static_cast<int>(count % 8), tail_y);
     sum_x = sx, r.force2 = f2, r.virial = vir, r.kinetic = kin, r.source = src;
     r.phi2 = p2, r.phi4 = p4, r.potential = pot, r.walls = walls;
@@ -226,13 +220,7 @@ void site_terms(const double* __restrict r2, const double* __restrict dot,
             w += dot[mu * tile_sites + i] < 0.0 ? link[mu] : 0.0;
         walls.v[j] += w;
     };
-    std::int64_t i = 0;
-    for (; i + 8 <= m; i += 8)
-#pragma omp simd
-        for (int j = 0; j < 8; ++j)
-            site(i + j, j);
-    for (int j = 0; i < m; ++i, ++j)
-        site(i, j);
+    for_each_lane(m, site);
     r.phi2 = p2, r.phi4 = p4, r.potential = pot, r.walls = walls;
 }
 
@@ -414,13 +402,7 @@ struct ExtendedSlices {
                 for (int q = 0; q < lag_block; ++q)
                     acc[q].v[j] += x[s] * y[s + q];
             };
-            std::int64_t s = 0;
-            for (; s + 8 <= L; s += 8)
-#pragma omp simd
-                for (int j = 0; j < 8; ++j)
-                    term(s + j, j);
-            for (int j = 0; s < L; ++s, ++j)
-                term(s, j);
+            for_each_lane(L, term);
         }
         for (int q = 0; q < lag_block; ++q)
             out[q] = acc[q].total();

@@ -151,19 +151,26 @@ std::vector<double> sum_over_row_groups_with(std::int64_t rows, std::int64_t row
     return total;
 }
 
-// Fixed-lane sum of x[0..n): eight independent accumulators indexed by i mod 8 (not by memory
-// alignment), combined in a fixed order. Vectorises, and its bits do not depend on where the
-// array starts, so a row sums the same wherever it lives.
-template <class Term>
-double lane_sum(std::int64_t n, Term&& term) {
-    double acc[8] = {};
+// Calls f(i, i mod 8) for i in [0, n): whole blocks of eight as one SIMD loop, then the rest.
+// The lane j = i mod 8 is fixed by the index, not by memory alignment, so per-lane sums have
+// bits that do not depend on where an array starts.
+template <class F>
+void for_each_lane(std::int64_t n, F&& f) {
     std::int64_t i = 0;
     for (; i + 8 <= n; i += 8)
 #pragma omp simd
         for (int j = 0; j < 8; ++j)
-            acc[j] += term(i + j);
+            f(i + j, j);
     for (int j = 0; i < n; ++i, ++j)
-        acc[j] += term(i);
+        f(i, j);
+}
+
+// Fixed-lane sum of x[0..n): eight independent accumulators (for_each_lane), combined in a
+// fixed order. Vectorises, and a row sums the same wherever it lives.
+template <class Term>
+double lane_sum(std::int64_t n, Term&& term) {
+    double acc[8] = {};
+    for_each_lane(n, [&](std::int64_t i, int j) { acc[j] += term(i); });
     return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
 }
 

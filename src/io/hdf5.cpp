@@ -492,31 +492,35 @@ void Dataset::append(const std::int64_t* data, std::uint64_t n_rows) {
     append_raw(H5T_NATIVE_INT64, data, n_rows);
 }
 
-void Dataset::truncate_rows(std::uint64_t n_rows) {
+namespace {
+
+// Sets the first dimension of `d` to new_rows(current rows, where); returns the current rows.
+template <class NewRows>
+std::uint64_t resize_rows(const Dataset& d, std::string_view op, NewRows&& new_rows) {
     quiet();
-    const Where w = at(*this);
-    Handle space = checked(H5Dget_space(id()), Kind::dataspace, "truncate", w);
-    const int rank = space_rank(space.get(), "truncate", w);
-    if (rank < 1) reject("truncate", w, "it is a scalar");
+    const Where w = at(d);
+    Handle space = checked(H5Dget_space(d.id()), Kind::dataspace, op, w);
+    if (space_rank(space.get(), op, w) < 1) reject(op, w, "it is a scalar");
     Dims dims{};
-    if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) fail("truncate", w);
-    if (n_rows > dims[0]) reject("truncate", w, "it has fewer rows than requested");
-    dims[0] = n_rows;
-    check(H5Dset_extent(id(), dims.data()), "truncate", w);
+    if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) fail(op, w);
+    const std::uint64_t old_rows = dims[0];
+    dims[0] = new_rows(old_rows, w);
+    check(H5Dset_extent(d.id(), dims.data()), op, w);
+    return old_rows;
+}
+
+} // namespace
+
+void Dataset::truncate_rows(std::uint64_t n_rows) {
+    resize_rows(*this, "truncate", [&](std::uint64_t rows, const Where& w) {
+        if (n_rows > rows) reject("truncate", w, "it has fewer rows than requested");
+        return n_rows;
+    });
 }
 
 std::uint64_t Dataset::extend_rows(std::uint64_t n_rows) {
-    quiet();
-    const Where w = at(*this);
-    Handle space = checked(H5Dget_space(id()), Kind::dataspace, "extend", w);
-    const int rank = space_rank(space.get(), "extend", w);
-    if (rank < 1) reject("extend", w, "it is a scalar");
-    Dims dims{};
-    if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) fail("extend", w);
-    const std::uint64_t old_rows = dims[0];
-    dims[0] += n_rows;
-    check(H5Dset_extent(id(), dims.data()), "extend", w);
-    return old_rows;
+    return resize_rows(*this, "extend",
+                       [&](std::uint64_t rows, const Where&) { return rows + n_rows; });
 }
 
 namespace {
