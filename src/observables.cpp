@@ -1,5 +1,6 @@
 #include "ssbsim/observables.hpp"
 
+#include "ssbsim/autocorrelation.hpp"
 #include "ssbsim/force.hpp"
 #include "ssbsim/parallel.hpp"
 
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <limits>
 #include <numbers>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -354,17 +356,16 @@ std::int64_t total_links(const Lattice& lattice, const ActionParams& p) {
     return links;
 }
 
-// S_μ(k_min) = V⁻¹ Σ_a |Σ_t Φ_a(t) e^{2πi t/L}|² from the slice sums of axis μ.
-double structure_factor(const double* slices, int n, std::int64_t L, double volume) {
+// S_μ(k_min) = V⁻¹ Σ_a |Σ_t Φ_a(t) e^{2πi t/L}|² from the slice sums of axis μ and the phases
+// e^{2πi t/L} of the axis (MeasurePlans: computed once, not L sincos per measurement).
+double structure_factor(const double* slices, int n, std::span<const double> cos_kt,
+                        std::span<const double> sin_kt, double volume) {
+    const auto L = static_cast<std::int64_t>(cos_kt.size());
     double s = 0.0;
     for (int a = 0; a < n; ++a) {
-        double re = 0.0, im = 0.0;
-        for (std::int64_t t = 0; t < L; ++t) {
-            const double angle =
-                2.0 * std::numbers::pi * static_cast<double>(t) / static_cast<double>(L);
-            re += slices[a * L + t] * std::cos(angle);
-            im += slices[a * L + t] * std::sin(angle);
-        }
+        const double* x = slices + a * L;
+        const double re = lane_sum(L, [&](std::int64_t t) { return x[t] * cos_kt[t]; });
+        const double im = lane_sum(L, [&](std::int64_t t) { return x[t] * sin_kt[t]; });
         s += re * re + im * im;
     }
     return s / volume;
@@ -411,30 +412,44 @@ struct ExtendedSlices {
 
 // Per axis μ, the sums Σ_a Σ_s Φ_a(s) Φ_a(s + t), t = 0..L_μ-1, over the pairs of the
 // correlator (s + t modulo L on a periodic axis, inside the lattice on an open one). The blocks
-// of lags of all axes are shared out over the threads in one parallel region (a region is cheap
-// on an idle machine but can cost a time slice on a busy one); each lag is summed by one thread
-// in a fixed order.
+// of lags of the short axes are shared out over the threads in one parallel region (a region is
+// cheap on an idle machine but can cost a time slice on a busy one); each lag is summed by one
+// thread in a fixed order. Long axes are transformed serially (MeasurePlans), so neither path
+// depends on the number of threads.
 std::vector<std::vector<double>> lag_products(const Lattice& lattice, const SumLayout& at,
-                                              const std::vector<double>& sums) {
+                                              const std::vector<double>& sums,
+                                              const MeasurePlans& plans) {
     const int d = lattice.dims();
-    std::vector<ExtendedSlices> axes;
+    std::vector<std::optional<ExtendedSlices>> axes(static_cast<std::size_t>(d));
     std::vector<std::int64_t> first_block{0};
     std::int64_t max_extent = 0; // a block costs at most lag_block · n · max_extent terms
-    for (int mu = 0; mu < d; ++mu) {
-        max_extent = std::max(max_extent, lattice.extent(mu));
-        axes.emplace_back(sums.data() + at.slices[mu], at.n, lattice.extent(mu),
-                          lattice.periodic(mu));
-        first_block.push_back(first_block.back() + axes.back().blocks());
-    }
     std::vector<std::vector<double>> products(static_cast<std::size_t>(d));
-    for (int mu = 0; mu < d; ++mu)
-        products[mu].resize(static_cast<std::size_t>(axes[mu].blocks() * lag_block));
+    for (int mu = 0; mu < d; ++mu) {
+        const std::int64_t L = lattice.extent(mu);
+        const double* slices = sums.data() + at.slices[mu];
+        if (const Autocorrelation* fft = plans.axis(mu)) {
+            products[mu].assign(static_cast<std::size_t>(L), 0.0);
+            for (int a = 0; a < at.n; ++a) {
+                const std::vector<double> c =
+                    (*fft)(std::span<const double>(slices + a * L, static_cast<std::size_t>(L)));
+                for (std::int64_t t = 0; t < L; ++t)
+                    products[mu][t] += c[t];
+            }
+            first_block.push_back(first_block.back());
+            continue;
+        }
+        max_extent = std::max(max_extent, L);
+        axes[mu].emplace(slices, at.n, L, lattice.periodic(mu));
+        products[mu].resize(static_cast<std::size_t>(axes[mu]->blocks() * lag_block));
+        first_block.push_back(first_block.back() + axes[mu]->blocks());
+    }
     const std::int64_t blocks = first_block.back();
     for_each_row(blocks, lag_block * at.n * max_extent, [&](std::int64_t b) {
+        // The axis whose blocks contain b (the last of equal entries: long axes have none).
         const int mu = static_cast<int>(
             std::upper_bound(first_block.begin(), first_block.end(), b) - first_block.begin() - 1);
         const std::int64_t local = b - first_block[mu];
-        axes[mu].block_products(local, products[mu].data() + local * lag_block);
+        axes[mu]->block_products(local, products[mu].data() + local * lag_block);
     });
     return products;
 }
@@ -543,7 +558,37 @@ double second_moment_xi(double s0, std::span<const double> s_kmin,
     return xi_sq > 0.0 ? std::sqrt(xi_sq) : nan;
 }
 
+// Axes at least this long get their lag products by FFT, O(L log L); shorter ones directly,
+// where a transform's set-up costs more than the L² products.
+constexpr std::int64_t fft_min_extent = 256;
+
+MeasurePlans::MeasurePlans(const Lattice& lattice) {
+    for (int mu = 0; mu < lattice.dims(); ++mu) {
+        const std::int64_t L = lattice.extent(mu);
+        axes_.emplace_back();
+        if (L >= fft_min_extent) axes_.back().emplace(L, lattice.periodic(mu));
+        std::vector<double>& c = cos_.emplace_back(static_cast<std::size_t>(L));
+        std::vector<double>& s = sin_.emplace_back(static_cast<std::size_t>(L));
+        for (std::int64_t t = 0; t < L; ++t) {
+            const double angle =
+                2.0 * std::numbers::pi * static_cast<double>(t) / static_cast<double>(L);
+            c[t] = std::cos(angle);
+            s[t] = std::sin(angle);
+        }
+    }
+}
+
+const Autocorrelation* MeasurePlans::axis(int mu) const {
+    const std::optional<Autocorrelation>& a = axes_.at(static_cast<std::size_t>(mu));
+    return a ? &*a : nullptr;
+}
+
 std::vector<double> measure(const Lattice& lattice, const Field& phi, const StepParams& params) {
+    return measure(lattice, phi, params, MeasurePlans(lattice));
+}
+
+std::vector<double> measure(const Lattice& lattice, const Field& phi, const StepParams& params,
+                            const MeasurePlans& plans) {
     const int n = phi.components();
     const int d = lattice.dims();
     const ForceParams fp(lattice, params.action, phi);
@@ -581,7 +626,8 @@ std::vector<double> measure(const Lattice& lattice, const Field& phi, const Step
 
     std::vector<double> s_kmin(static_cast<std::size_t>(d));
     for (int mu = 0; mu < d; ++mu)
-        s_kmin[mu] = structure_factor(sums.data() + at.slices[mu], n, lattice.extent(mu), v);
+        s_kmin[mu] = structure_factor(sums.data() + at.slices[mu], n, plans.cos_kmin(mu),
+                                      plans.sin_kmin(mu), v);
     // A mean-field axis has no momentum (its sites are permutable): left out of ξ₂ like an
     // open one.
     std::vector<Boundary> boundary(static_cast<std::size_t>(d));
@@ -595,7 +641,7 @@ std::vector<double> measure(const Lattice& lattice, const Field& phi, const Step
     for (int a = 0; a < n; ++a)
         record.push_back(p.h[a]);
     record.insert(record.end(), s_kmin.begin(), s_kmin.end());
-    const std::vector<std::vector<double>> products = lag_products(lattice, at, sums);
+    const std::vector<std::vector<double>> products = lag_products(lattice, at, sums, plans);
     for (int mu = 0; mu < d; ++mu)
         correlator(products[mu], lattice.extent(mu), lattice.periodic(mu), v, layout.max_extent,
                    record);

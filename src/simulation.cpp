@@ -47,7 +47,7 @@ Simulation::Simulation(const Config& config, State state)
       base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
       h_direction_(unit_direction(base_action_.h)), source_(source_field(config, lattice_)),
       integrator_(make_integrator(config.dynamics, lattice_, config.field.components)),
-      state_(std::move(state)) {
+      measure_plans_(lattice_), state_(std::move(state)) {
     // Momenta start at rest (a checkpoint brings its own).
     if (config.dynamics.method == Method::momentum)
         while (state_.momentum.size() < state_.phi.size())
@@ -114,7 +114,7 @@ Measurement Simulation::measure_all() const {
 
 std::vector<double> Simulation::measure(int replica) const {
     return ssbsim::measure(lattice_, state_.phi[static_cast<std::size_t>(replica)],
-                           params_at(state_.step));
+                           params_at(state_.step), measure_plans_);
 }
 
 } // namespace ssbsim

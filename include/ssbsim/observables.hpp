@@ -7,11 +7,13 @@
 // Definitions and conventions: docs/analysis.md. Tested by test_observables.
 #pragma once
 
+#include "ssbsim/autocorrelation.hpp"
 #include "ssbsim/dynamics.hpp"
 #include "ssbsim/field.hpp"
 #include "ssbsim/lattice.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <vector>
@@ -74,7 +76,27 @@ int record_size(const RecordLayout& layout);
 // the Kind::partial ones); nullptr if there is none. This is the divergence check of a run.
 const char* nonfinite_observable(std::span<const double> record, const RecordLayout& layout);
 
+// What the measurement of a lattice prepares once: the FFT plans of the time-slice correlators
+// of its long axes (planning costs more than a transform; short axes use direct sums) and the
+// phases of the lowest momentum of every axis.
+class MeasurePlans {
+  public:
+    explicit MeasurePlans(const Lattice& lattice);
+    // The plan of axis mu, or nullptr for a short axis.
+    const Autocorrelation* axis(int mu) const;
+    // cos and sin of 2π t / L_mu, t = 0..L_mu-1.
+    std::span<const double> cos_kmin(int mu) const { return cos_.at(static_cast<std::size_t>(mu)); }
+    std::span<const double> sin_kmin(int mu) const { return sin_.at(static_cast<std::size_t>(mu)); }
+
+  private:
+    std::vector<std::optional<Autocorrelation>> axes_;
+    std::vector<std::vector<double>> cos_, sin_;
+};
+
 // One record: every observable of observable_specs() in order, innermost index fastest.
+std::vector<double> measure(const Lattice& lattice, const Field& phi, const StepParams& params,
+                            const MeasurePlans& plans);
+// The same with plans made for this one measurement.
 std::vector<double> measure(const Lattice& lattice, const Field& phi, const StepParams& params);
 
 // ξ₂² from S(0) and S(k_min e_μ) per axis (the small-k form S(0)/S(k) = 1 + ξ² k̂², k̂² =

@@ -9,6 +9,7 @@
 #include "ssbsim/field.hpp"
 #include "ssbsim/io/output.hpp"
 #include "ssbsim/lattice.hpp"
+#include "ssbsim/observables.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -54,6 +55,7 @@ class Simulation {
     std::vector<double> h_direction_; // unit vector along action.h, for schedule.h
     std::optional<Field> source_;     // site-dependent part of h (action.h_source)
     std::unique_ptr<Integrator> integrator_;
+    MeasurePlans measure_plans_;
     State state_;
 };
 
