@@ -3,6 +3,7 @@
 #include "ssbsim/action.hpp"
 #include "ssbsim/layers.hpp"
 #include "ssbsim/observables.hpp"
+#include "ssbsim/parallel.hpp"
 #include "ssbsim/replicas.hpp"
 #include "ssbsim/source.hpp"
 
@@ -46,8 +47,11 @@ Simulation::Simulation(const Config& config, State state)
     : config_(config), lattice_(config.lattice),
       base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
       h_direction_(unit_direction(base_action_.h)), source_(source_field(config, lattice_)),
-      integrator_(make_integrator(config.dynamics, lattice_, config.field.components)),
       measure_plans_(lattice_), state_(std::move(state)) {
+    const bool side_by_side = lattice_.volume() < parallel_min_sites;
+    const std::size_t replicas = side_by_side ? state_.phi.size() : 1;
+    for (std::size_t a = 0; a < replicas; ++a)
+        integrators_.push_back(make_integrator(config.dynamics, lattice_, config.field.components));
     // Momenta start at rest (a checkpoint brings its own).
     if (config.dynamics.method == Method::momentum)
         while (state_.momentum.size() < state_.phi.size())
@@ -81,20 +85,22 @@ NoiseKey Simulation::key(int replica) const {
 
 void Simulation::advance() {
     const StepParams p = params_at(state_.step);
-    StepResult r{};
-    // flow_adaptive picks one step for all replicas: the first replica's, so that replicas
-    // stay on a common time grid (they differ only through their noise, which it has none of).
-    for (std::size_t a = 0; a < state_.phi.size(); ++a) {
+    auto advance_replica = [&](std::size_t a, double eps) {
         Field* momentum = state_.momentum.empty() ? nullptr : &state_.momentum[a];
         const StepInput in{p.action,
-                           a == 0 ? p.eps : r.dt,
+                           eps,
                            p.temperature,
                            static_cast<std::uint64_t>(state_.step),
                            key(static_cast<int>(a)),
                            momentum};
-        const StepResult ra = integrator_->advance(state_.phi[a], in);
-        if (a == 0) r = ra;
-    }
+        return integrators_[std::min(a, integrators_.size() - 1)]->advance(state_.phi[a], in);
+    };
+    // flow_adaptive picks one step for all replicas: the first replica's, so that replicas
+    // stay on a common time grid (they differ only through their noise, which it has none of).
+    const StepResult r = advance_replica(0, p.eps);
+    const auto others = static_cast<std::int64_t>(state_.phi.size()) - 1;
+    for_each_task(others, lattice_.volume(),
+                  [&](std::int64_t i) { advance_replica(static_cast<std::size_t>(i) + 1, r.dt); });
     state_.step += 1;
     state_.time += r.dt;
     state_.next_eps = r.next_eps;
@@ -104,8 +110,9 @@ Measurement Simulation::measure_all() const {
     Measurement m;
     m.step = state_.step;
     m.time = state_.time;
-    for (int r = 0; r < static_cast<int>(state_.phi.size()); ++r)
-        m.records.push_back(measure(r));
+    m.records.resize(state_.phi.size());
+    for_each_task(static_cast<std::int64_t>(m.records.size()), lattice_.volume(),
+                  [&](std::int64_t r) { m.records[r] = measure(static_cast<int>(r)); });
     m.replicas = replica_metrics(lattice_, state_.phi);
     if (config_.network.enabled)
         m.layers = layer_observables(lattice_, state_.phi[0], params_at(state_.step).action);

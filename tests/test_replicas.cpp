@@ -5,6 +5,9 @@
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstring>
+#include <omp.h>
+#include <utility>
 
 using namespace ssbsim;
 using namespace ssbsim::test;
@@ -54,4 +57,35 @@ TEST_CASE("replicas sharing their noise key stay identical bit for bit", "[repli
     for (int i = 0; i < 100; ++i)
         single.advance();
     REQUIRE(single.state().phi[0].bitwise_equal(independent.state().phi[0]));
+}
+
+TEST_CASE("replicas of a small lattice run side by side with the bits of one thread",
+          "[replicas][bitwise]") {
+    // 24 x 20 sites x 40 replicas: each replica is too small for the threads, all of them are
+    // not, so the replicas are spread over the threads (for_each_task).
+    for (const Method method : {Method::langevin2, Method::flow_adaptive, Method::momentum}) {
+        INFO("method " << static_cast<int>(method));
+        Config c = free_config({24, 20}, -1.0, method, 0.05);
+        c.action.lambda = 1.0;
+        c.run.replicas = 40;
+        c.run.replica_init = ReplicaInit::independent;
+        const Lattice lat(c.lattice);
+        auto run = [&](int threads) {
+            omp_set_num_threads(threads);
+            Simulation sim(c, initial_fields(c, lat));
+            for (int i = 0; i < 30; ++i)
+                sim.advance();
+            const Measurement m = sim.measure_all();
+            omp_set_num_threads(omp_get_num_procs());
+            return std::make_pair(std::move(sim), m);
+        };
+        const auto [one, m1] = run(1);
+        const auto [two, m2] = run(2);
+        REQUIRE(one.state().time == two.state().time);
+        for (std::size_t r = 0; r < one.state().phi.size(); ++r) {
+            REQUIRE(one.state().phi[r].bitwise_equal(two.state().phi[r]));
+            REQUIRE(std::memcmp(m1.records[r].data(), m2.records[r].data(),
+                                m1.records[r].size() * sizeof(double)) == 0);
+        }
+    }
 }

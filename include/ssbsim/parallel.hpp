@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <span>
 #include <vector>
@@ -27,6 +28,27 @@ void for_each_row(std::int64_t rows, std::int64_t row_length, Body&& body) {
 #pragma omp parallel for schedule(static) if (go_parallel(rows, row_length))
     for (std::int64_t r = 0; r < rows; ++r)
         body(r);
+}
+
+// Calls body(i) for i in [0, n): independent tasks of task_sites sites each (the replicas of a
+// lattice). Tasks too small to use the threads themselves (task_sites below parallel_min_sites)
+// are spread over the threads when there is enough work in all; larger ones run one after the
+// other, each parallel inside. An exception from a task is rethrown after the loop (the one of
+// the lowest index), since none may leave an OpenMP region.
+template <class Body>
+void for_each_task(std::int64_t n, std::int64_t task_sites, Body&& body) {
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)));
+    const bool spread = task_sites < parallel_min_sites && go_parallel(n, task_sites);
+#pragma omp parallel for schedule(static) if (spread)
+    for (std::int64_t i = 0; i < n; ++i) {
+        try {
+            body(i);
+        } catch (...) {
+            errors[static_cast<std::size_t>(i)] = std::current_exception();
+        }
+    }
+    for (const std::exception_ptr& e : errors)
+        if (e) std::rethrow_exception(e);
 }
 
 // As for_each_row, but each thread first builds its own scratch object (per-thread buffers

@@ -54,7 +54,9 @@ class Simulation {
     ActionParams base_action_;
     std::vector<double> h_direction_; // unit vector along action.h, for schedule.h
     std::optional<Field> source_;     // site-dependent part of h (action.h_source)
-    std::unique_ptr<Integrator> integrator_;
+    // One per replica when the replicas run side by side (small lattices: for_each_task), so
+    // that no scratch field is shared; otherwise one.
+    std::vector<std::unique_ptr<Integrator>> integrators_;
     MeasurePlans measure_plans_;
     State state_;
 };
