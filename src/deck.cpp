@@ -379,6 +379,13 @@ constexpr KeySpec table[] = {
      .type = string,
      .presence = optional,
      .description = "Checkpoint file. Default: run.output with .h5 replaced by .ckpt.h5."},
+    {.name = "checkpoint.keep",
+     .type = boolean,
+     .presence = defaulted,
+     .default_value = "true",
+     .description = "Keep the checkpoint (and its .bak) when the run completes, so that it can be "
+                    "continued with more steps; false deletes them at the end (a scan of many "
+                    "short points leaves only its outputs). An interrupted run always keeps them."},
 };
 
 // ---- Small text helpers ----------------------------------------------------------------
@@ -1205,6 +1212,7 @@ MeasureConfig read_measure(DeckReader& r) {
 CheckpointConfig read_checkpoint_keys(DeckReader& r) {
     CheckpointConfig checkpoint;
     checkpoint.every = r.integer_value("checkpoint.every");
+    checkpoint.keep = r.boolean_value("checkpoint.keep");
     if (r.has("checkpoint.file"))
         checkpoint.file = r.string_value("checkpoint.file");
     else

@@ -211,6 +211,7 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
         checkpoint();
     }
     out.flush();
+    if (!config.checkpoint.keep) remove_checkpoint(ckpt);
     progress.finish(steps);
     summary.print(sim, m.records.front(), io.out);
 }

@@ -215,8 +215,8 @@ TEST_CASE("an existing output is kept unless overwriting is asked for", "[decks]
 
 TEST_CASE("a [scan] deck expands into named points, run one by one or all", "[decks][scan]") {
     Scratch s("scan");
-    s.write("scan.ini", "[action]\nlambda = 1\n[dynamics]\nsteps = 20\n[scan]\n"
-                        "action.m2 = -1.4:-1.2:0.1\nlattice.dims = 6 6, 8 8\n");
+    s.write("scan.ini", "[action]\nlambda = 1\n[dynamics]\nsteps = 20\n[checkpoint]\nkeep = false\n"
+                        "[scan]\naction.m2 = -1.4:-1.2:0.1\nlattice.dims = 6 6, 8 8\n");
     const Result list = run_ssbsim(s, "run scan.ini --list-points");
     REQUIRE(list.status == 0);
     REQUIRE(std::count(list.out.begin(), list.out.end(), '\n') == 6);
@@ -234,10 +234,13 @@ TEST_CASE("a [scan] deck expands into named points, run one by one or all", "[de
     REQUIRE(c.lattice.dims == std::vector<std::int64_t>{8, 8});
     REQUIRE(run_ssbsim(s, "run scan.ini --point 6").status == 2);
     REQUIRE(run_ssbsim(s, "run scan.ini --all --overwrite").status == 0);
+    // checkpoint.keep = false: the six outputs and the deck, no checkpoints left behind.
     int files = 0;
-    for (const auto& e : std::filesystem::directory_iterator(s.dir))
-        files +=
-            e.path().extension() == ".h5" && e.path().string().find(".ckpt") == std::string::npos;
+    for (const auto& e : std::filesystem::directory_iterator(s.dir)) {
+        INFO(e.path());
+        REQUIRE(e.path().string().find(".ckpt") == std::string::npos);
+        files += e.path().extension() == ".h5";
+    }
     REQUIRE(files == 6);
     // A bad value in any point is found before anything is written.
     Scratch t("scan-bad");

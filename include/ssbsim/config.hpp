@@ -106,6 +106,7 @@ struct CheckpointConfig {
     std::int64_t every =
         0;            // checkpoint.every: steps between checkpoints (0: every 10 % of the run)
     std::string file; // checkpoint.file: default run.output with ".h5" -> ".ckpt.h5"
+    bool keep = true; // checkpoint.keep: false deletes the checkpoint once the run completes
 };
 
 struct Config {

@@ -109,6 +109,14 @@ std::string backup_path(const std::string& checkpoint) {
     return checkpoint + ".bak";
 }
 
+void remove_checkpoint(const std::string& path) {
+    for (const std::string& p : {path, backup_path(path)}) {
+        std::error_code ec;
+        fs::remove(p, ec);
+        if (ec) throw IoError("cannot remove checkpoint '" + p + "': " + ec.message());
+    }
+}
+
 void write_checkpoint(const std::string& path, const State& state, const Config& config) {
     const std::string tmp = path + ".tmp";
     {

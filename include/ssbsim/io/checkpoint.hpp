@@ -18,6 +18,8 @@ std::string checkpoint_path(const Config& config);
 std::string backup_path(const std::string& checkpoint);
 
 void write_checkpoint(const std::string& path, const State& state, const Config& config);
+// Deletes the checkpoint and its backup (checkpoint.keep = false at the end of a run).
+void remove_checkpoint(const std::string& path);
 
 struct LoadedCheckpoint {
     State state;
