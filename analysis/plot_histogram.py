@@ -66,9 +66,7 @@ def main():
     ax.set_xlabel(f"M_{args.component}")
     ax.set_ylabel("probability density")
     ax.legend(fontsize="small")
-    fig.tight_layout()
-    output = args.output or reader.default_output(args, "_histogram.png")
-    fig.savefig(output, dpi=110)
+    output = reader.save_figure(fig, args, "_histogram.png")
     reader.write_json(args.json, {"files": results, "png": output})
     for r in results:
         print(f"{r['file']}: {r['n_peaks']} peak(s) at {', '.join(f'{p:.3g}' for p in r['peaks'])}")

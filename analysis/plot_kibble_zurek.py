@@ -175,10 +175,7 @@ def main():
         right.axis("off")
         right.text(0.5, 0.5, "no intermediate measurements\n(measure.every >= the run)",
                    ha="center", transform=right.transAxes)
-    fig.tight_layout()
-    output = args.output or reader.default_output(argparse.Namespace(files=[runs[0].path]),
-                                                 "_kibble_zurek.png")
-    fig.savefig(output, dpi=110)
+    output = reader.save_figure(fig, args, "_kibble_zurek.png", runs[0].path)
     result.update({"points": points, "errors": args.errors, "png": output})
     reader.write_json(args.json, result)
     for p in points:

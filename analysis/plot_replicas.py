@@ -79,10 +79,7 @@ def main():
     axes[2].set_ylabel("|M| of each replica")
     axes[2].set_xlabel("training time t")
     axes[0].legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    output = args.output or reader.default_output(argparse.Namespace(files=[runs[0].path]),
-                                                 "_replicas.png")
-    fig.savefig(output, dpi=110)
+    output = reader.save_figure(fig, args, "_replicas.png", runs[0].path)
     reader.write_json(args.json, {"files": results, "png": output})
     for r in results:
         print(f"{r['file']}: {r['replicas']} replicas; max distance {r['max_distance']:.4g}, "

@@ -65,9 +65,7 @@ def main():
     bottom.set_xlabel("lag t (measurements)")
     bottom.set_ylabel("rho(t)")
     bottom.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    output = args.output or reader.default_output(args, "_timeseries.png")
-    fig.savefig(output, dpi=110)
+    output = reader.save_figure(fig, args, "_timeseries.png")
 
     reader.write_json(args.json, {
         "file": args.file, "observable": name, "skip": skip, "n_used": len(used),

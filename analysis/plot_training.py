@@ -74,9 +74,7 @@ def main():
     if right is not None:
         right.set_ylabel("scheduled parameter")
         right.legend(loc="lower right", fontsize="small")
-    fig.tight_layout()
-    output = args.output or reader.default_output(args, "_training.png")
-    fig.savefig(output, dpi=110)
+    output = reader.save_figure(fig, args, "_training.png")
     reader.write_json(args.json, {"runs": results, "png": output})
     for r in results:
         print(f"{r['file']}: final {args.observable} = {r['final']:.5g} at t = {r['t_final']:.5g}"

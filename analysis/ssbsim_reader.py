@@ -235,9 +235,18 @@ def gamma_method(series, s_tau=1.5):
     }
 
 
-def default_output(args, suffix):
-    first = args.files[0] if hasattr(args, "files") else args.file
+def default_output(args, suffix, first=None):
+    first = first or (args.files[0] if hasattr(args, "files") else args.file)
     return os.path.splitext(os.path.basename(first))[0] + suffix
+
+
+def save_figure(fig, args, suffix, first=None):
+    """Lays out and writes the figure to -o, or to <stem of `first` (default: the first input
+    file)><suffix>; returns the path."""
+    fig.tight_layout()
+    output = args.output or default_output(args, suffix, first)
+    fig.savefig(output, dpi=110)
+    return output
 
 
 def _finite(value):

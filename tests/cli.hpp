@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +68,18 @@ inline Result run_script(const Scratch& s, const std::string& script, const std:
                             "'";
     const int raw = std::system(cmd.c_str());
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), slurp(out), slurp(err)};
+}
+
+// A number from a JSON file, by a Python expression on `d` (repr round-trips doubles exactly).
+inline double py_number(const Scratch& s, const std::string& json, const std::string& expr) {
+    const std::string out = s.path("value.txt");
+    const std::string cmd = std::string(SSBSIM_PYTHON) +
+                            " -c 'import json,sys; d = json.load(open(sys.argv[1])); "
+                            "print(repr(float(eval(sys.argv[2]))))' '" +
+                            s.path(json) + "' \"" + expr + "\" > '" + out + "'";
+    if (std::system(cmd.c_str()) != 0)
+        throw std::runtime_error("py_number: cannot evaluate " + expr + " on " + json);
+    return std::stod(slurp(out));
 }
 
 } // namespace ssbsim::test

@@ -73,17 +73,6 @@ void script_ok(const Scratch& s, const std::string& script, const std::string& a
     REQUIRE(r.status == 0);
 }
 
-// A number from a JSON file, by a Python expression on `d` (repr round-trips doubles exactly).
-double py_number(const Scratch& s, const std::string& json, const std::string& expr) {
-    const std::string out = s.path("value.txt");
-    const std::string cmd = std::string(SSBSIM_PYTHON) +
-                            " -c 'import json,sys; d = json.load(open(sys.argv[1])); "
-                            "print(repr(float(eval(sys.argv[2]))))' '" +
-                            s.path(json) + "' \"" + expr + "\" > '" + out + "'";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    return std::stod(slurp(out));
-}
-
 void require_png(const Scratch& s, const std::string& name) {
     REQUIRE(std::filesystem::exists(s.path(name)));
     REQUIRE(std::filesystem::file_size(s.path(name)) > 10000);

@@ -15,17 +15,6 @@ using namespace ssbsim::test;
 
 namespace {
 
-// A number from a JSON file, by a Python expression on `d` (repr round-trips doubles exactly).
-double py_number(const Scratch& s, const std::string& json, const std::string& expr) {
-    const std::string out = s.path("value.txt");
-    const std::string cmd = std::string(SSBSIM_PYTHON) +
-                            " -c 'import json,sys; d = json.load(open(sys.argv[1])); "
-                            "print(repr(float(eval(sys.argv[2]))))' '" +
-                            s.path(json) + "' \"" + expr + "\" > '" + out + "'";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    return std::stod(slurp(out));
-}
-
 double analysed(const std::string& file, const std::string& name,
                 const std::string& field = "value") {
     return h5::File::open_read(file).root().open_group("analysis/" + name).read_attr_double(field);
