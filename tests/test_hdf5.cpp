@@ -314,6 +314,7 @@ TEST_CASE("hdf5: a field below a header slab is one block of its table", "[hdf5]
         g.create_view("time", h5::Dtype::f64, {}, table, 1);
         g.create_view("field", h5::Dtype::f64, {3, 4, 2}, table, 8);
         CHECK_THROWS_AS(g.create_view("bad", h5::Dtype::f64, {4}, table, 6), IoError);
+        CHECK_THROWS_AS(g.create_view("out", h5::Dtype::f64, {}, table, 32), IoError);
         for (std::uint64_t row = 0; row < 2; ++row) {
             CHECK(table.extend_rows(1) == row);
             const double head[2] = {10.0 * static_cast<double>(row), 0.5};

@@ -543,7 +543,8 @@ Block block_of(const std::vector<std::uint64_t>& shape, std::uint64_t row, std::
     std::uint64_t stride = 1;
     for (int k = r; k >= 1; --k) // strides of the trailing axes, innermost first
         stride *= shape[static_cast<std::size_t>(k)];
-    for (int k = 1; k <= r; ++k) {
+    const bool inside = r >= 1 && n <= stride && offset <= stride - n; // stride: the row's size
+    for (int k = 1; inside && k <= r; ++k) {
         stride /= shape[static_cast<std::size_t>(k)]; // elements per slab of axis k
         const std::uint64_t extent = shape[static_cast<std::size_t>(k)];
         if (offset % stride != 0 || n % stride != 0) continue;
