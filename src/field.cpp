@@ -47,19 +47,15 @@ Field::Field(const Lattice& lattice, int components)
         std::memset(base + a * stride_ + volume_, 0, (stride_ - volume_) * sizeof(double));
 }
 
-std::vector<double> Field::to_site_major() const {
-    std::vector<double> out(static_cast<std::size_t>(volume_ * n_));
+std::span<const double> Field::site_major(std::vector<double>& buffer) const {
+    if (n_ == 1) return {data_.get(), static_cast<std::size_t>(volume_)};
+    buffer.resize(static_cast<std::size_t>(volume_ * n_));
     for (int a = 0; a < n_; ++a) {
         const double* p = component(a);
         for (std::int64_t x = 0; x < volume_; ++x)
-            out[x * n_ + a] = p[x];
+            buffer[x * n_ + a] = p[x];
     }
-    return out;
-}
-
-std::span<const double> Field::site_major_view() const {
-    if (n_ != 1) return {};
-    return {data_.get(), static_cast<std::size_t>(volume_)};
+    return buffer;
 }
 
 void Field::assign_site_major(std::span<const double> values) {

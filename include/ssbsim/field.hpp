@@ -24,11 +24,10 @@ class Field {
     double* component(int a) { return data_.get() + a * stride_; }
     const double* component(int a) const { return data_.get() + a * stride_; }
 
-    // Layout conversion for I/O, which uses [site][component] (HDF5 shape [L_1..L_d, N]).
-    std::vector<double> to_site_major() const;
-    // The same without a copy where the layouts coincide (N = 1); empty otherwise. Writers use
-    // it first, so that saving a large one-component field does not double the peak memory.
-    std::span<const double> site_major_view() const;
+    // Layout conversion for I/O, which uses [site][component] (HDF5 shape [L_1..L_d, N]): the
+    // field's own storage where the layouts coincide (N = 1), else a copy into `buffer`. Saving
+    // a large one-component field thus never doubles the peak memory.
+    std::span<const double> site_major(std::vector<double>& buffer) const;
     void assign_site_major(std::span<const double> values);
 
     void copy_from(const Field& other);

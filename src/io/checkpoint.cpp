@@ -80,16 +80,16 @@ std::string try_read(const std::string& path, const Lattice& lattice, int compon
     }
 }
 
-// The fields as one site-major array [replica, sites, component]. A single one-component
-// field is written from its own storage: a copy would add the field's size to the run's peak
-// memory at every checkpoint.
+// The fields as one site-major array [replica, sites, component]; a single field is written
+// without joining (and, for N = 1, from its own storage: see Field::site_major).
 h5::Dataset write_fields(h5::Group& g, const std::string& name, const std::vector<Field>& fields,
                          const std::vector<std::uint64_t>& shape) {
-    if (fields.size() == 1 && fields.front().components() == 1)
-        return g.write_dataset(name, fields.front().site_major_view().data(), shape);
+    std::vector<double> buffer;
+    if (fields.size() == 1)
+        return g.write_dataset(name, fields.front().site_major(buffer).data(), shape);
     std::vector<double> values;
     for (const Field& f : fields) {
-        const std::vector<double> one = f.to_site_major();
+        const std::span<const double> one = f.site_major(buffer);
         values.insert(values.end(), one.begin(), one.end());
     }
     return g.write_dataset(name, values.data(), shape);

@@ -276,12 +276,8 @@ void OutputWriter::flush() {
 }
 
 void OutputWriter::save_configuration(std::int64_t step, double time, const Field& phi) {
-    // One component is already site-major: write the field itself, no copy.
-    const std::vector<double> copy =
-        phi.components() > 1 ? phi.to_site_major() : std::vector<double>{};
-    const std::span<const double> values =
-        copy.empty() ? phi.site_major_view() : std::span<const double>(copy);
-    configurations_->write_row(step, {std::span<const double>(&time, 1), values});
+    std::vector<double> buffer;
+    configurations_->write_row(step, {std::span<const double>(&time, 1), phi.site_major(buffer)});
     flush();
 }
 

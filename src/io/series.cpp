@@ -15,6 +15,12 @@ std::uint64_t row_size(const std::vector<std::uint64_t>& shape) {
     return std::accumulate(shape.begin(), shape.end(), std::uint64_t{1}, std::multiplies<>());
 }
 
+// Elements per row of an existing table.
+std::uint64_t row_width(const h5::Dataset& table) {
+    const std::vector<std::uint64_t> shape = table.shape();
+    return row_size(std::vector<std::uint64_t>(shape.begin() + 1, shape.end()));
+}
+
 std::string table_name(const std::string& name) {
     return "records/" + name;
 }
@@ -33,15 +39,15 @@ std::size_t committed_rows(const std::vector<std::int64_t>& steps) {
     return n;
 }
 
-namespace {
-
-struct TableLayout {
+struct Series::Layout {
     std::vector<std::uint64_t> row_shape;
     std::vector<std::int64_t> offsets, widths; // step first
 };
 
-TableLayout layout_of(const std::vector<ColumnSpec>& columns, bool shaped_last) {
-    TableLayout t;
+namespace {
+
+Series::Layout layout_of(const std::vector<ColumnSpec>& columns, bool shaped_last) {
+    Series::Layout t;
     std::uint64_t next = 0;
     auto place = [&](std::uint64_t width) {
         t.offsets.push_back(static_cast<std::int64_t>(next));
@@ -71,18 +77,19 @@ TableLayout layout_of(const std::vector<ColumnSpec>& columns, bool shaped_last) 
 
 Series::Series(h5::Group& root, const std::string& name, const std::string& description,
                const std::vector<ColumnSpec>& columns, int gzip_level, bool shaped_last)
-    : table_(root.create_table(table_name(name), layout_of(columns, shaped_last).row_shape,
-                               gzip_level)) {
-    const TableLayout layout = layout_of(columns, shaped_last);
-    width_ = row_size(layout.row_shape);
-    offsets_ = layout.offsets;
-    widths_ = layout.widths;
+    : Series(root, name, description, columns, gzip_level, layout_of(columns, shaped_last)) {}
+
+Series::Series(h5::Group& root, const std::string& name, const std::string& description,
+               const std::vector<ColumnSpec>& columns, int gzip_level, const Layout& layout)
+    : table_(root.create_table(table_name(name), layout.row_shape, gzip_level)),
+      width_(row_size(layout.row_shape)), offsets_(layout.offsets), widths_(layout.widths) {
     std::vector<std::string> names = {"step"};
     for (const ColumnSpec& c : columns)
         names.push_back(c.name);
     describe(table_, "", "the rows of /" + name + " (docs/output.md, /records)");
     table_.write_attr("columns", names);
     table_.write_attr("offsets", offsets_);
+    table_.write_attr("widths", widths_);
 
     h5::Group group = root.create_group(name);
     group.write_attr("description", description);
@@ -97,16 +104,8 @@ Series::Series(h5::Group& root, const std::string& name, const std::string& desc
 }
 
 Series::Series(const h5::Group& root, const std::string& name)
-    : table_(root.open_dataset(table_name(name))), offsets_(table_.read_attr_int64s("offsets")) {
-    const std::vector<std::uint64_t> shape = table_.shape();
-    width_ = row_size(std::vector<std::uint64_t>(shape.begin() + 1, shape.end()));
-    const h5::Group group = root.open_group(name);
-    for (const std::string& column : table_.read_attr_strings("columns")) {
-        const std::vector<std::uint64_t> s = group.open_dataset(column).shape();
-        widths_.push_back(static_cast<std::int64_t>(
-            row_size(std::vector<std::uint64_t>(s.begin() + 1, s.end()))));
-    }
-}
+    : table_(root.open_dataset(table_name(name))), width_(row_width(table_)),
+      offsets_(table_.read_attr_int64s("offsets")), widths_(table_.read_attr_int64s("widths")) {}
 
 void Series::append(std::int64_t step, std::span<const double> values) {
     if (values.size() + 1 != static_cast<std::size_t>(std::reduce(widths_.begin(), widths_.end())))

@@ -49,7 +49,12 @@ class Series {
     std::vector<std::int64_t> steps() const;
     void truncate(std::uint64_t rows);
 
+    struct Layout; // the table's row shape and where each column sits in a row
+
   private:
+    Series(h5::Group& root, const std::string& name, const std::string& description,
+           const std::vector<ColumnSpec>& columns, int gzip_level, const Layout& layout);
+
     h5::Dataset table_;
     std::uint64_t width_;               // elements per table row
     std::vector<std::int64_t> offsets_; // of step and each column within a row
