@@ -957,6 +957,19 @@ std::vector<std::string> split_words(const std::string& text) {
     return words;
 }
 
+// Refuses more than max_sites sites, before any product can overflow; `key` and `what` say
+// which setting gave the extents.
+void check_sites(DeckReader& r, std::string_view key, const std::string& what,
+                 const std::vector<std::int64_t>& dims) {
+    std::int64_t sites = 1;
+    for (std::int64_t l : dims) {
+        if (l > max_sites / sites)
+            r.fail_plain(key,
+                         what + " has more than 2^40 = " + std::to_string(max_sites) + " sites");
+        sites *= l;
+    }
+}
+
 LatticeConfig read_lattice(DeckReader& r, const NetworkConfig& network) {
     LatticeConfig lattice;
     if (network.enabled) {
@@ -971,16 +984,11 @@ LatticeConfig read_lattice(DeckReader& r, const NetworkConfig& network) {
             lattice.boundary.push_back(Boundary::periodic);
             lattice.axis_names.push_back("input");
         }
+        check_sites(r, "network.width", "the network (depth x width [x fan_in])", lattice.dims);
         return lattice;
     }
     lattice.dims = r.integer_list("lattice.dims");
-    std::int64_t sites = 1;
-    for (std::int64_t l : lattice.dims) {
-        if (l > max_sites / sites)
-            r.fail_plain("lattice.dims", r.quoted("lattice.dims") + " has more than 2^40 = " +
-                                             std::to_string(max_sites) + " sites");
-        sites *= l;
-    }
+    check_sites(r, "lattice.dims", r.quoted("lattice.dims"), lattice.dims);
     lattice.boundary = r.choice_list<Boundary>("lattice.boundary", lattice.dims.size());
     if (r.has("lattice.axis_names")) {
         lattice.axis_names = split_words(r.string_value("lattice.axis_names"));
@@ -1370,6 +1378,14 @@ Config load_deck_text(std::string_view text, const std::vector<std::string>& ove
     c.field = read_field(r);
     c.action = read_action(r, c.lattice, c.field, c.network);
     c.dynamics = read_dynamics(r);
+    // Replicas share one time grid; an adaptive step chosen on one of several different
+    // fields would not control the others' error.
+    if (c.dynamics.method == Method::flow_adaptive && c.run.replicas > 1 &&
+        c.run.replica_init == ReplicaInit::independent)
+        r.fail_plain("run.replica_init",
+                     "'independent' starts with method = flow_adaptive would need a step size per "
+                     "replica; use replica_init = same (flow keeps the replicas identical) or a "
+                     "fixed-step method");
     c.training = read_training(r, c);
     c.schedule = read_schedules(r, c);
     c.measure = read_measure(r);

@@ -48,9 +48,9 @@ Simulation::Simulation(const Config& config, State state)
       base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
       h_direction_(unit_direction(base_action_.h)), source_(source_field(config, lattice_)),
       measure_plans_(lattice_), state_(std::move(state)) {
-    const bool side_by_side = lattice_.volume() < parallel_min_sites;
-    const std::size_t replicas = side_by_side ? state_.phi.size() : 1;
-    for (std::size_t a = 0; a < replicas; ++a)
+    const auto replicas = static_cast<std::int64_t>(state_.phi.size());
+    const std::int64_t integrators = spreads_tasks(replicas, lattice_.volume()) ? replicas : 1;
+    for (std::int64_t a = 0; a < integrators; ++a)
         integrators_.push_back(make_integrator(config.dynamics, lattice_, config.field.components));
     // Momenta start at rest (a checkpoint brings its own).
     if (config.dynamics.method == Method::momentum)
@@ -95,12 +95,22 @@ void Simulation::advance() {
                            momentum};
         return integrators_[std::min(a, integrators_.size() - 1)]->advance(state_.phi[a], in);
     };
-    // flow_adaptive picks one step for all replicas: the first replica's, so that replicas
-    // stay on a common time grid (they differ only through their noise, which it has none of).
-    const StepResult r = advance_replica(0, p.eps);
-    const auto others = static_cast<std::int64_t>(state_.phi.size()) - 1;
-    for_each_task(others, lattice_.volume(),
-                  [&](std::int64_t i) { advance_replica(static_cast<std::size_t>(i) + 1, r.dt); });
+    const auto replicas = static_cast<std::int64_t>(state_.phi.size());
+    StepResult r{};
+    if (config_.dynamics.method == Method::flow_adaptive) {
+        // One step for all replicas, chosen on the first, keeps a common time grid; the deck
+        // allows it only for identical replicas (same start, no noise), which pick the same.
+        r = advance_replica(0, p.eps);
+        for_each_task(replicas - 1, lattice_.volume(), [&](std::int64_t i) {
+            if (advance_replica(static_cast<std::size_t>(i) + 1, r.dt).dt != r.dt)
+                throw std::logic_error("flow_adaptive: replicas chose different step sizes");
+        });
+    } else {
+        for_each_task(replicas, lattice_.volume(), [&](std::int64_t i) {
+            const StepResult ri = advance_replica(static_cast<std::size_t>(i), p.eps);
+            if (i == 0) r = ri;
+        });
+    }
     state_.step += 1;
     state_.time += r.dt;
     state_.next_eps = r.next_eps;

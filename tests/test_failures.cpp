@@ -42,6 +42,13 @@ std::vector<Case> cases() {
         {"zero size", "--set 'lattice.dims=0 4'", "lattice.dims"},
         {"size below 2", "--set 'lattice.dims=1 4'", "lattice.dims"},
         {"too many axes", "--set 'lattice.dims=2 2 2 2 2'", "lattice.dims"},
+        {"too many sites", "--set 'lattice.dims=2000000 2000000'", "more than 2^40"},
+        {"network of too many sites", "", "more than 2^40", 2,
+         "[network]\ndepth = 100000000\nwidth = 100000000\n[action]\nlambda = 1\n"},
+        {"adaptive step, independent replicas",
+         "--set dynamics.method=flow_adaptive --set run.replicas=2 "
+         "--set run.replica_init=independent",
+         "run.replica_init"},
         {"malformed list", "--set 'lattice.dims=8 x'", "lattice.dims"},
         {"missing required key", "", "lattice.dims", 2, "[action]\nm2 = 1\n"},
         {"boundary count", "--set 'lattice.boundary=periodic open open'", "lattice.boundary"},

@@ -35,11 +35,14 @@ void for_each_row(std::int64_t rows, std::int64_t row_length, Body&& body) {
 // are spread over the threads when there is enough work in all; larger ones run one after the
 // other, each parallel inside. An exception from a task is rethrown after the loop (the one of
 // the lowest index), since none may leave an OpenMP region.
+inline bool spreads_tasks(std::int64_t n, std::int64_t task_sites) {
+    return task_sites < parallel_min_sites && go_parallel(n, task_sites);
+}
+
 template <class Body>
 void for_each_task(std::int64_t n, std::int64_t task_sites, Body&& body) {
     std::vector<std::exception_ptr> errors(static_cast<std::size_t>(std::max<std::int64_t>(n, 0)));
-    const bool spread = task_sites < parallel_min_sites && go_parallel(n, task_sites);
-#pragma omp parallel for schedule(static) if (spread)
+#pragma omp parallel for schedule(static) if (spreads_tasks(n, task_sites))
     for (std::int64_t i = 0; i < n; ++i) {
         try {
             body(i);
