@@ -79,7 +79,7 @@ def main():
     right.set_xlabel(key)
     right.set_ylabel("chi = V (<|M|^2> - <|M|>^2)")
     right.legend(fontsize="small")
-    output = reader.save_figure(fig, args, "_binder.png")
+    output = reader.save_figure(fig, args, "_binder.png", runs[0])
     reader.write_json(args.json, {
         "coupling": key, "png": output, "crossings": crossings,
         "curves": {"x".join(map(str, d)): sorted(p, key=lambda q: q["x"]) for d, p in curves.items()}})

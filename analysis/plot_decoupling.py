@@ -93,7 +93,7 @@ def main():
     right.axhline(0, color="grey", lw=0.6)
     right.set_xlabel("J_layer (coupling between adjacent layers)")
     right.legend(fontsize="small")
-    output = reader.save_figure(fig, args, "_decoupling.png", runs[0].path)
+    output = reader.save_figure(fig, args, "_decoupling.png", runs[0])
     reader.write_json(args.json, {"points": points, "png": output})
     for p in points:
         print(f"J_layer = {p['layer_coupling']:g}: |M_l| >= {min(p['abs_m_layers']):.4g} "

@@ -66,7 +66,7 @@ def main():
     ax.set_xlabel(f"M_{args.component}")
     ax.set_ylabel("probability density")
     ax.legend(fontsize="small")
-    output = reader.save_figure(fig, args, "_histogram.png")
+    output = reader.save_figure(fig, args, "_histogram.png", runs[0])
     reader.write_json(args.json, {"files": results, "png": output})
     for r in results:
         print(f"{r['file']}: {r['n_peaks']} peak(s) at {', '.join(f'{p:.3g}' for p in r['peaks'])}")

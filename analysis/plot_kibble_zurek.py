@@ -175,7 +175,7 @@ def main():
         right.axis("off")
         right.text(0.5, 0.5, "no intermediate measurements\n(measure.every >= the run)",
                    ha="center", transform=right.transAxes)
-    output = reader.save_figure(fig, args, "_kibble_zurek.png", runs[0].path)
+    output = reader.save_figure(fig, args, "_kibble_zurek.png", runs[0])
     result.update({"points": points, "errors": args.errors, "png": output})
     reader.write_json(args.json, result)
     for p in points:

@@ -111,7 +111,7 @@ def main():
     axes[0].legend(loc="upper left", fontsize="x-small", ncol=2)
     axes[0].set_title(f"{run.path}: {depth} layers, {' x '.join(map(str, run.dims))}")
     axes[-1].set_xlabel("training time t" if args.x == "time" else "step")
-    output = reader.save_figure(fig, args, "_layers.png")
+    output = reader.save_figure(fig, args, "_layers.png", run)
     result["png"] = output
     reader.write_json(args.json, result)
 

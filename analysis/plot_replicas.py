@@ -79,7 +79,7 @@ def main():
     axes[2].set_ylabel("|M| of each replica")
     axes[2].set_xlabel("training time t")
     axes[0].legend(loc="best", fontsize="small")
-    output = reader.save_figure(fig, args, "_replicas.png", runs[0].path)
+    output = reader.save_figure(fig, args, "_replicas.png", runs[0])
     reader.write_json(args.json, {"files": results, "png": output})
     for r in results:
         print(f"{r['file']}: {r['replicas']} replicas; max distance {r['max_distance']:.4g}, "

@@ -61,7 +61,7 @@ def main():
     ax.set_xlabel(f"x{mu + 1}")
     ax.set_ylabel(f"x{nu + 1}")
     ax.set_title(f"{args.file}: step {step}")
-    output = reader.save_figure(fig, args, "_snapshot.png")
+    output = reader.save_figure(fig, args, "_snapshot.png", run)
     reader.write_json(args.json, {
         "file": args.file, "step": step, "component": args.component, "plane": [mu, nu],
         "shape": list(plane.shape), "slice_mean": float(plane.mean()),

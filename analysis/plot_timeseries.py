@@ -65,7 +65,7 @@ def main():
     bottom.set_xlabel("lag t (measurements)")
     bottom.set_ylabel("rho(t)")
     bottom.legend(loc="best", fontsize="small")
-    output = reader.save_figure(fig, args, "_timeseries.png")
+    output = reader.save_figure(fig, args, "_timeseries.png", run)
 
     reader.write_json(args.json, {
         "file": args.file, "observable": name, "skip": skip, "n_used": len(used),

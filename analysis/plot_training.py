@@ -74,7 +74,7 @@ def main():
     if right is not None:
         right.set_ylabel("scheduled parameter")
         right.legend(loc="lower right", fontsize="small")
-    output = reader.save_figure(fig, args, "_training.png")
+    output = reader.save_figure(fig, args, "_training.png", runs[0])
     reader.write_json(args.json, {"runs": results, "png": output})
     for r in results:
         print(f"{r['file']}: final {args.observable} = {r['final']:.5g} at t = {r['t_final']:.5g}"

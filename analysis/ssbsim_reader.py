@@ -64,35 +64,31 @@ def committed_rows(steps):
     return int(np.argmax(bad)) if bad.any() else len(steps)
 
 
-def _committed(steps):
-    return steps[:committed_rows(steps)]
+def _open(path):
+    """The file, opened for reading (also while a run writes it); UsageError if it cannot be."""
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file")
+    try:
+        return h5py.File(path, "r", locking=False)
+    except OSError as e:
+        raise UsageError(f"{path}: not a readable HDF5 file ({e})") from e
 
 
 class Run:
-    """One ssbsim run output, read once (observables, deck, parameters, /analysis)."""
+    """One ssbsim run output, read once (observables, deck, /analysis)."""
 
     def __init__(self, path):
         self.path = path
-        if not os.path.exists(path):
-            raise UsageError(f"{path}: no such file")
-        try:
-            f = h5py.File(path, "r", locking=False)  # readable while a run writes it
-        except OSError as e:
-            raise UsageError(f"{path}: not a readable HDF5 file ({e})") from e
-        with f:
+        with _open(path) as f:
             if "observables" not in f or "deck" not in f.attrs or "dims" not in f.attrs:
                 raise UsageError(f"{path}: not an ssbsim run output (no /observables or deck)")
             self.deck = parse_deck(_text(f.attrs["deck"]))
             self.dims = tuple(int(x) for x in f.attrs["dims"])
             self.components = int(f.attrs.get("components", 1))
-            self.parameters = {k: _plain(v) for k, v in f["parameters"].attrs.items()} \
-                if "parameters" in f else {}
             rows = committed_rows(f["observables/step"][()])
             self.observables = {name: f["observables"][name][:rows] for name in f["observables"]}
             self.analysis = _read_analysis(f)
             self.crossings = _read_crossings(f)
-            self.saved_steps = _committed(f["configurations/step"][()]) \
-                if "configurations/step" in f else []
 
     @property
     def size_label(self):
@@ -137,14 +133,15 @@ class Run:
 
     def configuration(self, index):
         """Saved configuration `index` (negative counts from the end): (step, array [L..., N])."""
-        with h5py.File(self.path, "r", locking=False) as f:
+        with _open(self.path) as f:
             if "configurations/field" not in f or f["configurations/field"].shape[0] == 0:
                 raise UsageError(f"{self.path}: no saved configurations")
-            field = f["configurations/field"]
-            n = committed_rows(f["configurations/step"][()])
+            steps = f["configurations/step"][()]
+            n = committed_rows(steps)
             if not -n <= index < n:
                 raise UsageError(f"{self.path}: configuration {index} does not exist ({n} saved)")
-            return int(f["configurations/step"][index]), field[index]
+            row = index % n  # counted among the completely written rows only
+            return int(steps[row]), f["configurations/field"][row]
 
 
 def _read_analysis(f):
@@ -235,16 +232,11 @@ def gamma_method(series, s_tau=1.5):
     }
 
 
-def default_output(args, suffix, first=None):
-    first = first or (args.files[0] if hasattr(args, "files") else args.file)
-    return os.path.splitext(os.path.basename(first))[0] + suffix
-
-
-def save_figure(fig, args, suffix, first=None):
-    """Lays out and writes the figure to -o, or to <stem of `first` (default: the first input
-    file)><suffix>; returns the path."""
+def save_figure(fig, args, suffix, first_run):
+    """Lays out and writes the figure to -o, or to <stem of the first run output><suffix> (a
+    checkpoint among the inputs never names it); returns the path."""
     fig.tight_layout()
-    output = args.output or default_output(args, suffix, first)
+    output = args.output or os.path.splitext(os.path.basename(first_run.path))[0] + suffix
     fig.savefig(output, dpi=110)
     return output
 
@@ -285,20 +277,15 @@ def figure():
 
 def read_group(path, group):
     """Every dataset of the series group `group` of a run output ("layers", "replicas",
-    "observables") as {name: array}. A missing file, a file that is not HDF5 or a missing group
+    "observables") as {name: array}, its completely written rows only. A missing file, a file that is not HDF5 or a missing group
     is a UsageError naming the file."""
-    if not os.path.exists(path):
-        raise UsageError(f"{path}: no such file")
-    try:
-        f = h5py.File(path, "r", locking=False)
-    except OSError as e:
-        raise UsageError(f"{path}: not a readable HDF5 file ({e})") from e
-    with f:
+    with _open(path) as f:
         if group not in f:
             hint = {"layers": "a [network] run writes it",
                     "replicas": "a run with run.replicas >= 2 writes it"}.get(group, "")
             raise UsageError(f"{path}: no /{group} group" + (f" ({hint})" if hint else ""))
-        return {name: f[group][name][()] for name in f[group]}
+        rows = committed_rows(f[group]["step"][()])
+        return {name: f[group][name][:rows] for name in f[group]}
 
 
 def times_of_steps(run, steps):

@@ -33,8 +33,8 @@ HoppingParams hopping_from_mass(const ActionParams& m, int dims) {
     const double J = m.coupling[0];
     for (int mu = 0; mu < dims; ++mu)
         if (m.coupling[mu] != J || J <= 0.0 || m.kind[mu] != CouplingKind::nearest)
-            throw InputError("action.coupling: the hopping form needs one coupling J > 0 on all "
-                             "axes");
+            throw InputError("action.coupling: the hopping form needs one nearest-neighbour "
+                             "coupling J > 0 on all axes");
     // Rescale φ → φ/√J to J = 1: m² → m²/J, λ → λ/J², h → h/√J.
     const double m2 = m.m2 / J, lambda = m.lambda / (J * J);
     const double a = 2.0 * dims + m2;

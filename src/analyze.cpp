@@ -97,11 +97,10 @@ Column read_column(const h5::Dataset& d) {
 }
 
 // Keeps the rows that were completely written: a run killed during a flush can leave rows that
-// were extended but never filled (their step is not increasing; docs/output.md).
+// were extended but never filled (their step is not increasing; docs/output.md). The columns are
+// views of one table, so they have the step's row count.
 void drop_unwritten_rows(RunData& run) {
-    std::size_t rows = committed_rows(run.step);
-    for (const auto& [name, c] : run.columns)
-        rows = std::min(rows, c.rows());
+    const std::size_t rows = committed_rows(run.step);
     if (rows == run.step.size()) return;
     run.warnings.push_back(std::to_string(run.step.size() - rows) +
                            " row(s) at the end were never completely written (the run was "

@@ -1,6 +1,7 @@
 // `ssbsim analyze` over the files of a scan: which deck key varies, one curve per lattice size
 // (and per value of any further varying key), and the Binder crossings of successive sizes.
 #include "ssbsim/analyze.hpp"
+#include "ssbsim/deck.hpp"
 #include "ssbsim/errors.hpp"
 #include "ssbsim/stats.hpp"
 
@@ -27,16 +28,9 @@ bool ignored(const std::string& key) {
            key == "dynamics.steps" || key == "field.init_file";
 }
 
-std::optional<double> as_number(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (end != text.c_str() + text.size() || !std::isfinite(v)) return std::nullopt;
-    return v;
-}
-
-// A deck value in a canonical spelling: numbers (and lists of numbers) as %.17g, so that "1e6",
-// "1e+06" and "1000000" (different writers) are one value; anything else as written.
+// A deck value in a canonical spelling: numbers (and lists of numbers) in the deck's shortest
+// exact form, so that "1e6", "1e+06" and "1000000" (different writers) are one value and labels
+// read 0.1, not 0.10000000000000001; anything else as written.
 std::string canonical(const std::string& text) {
     std::string out, word;
     for (char c : text + " ") {
@@ -45,11 +39,9 @@ std::string canonical(const std::string& text) {
             continue;
         }
         if (word.empty()) continue;
-        const std::optional<double> v = as_number(word);
+        const std::optional<double> v = parse_real(word);
         if (!v) return text;
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.17g", *v);
-        out += (out.empty() ? "" : " ") + std::string(buf);
+        out += (out.empty() ? "" : " ") + format_real(*v);
         word.clear();
     }
     return out.empty() ? text : out;
@@ -83,7 +75,7 @@ std::string choose_coupling(const std::map<std::string, std::set<std::string>>& 
     std::size_t most = 0;
     for (const auto& [key, values] : varying) {
         const bool numeric = std::all_of(values.begin(), values.end(), [](const std::string& v) {
-            return as_number(v).has_value();
+            return parse_real(v).has_value();
         });
         if (numeric && values.size() > most) {
             best = key;
@@ -121,7 +113,7 @@ std::vector<ScanCurve> build_curves(const std::vector<FileAnalysis>& files,
             curves.push_back(c);
             it = curves.end() - 1;
         }
-        const double x = scan.coupling.empty() ? nan : *as_number(value_of(f, scan.coupling));
+        const double x = scan.coupling.empty() ? nan : *parse_real(value_of(f, scan.coupling));
         it->points.push_back({x, i});
     }
     for (ScanCurve& c : curves)

@@ -81,8 +81,11 @@ Field initial_field(const Config& c, const Lattice& lattice, int replica) {
 std::vector<Field> initial_fields(const Config& c, const Lattice& lattice) {
     std::vector<Field> fields;
     fields.push_back(initial_field(c, lattice, 0));
+    // Only a hot start depends on the replica (its key); cold and file starts are copied.
+    const bool own =
+        c.run.replica_init == ReplicaInit::independent && c.field.init == InitKind::hot;
     for (int r = 1; r < c.run.replicas; ++r) {
-        if (c.run.replica_init == ReplicaInit::independent) {
+        if (own) {
             fields.push_back(initial_field(c, lattice, r));
         } else {
             fields.emplace_back(lattice, c.field.components);

@@ -221,6 +221,15 @@ TEST_CASE("rows a killed flush extended but never filled are dropped by info, an
     REQUIRE(r.status == 0);
     REQUIRE((r.out + r.err).find("2 row(s) at the end were never completely written") !=
             std::string::npos);
+    // The Python reader keeps the written rows only, in every group and for configurations.
+    s.write("rows.py", "import sys\nsys.path.insert(0, sys.argv[1])\nimport ssbsim_reader as r\n"
+                       "run = r.Run('run.h5')\nprint(len(run.observables['step']),\n"
+                       "      len(r.read_group('run.h5', 'observables')['time']),\n"
+                       "      run.configuration(-1)[0])\n");
+    REQUIRE(std::system(("cd '" + s.dir.string() + "' && " + SSBSIM_PYTHON + " rows.py '" +
+                         analysis_dir + "' > rows.txt")
+                            .c_str()) == 0);
+    REQUIRE(slurp(s.path("rows.txt")) == "121 121 600\n");
     r = run_ssbsim(s, args + "--set dynamics.steps=900 -o run.h5 --resume");
     REQUIRE(r.status == 0);
     require_same_output(s.path("ref.h5"), s.path("run.h5"));
