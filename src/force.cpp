@@ -5,7 +5,7 @@
 namespace ssbsim {
 
 RowGeometry::RowGeometry(const Lattice& lattice, std::int64_t row)
-    : base(row * lattice.row_length()) {
+    : row(row), base(row * lattice.row_length()) {
     for (int mu = 0; mu + 1 < lattice.dims(); ++mu) {
         up[mu] = lattice.row_neighbour(row, mu, +1) * lattice.row_length();
         down[mu] = lattice.row_neighbour(row, mu, -1) * lattice.row_length();
@@ -33,8 +33,10 @@ FibreMeans::FibreMeans(const Lattice& lattice, const ActionParams& p, const Fiel
                 for_each_row(rows, len, [&](std::int64_t r) {
                     const double* x = phi.component(a) + r * len;
                     double s = 0.0;
-                    for (std::int64_t i = 0; i < len; ++i) s += x[i];
-                    ax.values[static_cast<std::size_t>(a * rows + r)] = s / static_cast<double>(len);
+                    for (std::int64_t i = 0; i < len; ++i)
+                        s += x[i];
+                    ax.values[static_cast<std::size_t>(a * rows + r)] =
+                        s / static_cast<double>(len);
                 });
             continue;
         }
@@ -48,9 +50,11 @@ FibreMeans::FibreMeans(const Lattice& lattice, const ActionParams& p, const Fiel
                 for (std::int64_t x = 0; x < ax.extent; ++x) { // fixed order along the fibre
                     const std::int64_t r = (hi * ax.extent + x) * ax.inner + lo;
                     const double* y = phi.component(a) + r * len;
-                    for (std::int64_t i = 0; i < len; ++i) m[i] += y[i];
+                    for (std::int64_t i = 0; i < len; ++i)
+                        m[i] += y[i];
                 }
-                for (std::int64_t i = 0; i < len; ++i) m[i] /= static_cast<double>(ax.extent);
+                for (std::int64_t i = 0; i < len; ++i)
+                    m[i] /= static_cast<double>(ax.extent);
             });
     }
 }

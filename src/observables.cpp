@@ -106,16 +106,6 @@ struct SumLayout {
     }
 };
 
-// Eight partial sums of a per-site term, lane j taking the sites i = j (mod 8) of a row as
-// lane_sum does: the vectorised loop gets independent accumulators, and the bits depend on the
-// row alone, not on the thread that sums it.
-struct Lanes {
-    double v[8] = {};
-    double total() const {
-        return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
-    }
-};
-
 // The lanes of the row being summed: Σφ per component (the slow-axis slices need it per row) and
 // the component-summed terms. The potential holds Σ m²/2 |φ|² + λ/4 |φ|⁴ only; the h terms are
 // linear in the site sums and added at the end.

@@ -24,6 +24,7 @@ inline constexpr std::int64_t tile_sites = 256;
 
 // Where a row and its neighbour rows start (site offsets into a component plane).
 struct RowGeometry {
+    std::int64_t row = 0;
     std::int64_t base = 0;
     std::int64_t up[max_dims - 1] = {};
     std::int64_t down[max_dims - 1] = {};
@@ -118,12 +119,11 @@ inline void apply_force(const Lattice& lattice, const ActionParams& p, const Fie
         const double* __restrict x = plane + g.base;
         const double* up[Slow > 0 ? Slow : 1];
         const double* down[Slow > 0 ? Slow : 1];
-        const std::int64_t row = g.base / len;
         for (int mu = 0; mu < Slow; ++mu) {
             // A mean-field axis is the Laplacian with both neighbours at the fibre mean:
             // J (m + m − 2φ) = −2J (φ − m) = −∂/∂φ J Σ_i |φ_i − m|².
             const bool mean = p.kind[mu] == CouplingKind::mean;
-            up[mu] = mean ? p.means->row(mu, a, row) : plane + g.up[mu];
+            up[mu] = mean ? p.means->row(mu, a, g.row) : plane + g.up[mu];
             down[mu] = mean ? up[mu] : plane + g.down[mu];
         }
         const double h = p.h[a];
@@ -145,7 +145,7 @@ inline void apply_force(const Lattice& lattice, const ActionParams& p, const Fie
                     return f;
             };
             if (p.kind[Slow] == CouplingKind::mean) { // the row is the fibre: no ends to peel
-                const double m = *p.means->row(Slow, a, row);
+                const double m = *p.means->row(Slow, a, g.row);
 #pragma omp simd
                 for (std::int64_t i = i0; i < i1; ++i)
                     op(i - i0, force(i, m, m), x[i]);

@@ -1,15 +1,14 @@
 // All threading and every sum over the lattice go through this header. Work is split over rows
 // (see lattice.hpp); sums are formed per fixed group of rows, in row order, and the group sums are
-// added pairwise, so a reduction gives the same bits for any number of threads (invariant 2 of
-// docs/DESIGN). No other file uses an OpenMP pragma over sites. Tested by the bitwise tests
-// of test_dynamics (every method and the measurement give the same bits on 1 and 2 threads).
+// added in group order, so a reduction gives the same bits for any number of threads (invariant 2
+// of docs/DESIGN). No other file uses an OpenMP pragma over sites. Tested by the bitwise tests of
+// test_dynamics (every method and the measurement give the same bits on 1 and 2 threads).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <memory>
-#include <span>
 #include <vector>
 
 namespace ssbsim {
@@ -78,79 +77,23 @@ double max_over_rows(std::int64_t rows, std::int64_t row_length, Body&& body) {
     return m;
 }
 
-// Pairwise sum in a fixed order: the result depends only on the values, not on the threads.
-inline double pairwise_sum(std::span<const double> v) {
-    if (v.size() <= 8) {
-        double s = 0.0;
-        for (double x : v)
-            s += x;
-        return s;
-    }
-    const std::size_t half = v.size() / 2;
-    return pairwise_sum(v.first(half)) + pairwise_sum(v.subspan(half));
-}
-
-// Sums of k quantities over all rows. row_sums(row, out, scratch) adds the row's contributions
-// to out[0..k) (only adds: out holds the sum of the earlier rows of its group); scratch is a
-// per-thread object from make_scratch(). Rows are grouped in blocks of consecutive rows whose
-// size depends on (rows, row length, k) alone; each group is summed in row order and the group
-// sums are then added pairwise, so the result does not depend on the number of threads. A row
-// costs only its own contributions (not O(k)), and the group sums take at most
-// max_group_partials doubles however large k is (slice sums make k grow like d·L).
-inline constexpr std::int64_t max_group_partials = std::int64_t{1} << 20;
-
-template <class MakeScratch, class RowSums>
-std::vector<double> sum_over_rows_with(std::int64_t rows, std::int64_t row_length, int k,
-                                       MakeScratch&& make_scratch, RowSums&& row_sums) {
-    const std::int64_t max_groups = std::max<std::int64_t>(1, max_group_partials / std::max(k, 1));
-    const std::int64_t rows_per_group =
-        std::max({std::int64_t{1}, 4096 / row_length, (rows + max_groups - 1) / max_groups});
-    const std::int64_t groups = (rows + rows_per_group - 1) / rows_per_group;
-    std::vector<double> partial(static_cast<std::size_t>(groups * k));
-#pragma omp parallel if (go_parallel(rows, row_length))
-    {
-        auto scratch = make_scratch();
-        std::vector<double> acc(k);
-#pragma omp for schedule(static)
-        for (std::int64_t g = 0; g < groups; ++g) {
-            std::fill(acc.begin(), acc.end(), 0.0);
-            const std::int64_t last = std::min(rows, (g + 1) * rows_per_group);
-            for (std::int64_t r = g * rows_per_group; r < last; ++r)
-                row_sums(r, acc.data(), scratch);
-            for (int j = 0; j < k; ++j)
-                partial[static_cast<std::size_t>(j * groups + g)] = acc[j];
-        }
-    }
-    std::vector<double> total(k);
-    for (int j = 0; j < k; ++j)
-        total[j] = pairwise_sum(std::span<const double>(partial).subspan(
-            static_cast<std::size_t>(j * groups), static_cast<std::size_t>(groups)));
-    return total;
-}
-
-template <class RowSums>
-std::vector<double> sum_over_rows(std::int64_t rows, std::int64_t row_length, int k,
-                                  RowSums&& row_sums) {
-    return sum_over_rows_with(
-        rows, row_length, k, [] { return 0; },
-        [&](std::int64_t r, double* out, int&) { row_sums(r, out); });
-}
-
 // Sums of k quantities over all rows, handed to the caller one group of consecutive rows at a
 // time: group_sums(first, last, out, scratch) adds the contributions of rows [first, last) to
-// out[0..k) (zeroed before) in any fixed order of its choosing. The groups depend on (rows, k)
-// alone and their sums are added in group order, so the result does not depend on the number of
-// threads. Unlike sum_over_rows_with, a caller may keep state across the rows of a group, and k
-// may be as large as a row (per-column sums along the rows): the partial sums take at most
-// max_group_doubles doubles (plus one group's k), written by the thread that owns the group.
+// out[0..k) (zeroed before) in any fixed order of its choosing; scratch is a per-thread object
+// from make_scratch(). The groups depend on (rows, k) alone and their sums are added in group
+// order, so the result does not depend on the number of threads. A caller may keep state across
+// the rows of a group, and k may be as large as a row (per-column sums along the rows): the
+// partial sums take max_group_doubles doubles, or min_groups · k when that is more (enough
+// groups for many threads), written by the thread that owns the group.
 inline constexpr std::int64_t max_group_doubles = std::int64_t{1} << 17;
+inline constexpr std::int64_t min_groups = 64;
 
 template <class MakeScratch, class GroupSums>
 std::vector<double> sum_over_row_groups_with(std::int64_t rows, std::int64_t row_length,
                                              std::int64_t k, MakeScratch&& make_scratch,
                                              GroupSums&& group_sums) {
     const std::int64_t max_groups =
-        std::max<std::int64_t>(1, max_group_doubles / std::max<std::int64_t>(k, 1));
+        std::max(min_groups, max_group_doubles / std::max<std::int64_t>(k, 1));
     const std::int64_t rows_per_group = (rows + max_groups - 1) / max_groups;
     const std::int64_t groups = (rows + rows_per_group - 1) / rows_per_group;
     // Not zeroed here: each group clears its own part, so the pages are first touched (and
@@ -176,6 +119,19 @@ std::vector<double> sum_over_row_groups_with(std::int64_t rows, std::int64_t row
     return total;
 }
 
+// Sums of k quantities over all rows: row_sums(row, out) adds the row's contributions to
+// out[0..k), rows in order within each group (sum_over_row_groups_with).
+template <class RowSums>
+std::vector<double> sum_over_rows(std::int64_t rows, std::int64_t row_length, int k,
+                                  RowSums&& row_sums) {
+    return sum_over_row_groups_with(
+        rows, row_length, k, [] { return 0; },
+        [&](std::int64_t first, std::int64_t last, double* out, int&) {
+            for (std::int64_t r = first; r < last; ++r)
+                row_sums(r, out);
+        });
+}
+
 // Calls f(i, i mod 8) for i in [0, n): whole blocks of eight as one SIMD loop, then the rest.
 // The lane j = i mod 8 is fixed by the index, not by memory alignment, so per-lane sums have
 // bits that do not depend on where an array starts.
@@ -190,13 +146,22 @@ void for_each_lane(std::int64_t n, F&& f) {
         f(i, j);
 }
 
-// Fixed-lane sum of x[0..n): eight independent accumulators (for_each_lane), combined in a
-// fixed order. Vectorises, and a row sums the same wherever it lives.
+// Eight partial sums of a per-site term, lane j taking the sites i = j (mod 8) (for_each_lane):
+// the vectorised loop gets independent accumulators, combined in one fixed order, so the bits
+// depend on the row alone, not on where it lives or which thread sums it.
+struct Lanes {
+    double v[8] = {};
+    double total() const {
+        return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
+    }
+};
+
+// Fixed-lane sum of term(0..n).
 template <class Term>
 double lane_sum(std::int64_t n, Term&& term) {
-    double acc[8] = {};
-    for_each_lane(n, [&](std::int64_t i, int j) { acc[j] += term(i); });
-    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+    Lanes acc;
+    for_each_lane(n, [&](std::int64_t i, int j) { acc.v[j] += term(i); });
+    return acc.total();
 }
 
 } // namespace ssbsim
