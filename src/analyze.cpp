@@ -34,20 +34,6 @@ const char* const required_columns[] = {
 // |M| with the slowest one (and is blind to Z2 tunnelling); the largest cut wins.
 const char* const thermalisation_columns[] = {"action", "phi2", "abs_magnetization"};
 
-std::vector<std::string> split_words(const std::string& text) {
-    std::vector<std::string> words;
-    std::string word;
-    for (char c : text + " ") {
-        if (c == ' ' || c == ',' || c == '\t') {
-            if (!word.empty()) words.push_back(word);
-            word.clear();
-        } else {
-            word += c;
-        }
-    }
-    return words;
-}
-
 std::vector<Boundary> parse_boundary(const std::vector<std::string>& words, std::size_t axes,
                                      const std::string& path) {
     std::vector<Boundary> b;
@@ -73,7 +59,10 @@ std::vector<Boundary> boundary_of(const h5::Group& obs, const RunData& run) {
     if (s.has_attr("boundary"))
         return parse_boundary(s.read_attr_strings("boundary"), run.dims.size(), run.source);
     const auto it = run.values.find("lattice.boundary");
-    return parse_boundary(split_words(it == run.values.end() ? "periodic" : it->second),
+    const std::string text = it == run.values.end() ? "periodic" : it->second;
+    const std::optional<std::vector<std::string_view>> words = split_list(text);
+    return parse_boundary(words ? std::vector<std::string>(words->begin(), words->end())
+                                : std::vector<std::string>{},
                           run.dims.size(), run.source);
 }
 

@@ -581,8 +581,8 @@ std::optional<bool> parse_boolean(std::string_view t) {
     return std::nullopt;
 }
 
-// Entries separated by whitespace and/or commas; an empty entry (",,", a trailing comma) is a
-// malformed list rather than something to skip.
+} // namespace
+
 std::optional<std::vector<std::string_view>> split_list(std::string_view text) {
     std::vector<std::string_view> entries;
     std::size_t begin = 0;
@@ -603,6 +603,8 @@ std::optional<std::vector<std::string_view>> split_list(std::string_view text) {
     }
     return entries;
 }
+
+namespace {
 
 bool is_flow(Method m) {
     return m == Method::flow || m == Method::flow_rk3 || m == Method::flow_adaptive;
@@ -949,14 +951,6 @@ NetworkConfig read_network(DeckReader& r) {
     return n;
 }
 
-std::vector<std::string> split_words(const std::string& text) {
-    std::vector<std::string> words;
-    std::istringstream in(text);
-    for (std::string w; in >> w;)
-        words.push_back(w);
-    return words;
-}
-
 // Refuses more than max_sites sites, before any product can overflow; `key` and `what` say
 // which setting gave the extents.
 void check_sites(DeckReader& r, std::string_view key, const std::string& what,
@@ -991,7 +985,10 @@ LatticeConfig read_lattice(DeckReader& r, const NetworkConfig& network) {
     check_sites(r, "lattice.dims", r.quoted("lattice.dims"), lattice.dims);
     lattice.boundary = r.choice_list<Boundary>("lattice.boundary", lattice.dims.size());
     if (r.has("lattice.axis_names")) {
-        lattice.axis_names = split_words(r.string_value("lattice.axis_names"));
+        const std::string text = r.string_value("lattice.axis_names");
+        const std::optional<std::vector<std::string_view>> names = split_list(text);
+        if (!names) r.fail_plain("lattice.axis_names", quote(text) + " is a malformed list");
+        lattice.axis_names.assign(names->begin(), names->end());
         if (lattice.axis_names.size() != lattice.dims.size())
             r.fail_plain("lattice.axis_names", r.quoted("lattice.axis_names") + " names " +
                                                    std::to_string(lattice.axis_names.size()) +

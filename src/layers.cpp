@@ -1,5 +1,6 @@
 #include "ssbsim/layers.hpp"
 
+#include "dynamics/sweep.hpp"
 #include "ssbsim/force.hpp"
 #include "ssbsim/parallel.hpp"
 
@@ -56,22 +57,11 @@ double neuron_scatter(const double* x, const LayerShape& shape) {
 // −∂S/∂φ at every site, through the same kernel the dynamics use.
 Field force_field(const Lattice& lattice, const Field& phi, const ActionParams& params) {
     Field force(lattice, phi.components());
-    const ForceParams fp(lattice, params, phi);
-    const ActionParams& p = fp.params;
-    const std::int64_t len = lattice.row_length();
-    with_slow_axes(lattice.dims(), [&](auto slow) {
-        for_each_row_with(
-            lattice.rows(), len, [&] { return TileScratch(phi.components()); },
-            [&](std::int64_t row, TileScratch& s) {
-                const RowGeometry g(lattice, row);
-                for_each_tile(len, [&](std::int64_t i0, std::int64_t i1) {
-                    force_tile<decltype(slow)::value>(lattice, p, phi, g, i0, i1, s);
-                    for (int a = 0; a < phi.components(); ++a)
-                        std::copy(s.force_of(a), s.force_of(a) + (i1 - i0),
-                                  force.component(a) + g.base + i0);
-                });
-            });
-    });
+    detail::force_sweep(lattice, params, phi, std::nullopt,
+                        [&](int a, std::int64_t off, const double*) {
+                            double* __restrict f = force.component(a) + off;
+                            return [f](std::int64_t t, double F, double) { f[t] = F; };
+                        });
     return force;
 }
 

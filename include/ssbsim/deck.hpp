@@ -128,5 +128,8 @@ std::string allowed_text(const KeySpec& spec);
 std::optional<double> parse_real(std::string_view text);          // finite, optional sign
 std::optional<std::int64_t> parse_integer(std::string_view text); // optional sign
 std::string format_real(double value); // shortest text that parse_real maps back exactly
+// Entries separated by whitespace and/or commas; nothing for a malformed list (an empty entry:
+// ",,", a trailing comma).
+std::optional<std::vector<std::string_view>> split_list(std::string_view text);
 
 } // namespace ssbsim

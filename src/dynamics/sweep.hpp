@@ -1,7 +1,8 @@
 // The one sweep every integrator is built from: for each tile of each row, the step's Gaussian
 // noise (if asked) lands in a per-thread L1 buffer, and each site's force goes straight from
 // registers into the integrator's update, so a sweep reads its source field once from memory
-// and writes its destination once. Private to src/dynamics.
+// and writes its destination once. Private to src/dynamics (and layers.cpp, whose gradient
+// variance needs the force at every site).
 #pragma once
 
 #include "ssbsim/force.hpp"
