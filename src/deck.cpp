@@ -73,7 +73,8 @@ constexpr KeySpec table[] = {
      .default_value = "same",
      .choices = replica_init_names,
      .description = "same: every replica starts from the same field; independent: a hot start "
-                    "draws each replica's field with its own key."},
+                    "draws each replica's field with its own key (not with flow_adaptive, whose "
+                    "replicas share one step size)."},
     {.name = "run.replica_noise",
      .type = choice,
      .presence = defaulted,
