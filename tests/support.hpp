@@ -2,9 +2,9 @@
 // free-field sums over lattice momenta.
 #pragma once
 
-#include "ssbsim/config.hpp"
-#include "ssbsim/observables.hpp"
-#include "ssbsim/simulation.hpp"
+#include "ssbsim/deck/config.hpp"
+#include "ssbsim/measure/observables.hpp"
+#include "ssbsim/dynamics/simulation.hpp"
 
 #include <cmath>
 #include <functional>

@@ -7,10 +7,10 @@
 // samples, constant series -- a message naming the file, status 2, never a crash or a made-up
 // number.
 #include "cli.hpp"
-#include "ssbsim/analyze.hpp"
-#include "ssbsim/errors.hpp"
+#include "ssbsim/analysis/analyze.hpp"
+#include "ssbsim/core/errors.hpp"
 #include "ssbsim/io/hdf5.hpp"
-#include "ssbsim/observables.hpp"
+#include "ssbsim/measure/observables.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
-// Tests for include/ssbsim/autocorrelation.hpp: the FFT sums equal the direct double sums, for
+// Tests for include/ssbsim/measure/autocorrelation.hpp: the FFT sums equal the direct double sums, for
 // periodic and open sequences of awkward lengths, and are deterministic.
-#include "ssbsim/autocorrelation.hpp"
+#include "ssbsim/measure/autocorrelation.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -2,7 +2,7 @@
 // output shows the physics the deck is there to show; the output is self-describing; bad decks
 // fail with status 2 before any file exists.
 #include "cli.hpp"
-#include "ssbsim/deck.hpp"
+#include "ssbsim/deck/deck.hpp"
 #include "ssbsim/io/hdf5.hpp"
 
 #include <catch2/catch.hpp>

@@ -2,7 +2,7 @@
 // free field (exact per-mode stationary variances), gradient flow on plane waves (exact RK
 // amplification factors and convergence order), single-site integrals by quadrature, and the
 // bitwise invariants (thread count, T = 0 Langevin = flow, a symmetric start stays symmetric).
-#include "ssbsim/stats.hpp"
+#include "ssbsim/analysis/stats.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>

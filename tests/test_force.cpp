@@ -1,8 +1,8 @@
 // The force kernel against a central finite difference of the action, on small lattices of
 // every dimension with mixed periodic/open boundaries, one and three components.
-#include "ssbsim/force.hpp"
-#include "ssbsim/observables.hpp"
-#include "ssbsim/rng.hpp"
+#include "ssbsim/physics/force.hpp"
+#include "ssbsim/measure/observables.hpp"
+#include "ssbsim/physics/rng.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -1,6 +1,6 @@
 // Tests for include/ssbsim/io/hdf5.hpp: round trips of every attribute and dataset kind, the
 // error contract (IoError naming the path, nothing on stderr) and readability by h5py.
-#include "ssbsim/errors.hpp"
+#include "ssbsim/core/errors.hpp"
 #include "ssbsim/io/hdf5.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 // Lattice geometry: numbering, row neighbours across periodic and open boundaries, link counts.
-#include "ssbsim/errors.hpp"
-#include "ssbsim/lattice.hpp"
+#include "ssbsim/core/errors.hpp"
+#include "ssbsim/physics/lattice.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,7 @@
 // quenched source: reproducible from its own seed, independent of run.seed.
 #include "cli.hpp"
 #include "ssbsim/io/hdf5.hpp"
-#include "ssbsim/source.hpp"
+#include "ssbsim/physics/source.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -1,7 +1,7 @@
 // Replica metrics: exact values on hand-made fields, and through the dynamics: replicas that
 // share their noise key stay identical bit for bit (q = 1, d = 0 exactly); independent noise
 // separates them.
-#include "ssbsim/replicas.hpp"
+#include "ssbsim/measure/replicas.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>

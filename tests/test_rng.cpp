@@ -1,7 +1,7 @@
 // Counter-based noise: the raw Philox words against Random123 bit for bit, the accuracy of our
 // vectorised log and sincos against long-double references and libm, Gaussian moments and
 // tails, and that a variate depends only on its counter (never on the range it is drawn in).
-#include "ssbsim/rng.hpp"
+#include "ssbsim/physics/rng.hpp"
 
 #include <Random123/philox.h>
 #include <algorithm>

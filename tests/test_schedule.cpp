@@ -1,7 +1,7 @@
-// Tests of include/ssbsim/schedule.hpp: values of every kind at the start, inside, at the end
+// Tests of include/ssbsim/physics/schedule.hpp: values of every kind at the start, inside, at the end
 // and outside its range; canonical text round trips; every malformed form is an InputError.
-#include "ssbsim/errors.hpp"
-#include "ssbsim/schedule.hpp"
+#include "ssbsim/core/errors.hpp"
+#include "ssbsim/physics/schedule.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>

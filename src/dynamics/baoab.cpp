@@ -6,7 +6,7 @@
 // The first four parts are site-local once F(φ) is known, so they fuse into one sweep that
 // writes φ' out of place; the closing B is a second sweep, updating p in place.
 #include "dynamics_impl.hpp"
-#include "ssbsim/errors.hpp"
+#include "ssbsim/core/errors.hpp"
 #include "sweep.hpp"
 
 #include <cmath>

@@ -1,7 +1,7 @@
 // Constructors of the concrete integrators, one per file in src/dynamics; make_integrator picks.
 #pragma once
 
-#include "ssbsim/dynamics.hpp"
+#include "ssbsim/dynamics/dynamics.hpp"
 
 namespace ssbsim::detail {
 

@@ -8,7 +8,7 @@
 // the negative real axis), which the error estimate alone cannot see where the force vanishes.
 // flow_rk3 keeps no q field (see rk3_stage); flow_adaptive stores q and the error estimate.
 #include "dynamics_impl.hpp"
-#include "ssbsim/errors.hpp"
+#include "ssbsim/core/errors.hpp"
 #include "sweep.hpp"
 
 #include <algorithm>

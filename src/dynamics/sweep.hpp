@@ -5,9 +5,9 @@
 // variance needs the force at every site).
 #pragma once
 
-#include "ssbsim/force.hpp"
-#include "ssbsim/parallel.hpp"
-#include "ssbsim/rng.hpp"
+#include "ssbsim/physics/force.hpp"
+#include "ssbsim/core/parallel.hpp"
+#include "ssbsim/physics/rng.hpp"
 
 #include <optional>
 

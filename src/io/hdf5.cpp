@@ -1,7 +1,7 @@
 // HDF5 RAII wrapper: see include/ssbsim/io/hdf5.hpp.
 #include "ssbsim/io/hdf5.hpp"
 
-#include "ssbsim/errors.hpp"
+#include "ssbsim/core/errors.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // `ssbsim info FILE`: a human summary of an output file, readable while a run is still writing.
-#include "ssbsim/errors.hpp"
+#include "ssbsim/core/errors.hpp"
 #include "ssbsim/io/output.hpp"
 #include "ssbsim/io/series.hpp"
 

@@ -1,6 +1,6 @@
 #include "ssbsim/io/series.hpp"
 
-#include "ssbsim/errors.hpp"
+#include "ssbsim/core/errors.hpp"
 
 #include <cmath>
 #include <functional>

@@ -4,9 +4,9 @@
 // over the previous checkpoint, which is kept as `<file>.bak`. Tested by test_checkpoint.
 #pragma once
 
-#include "ssbsim/config.hpp"
-#include "ssbsim/lattice.hpp"
-#include "ssbsim/simulation.hpp"
+#include "ssbsim/deck/config.hpp"
+#include "ssbsim/physics/lattice.hpp"
+#include "ssbsim/dynamics/simulation.hpp"
 
 #include <string>
 #include <vector>

@@ -4,13 +4,13 @@
 // deck-level tests.
 #pragma once
 
-#include "ssbsim/config.hpp"
-#include "ssbsim/field.hpp"
+#include "ssbsim/deck/config.hpp"
+#include "ssbsim/physics/field.hpp"
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/io/series.hpp"
-#include "ssbsim/lattice.hpp"
-#include "ssbsim/layers.hpp"
-#include "ssbsim/replicas.hpp"
+#include "ssbsim/physics/lattice.hpp"
+#include "ssbsim/measure/layers.hpp"
+#include "ssbsim/measure/replicas.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,0 +1,27 @@
+// `ssbsim run` without the command line: checks everything that can be checked before the output
+// exists (output path, init file, step stability), then runs the dynamics, measuring and saving
+// into the HDF5 output, and prints a summary of the order parameters.
+#pragma once
+
+#include "ssbsim/deck/config.hpp"
+
+#include <ostream>
+
+namespace ssbsim {
+
+struct RunStreams {
+    std::ostream& out; // the summary (stdout)
+    std::ostream& log; // progress and warnings (stderr)
+    bool interactive;  // log is a terminal
+};
+
+struct RunMode {
+    bool resume = false; // continue from the checkpoint if there is one (else start at step 0)
+    bool force = false;  // resume even if physics keys differ from the checkpoint's deck
+};
+
+// Throws InputError (nothing written), DivergenceError, IoError or Interrupted (checkpoint
+// written) for the exit statuses of errors.hpp.
+void run(const Config& config, const RunStreams& streams, const RunMode& mode = {});
+
+} // namespace ssbsim

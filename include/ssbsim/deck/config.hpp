@@ -1,0 +1,126 @@
+// Typed, validated run parameters: what the deck layer produces and the physics consumes.
+// Plain values with no parsing logic; every field corresponds to one deck key (see deck.hpp,
+// `ssbsim keys`), except `deck_text`, the fully resolved deck recorded in every output file.
+#pragma once
+
+#include "ssbsim/physics/schedule.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ssbsim {
+
+enum class Boundary { periodic, open };
+enum class ActionForm { mass, hopping };
+enum class Method { langevin, langevin2, flow, flow_rk3, flow_adaptive, momentum };
+enum class InitKind { cold, hot, file };
+enum class CouplingKind { nearest, mean };
+enum class HSource { constant, random, file };
+enum class ReplicaInit { same, independent };
+enum class ReplicaNoise { independent, shared };
+
+struct RunConfig {
+    std::uint32_t seed = 1; // run.seed: Philox key word 0
+    std::string output;     // run.output: HDF5 path
+    bool overwrite = false; // run.overwrite
+    int replicas = 1;       // run.replicas
+    ReplicaInit replica_init = ReplicaInit::same;
+    ReplicaNoise replica_noise = ReplicaNoise::independent;
+};
+
+struct LatticeConfig {
+    std::vector<std::int64_t> dims; // lattice.dims: extents L_1..L_d, d in 1..4, each >= 2
+    std::vector<Boundary> boundary; // lattice.boundary: one per axis (a single value is broadcast)
+    std::vector<std::string> axis_names; // lattice.axis_names (x1..xd, or layer neuron [input])
+};
+
+// [network]: a depth x width [x fan_in] lattice of weights (filled into lattice and action).
+struct NetworkConfig {
+    bool enabled = false;
+    std::int64_t depth = 0, width = 0, fan_in = 0; // fan_in 0: no input axis
+    double layer_coupling = 1.0, neuron_coupling = 1.0, input_coupling = 1.0;
+};
+
+struct FieldConfig {
+    int components = 1;             // field.components: N >= 1
+    InitKind init = InitKind::cold; // field.init
+    std::vector<double> init_value; // field.init_value: one per component (broadcast)
+    double init_sigma = 1.0;        // field.init_sigma: width of the hot start
+    std::string init_file;          // field.init_file: HDF5 output of an earlier run
+};
+
+struct ActionConfig {
+    ActionForm form = ActionForm::mass; // action.form
+    double m2 = 1.0;                    // action.m2        (mass form)
+    double lambda = 0.0;                // action.lambda    (both forms; lambda_K in hopping form)
+    std::vector<double> coupling;       // action.coupling  J per axis (mass form; broadcast)
+    std::vector<CouplingKind> coupling_kind; // action.coupling_kind per axis (empty: nearest)
+    std::vector<double> h;                   // action.h         per component (broadcast)
+    double kappa = 0.0;                      // action.kappa     (hopping form)
+    HSource h_source = HSource::constant;    // action.h_source
+    double h_sigma = 1.0;                    // action.h_sigma   (random source)
+    std::uint32_t h_seed = 1;                // action.h_seed    (random source)
+    std::string h_file, h_dataset;           // action.h_file, action.h_dataset (file source)
+};
+
+struct DynamicsConfig {
+    Method method = Method::langevin; // dynamics.method
+    double step = 0.01;               // dynamics.step: epsilon (initial epsilon for flow_adaptive)
+    double temperature = 1.0;         // dynamics.temperature: T (unused by the flow methods)
+    std::int64_t steps = 1000;        // dynamics.steps: number of (accepted) steps
+    double tolerance = 1e-6;          // dynamics.tolerance: flow_adaptive local error target
+    double field_bound = 1e6; // dynamics.field_bound: max |phi| before a run counts as diverged
+    double friction = 1.0;    // dynamics.friction: gamma of method = momentum
+};
+
+// Optional schedules; when present they replace the constant value of the same quantity.
+struct ScheduleConfig {
+    std::optional<Schedule> temperature; // schedule.temperature
+    std::optional<Schedule> step;        // schedule.step
+    std::optional<Schedule> m2;          // schedule.m2
+    std::optional<Schedule> h;           // schedule.h: magnitude along the direction of action.h
+};
+
+// The SGD view of the dynamics ([training]); when enabled it has set dynamics.step,
+// dynamics.temperature and the step/temperature schedules.
+struct TrainingConfig {
+    bool enabled = false;
+    double learning_rate = 0.0;  // eta (the schedule's first value with lr_schedule)
+    std::int64_t batch_size = 1; // B
+    double grad_variance = 1.0;  // sigma^2
+    std::optional<Schedule> lr_schedule;
+
+    // T / eta = sigma^2 / (2 B).
+    double temperature_per_rate() const { return grad_variance / (2.0 * batch_size); }
+};
+
+struct MeasureConfig {
+    std::int64_t every = 10;     // measure.every: observables every this many steps
+    std::int64_t save_every = 0; // measure.save_every: configurations (0: only the final one)
+    int compression = 0;         // measure.compression: gzip level 0..9 for configurations
+};
+
+struct CheckpointConfig {
+    std::int64_t every =
+        0;            // checkpoint.every: steps between checkpoints (0: every 10 % of the run)
+    std::string file; // checkpoint.file: default run.output with ".h5" -> ".ckpt.h5"
+    bool keep = true; // checkpoint.keep: false deletes the checkpoint once the run completes
+};
+
+struct Config {
+    RunConfig run;
+    NetworkConfig network;
+    LatticeConfig lattice;
+    FieldConfig field;
+    ActionConfig action;
+    DynamicsConfig dynamics;
+    ScheduleConfig schedule;
+    TrainingConfig training;
+    MeasureConfig measure;
+    CheckpointConfig checkpoint;
+    std::string deck_text; // every key with its resolved value, INI syntax
+};
+
+} // namespace ssbsim

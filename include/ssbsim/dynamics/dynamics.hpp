@@ -1,0 +1,54 @@
+// Integrators of the field dynamics, one small interface: advance the field by one step of
+// size ε at temperature T. `langevin` (Euler–Maruyama, noisy SGD), `langevin2` (Batrouni et al.
+// second-order scheme), `flow` (Euler gradient flow = full-batch gradient descent), `flow_rk3`
+// (Lüscher's low-storage RK3, JHEP 1008:071 App. C), `flow_adaptive` (RK3 with an embedded
+// second-order error estimate and step control) and `momentum` (underdamped Langevin by BAOAB,
+// heavy-ball SGD). Integrators own their work buffers and no
+// other state: everything needed to continue is in the arguments. Tested by test_dynamics.
+#pragma once
+
+#include "ssbsim/physics/action.hpp"
+#include "ssbsim/deck/config.hpp"
+#include "ssbsim/physics/field.hpp"
+#include "ssbsim/physics/lattice.hpp"
+#include "ssbsim/physics/rng.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace ssbsim {
+
+// The parameters in force during one step, as the schedules give them.
+struct StepParams {
+    ActionParams action;
+    double eps = 0.0;         // step size ε (flow_adaptive: the step to try first)
+    double temperature = 0.0; // T; ignored by the flow methods
+};
+
+struct StepInput {
+    const ActionParams& action;
+    double eps;
+    double temperature;
+    std::uint64_t step;        // global step number: the noise counter
+    NoiseKey key;              // (seed, replica)
+    Field* momentum = nullptr; // method = momentum: the conjugate momentum, updated in place
+};
+
+struct StepResult {
+    double dt;        // training time advanced (ε actually taken)
+    double next_eps;  // flow_adaptive: proposed next step; otherwise the input ε
+    int rejected = 0; // flow_adaptive: rejected attempts before this step
+};
+
+class Integrator {
+  public:
+    virtual ~Integrator() = default;
+    virtual StepResult advance(Field& phi, const StepInput& in) = 0;
+};
+
+std::unique_ptr<Integrator> make_integrator(const DynamicsConfig& dynamics, const Lattice& lattice,
+                                            int components);
+
+bool is_flow(Method method);
+
+} // namespace ssbsim

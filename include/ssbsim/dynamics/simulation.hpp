@@ -1,0 +1,72 @@
+// A run's physics without its I/O: the lattice, the explicit State (field, step, training time,
+// next step size) and the rule that turns the deck and the schedules into the parameters of each
+// step. Everything needed to continue a run is in State (invariant 3), so a checkpoint is State
+// plus the deck. Tested by test_dynamics and the deck-level tests.
+#pragma once
+
+#include "ssbsim/deck/config.hpp"
+#include "ssbsim/dynamics/dynamics.hpp"
+#include "ssbsim/physics/field.hpp"
+#include "ssbsim/io/output.hpp"
+#include "ssbsim/physics/lattice.hpp"
+#include "ssbsim/measure/observables.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace ssbsim {
+
+struct State {
+    std::vector<Field> phi;      // one field per replica (run.replicas)
+    std::int64_t step = 0;       // completed steps
+    double time = 0.0;           // training time t = Σ ε over completed steps
+    double next_eps = 0.0;       // step size to try next (flow_adaptive adapts it)
+    std::vector<Field> momentum; // method = momentum: one per replica; else empty
+};
+
+class Simulation {
+  public:
+    // A new run at step 0 from one field per replica.
+    Simulation(const Config& config, std::vector<Field> initial);
+    Simulation(const Config& config, Field initial); // a single replica
+    Simulation(const Config& config, State state);   // continuing from a checkpoint
+
+    const Lattice& lattice() const { return lattice_; }
+    const State& state() const { return state_; }
+    const Config& config() const { return config_; }
+
+    // Parameters in force for the step that starts at `step` (schedules evaluated there).
+    StepParams params_at(std::int64_t step) const;
+    void advance();
+    // The record of observable_specs() for replica r.
+    std::vector<double> measure(int replica = 0) const;
+    // Everything the output records at this step: every replica's record, the replica metrics,
+    // and the per-layer observables with [network].
+    Measurement measure_all() const;
+    // Noise key of replica r: (seed, r), or (seed, 0) for every replica with shared noise.
+    NoiseKey key(int replica) const;
+
+  private:
+    Config config_;
+    Lattice lattice_;
+    ActionParams base_action_;
+    std::vector<double> h_direction_; // unit vector along action.h, for schedule.h
+    std::optional<Field> source_;     // site-dependent part of h (action.h_source)
+    // One per replica when the replicas run side by side (small lattices: for_each_task), so
+    // that no scratch field is shared; otherwise one.
+    std::vector<std::unique_ptr<Integrator>> integrators_;
+    MeasurePlans measure_plans_;
+    State state_;
+};
+
+// The initial field of field.init: cold, hot (counter-based noise, stream `init`, the key of
+// `replica`), or the last configuration of field.init_file. Throws InputError if the file is
+// unusable or its lattice differs.
+Field initial_field(const Config& config, const Lattice& lattice, int replica = 0);
+// One initial field per replica: copies of replica 0's (run.replica_init = same), or each drawn
+// with its own key (independent).
+std::vector<Field> initial_fields(const Config& config, const Lattice& lattice);
+
+} // namespace ssbsim

@@ -1,0 +1,558 @@
+// `ssbsim analyze`, per file: reading an output, the thermalisation cut, Γ-method estimates of
+// every column and jackknife estimates of the derived quantities (analyze.hpp).
+#include "ssbsim/analysis/analyze.hpp"
+
+#include "ssbsim/deck/deck.hpp"
+#include "ssbsim/core/errors.hpp"
+#include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/io/series.hpp"
+#include "ssbsim/measure/observables.hpp"
+#include "ssbsim/analysis/stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <numeric>
+#include <set>
+#include <sstream>
+
+namespace ssbsim::analysis {
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// Columns the derived quantities and the thermalisation cut need; a file without one of them
+// cannot be analysed.
+const char* const required_columns[] = {
+    "abs_magnetization",     "magnetization2",   "magnetization4", "action",
+    "structure_factor_zero", "structure_factor", "temperature"};
+
+// Observables the automatic cut looks at: the action density equilibrates with the short modes,
+// |M| with the slowest one (and is blind to Z2 tunnelling); the largest cut wins.
+const char* const thermalisation_columns[] = {"action", "phi2", "abs_magnetization"};
+
+std::vector<Boundary> parse_boundary(const std::vector<std::string>& words, std::size_t axes,
+                                     const std::string& path) {
+    std::vector<Boundary> b;
+    for (const std::string& w : words) {
+        if (w == "periodic")
+            b.push_back(Boundary::periodic);
+        else if (w == "open" || w == "mean") // a mean-field axis has no momentum, like open
+            b.push_back(Boundary::open);
+        else
+            throw InputError(path + ": boundary '" + w + "' is not understood");
+    }
+    if (b.size() == 1) b.resize(axes, b.front());
+    if (b.size() != axes)
+        throw InputError(path + ": " + std::to_string(b.size()) + " boundaries for its " +
+                         std::to_string(axes) + " axes");
+    return b;
+}
+
+// The boundary of each axis: the writer records it with the per-axis observables; files without
+// that attribute have it in their deck (lattice.boundary, default periodic).
+std::vector<Boundary> boundary_of(const h5::Group& obs, const RunData& run) {
+    const h5::Dataset s = obs.open_dataset("structure_factor");
+    if (s.has_attr("boundary"))
+        return parse_boundary(s.read_attr_strings("boundary"), run.dims.size(), run.source);
+    const auto it = run.values.find("lattice.boundary");
+    const std::string text = it == run.values.end() ? "periodic" : it->second;
+    const std::optional<std::vector<std::string_view>> words = split_list(text);
+    return parse_boundary(words ? std::vector<std::string>(words->begin(), words->end())
+                                : std::vector<std::string>{},
+                          run.dims.size(), run.source);
+}
+
+std::map<std::string, std::string> deck_values(const std::string& deck, const std::string& path) {
+    std::map<std::string, std::string> values;
+    try {
+        for (const auto& [key, value] : read_deck_values(deck, {}, path))
+            values[key] = value.text;
+    } catch (const InputError& e) {
+        throw InputError(path + ": its recorded deck does not parse: " + e.what());
+    }
+    return values;
+}
+
+Column read_column(const h5::Dataset& d) {
+    Column c;
+    const std::vector<std::uint64_t> shape = d.shape();
+    if (shape.size() > 1) c.row_shape.assign(shape.begin() + 1, shape.end());
+    c.values = d.read_double();
+    return c;
+}
+
+// Keeps the rows that were completely written: a run killed during a flush can leave rows that
+// were extended but never filled (their step is not increasing; docs/output.md). The columns are
+// views of one table, so they have the step's row count.
+void drop_unwritten_rows(RunData& run) {
+    const std::size_t rows = committed_rows(run.step);
+    if (rows == run.step.size()) return;
+    run.warnings.push_back(std::to_string(run.step.size() - rows) +
+                           " row(s) at the end were never completely written (the run was "
+                           "killed during a flush?); using the first " +
+                           std::to_string(rows) + " rows");
+    run.step.resize(rows);
+    for (auto& [name, c] : run.columns)
+        c.values.resize(rows * c.width());
+}
+
+void read_contents(const h5::Group& root, RunData& run) {
+    const std::string& path = run.source;
+    if (!root.has_attr("deck") || !root.has_attr("dims") || !root.exists("observables/step"))
+        throw InputError(path + ": not an ssbsim output (no deck or dims attribute, or no "
+                                "/observables/step dataset)");
+    run.deck = root.read_attr_string("deck");
+    run.dims = root.read_attr_int64s("dims");
+    run.components =
+        root.has_attr("components") ? static_cast<int>(root.read_attr_int64("components")) : 1;
+    run.values = deck_values(run.deck, path);
+    if (run.values.count("dynamics.steps"))
+        run.planned_steps = std::strtoll(run.values.at("dynamics.steps").c_str(), nullptr, 10);
+    const h5::Group obs = root.open_group("observables");
+    for (const char* name : required_columns)
+        if (!obs.exists(name))
+            throw InputError(path + ": dataset /observables/" + name +
+                             " is missing (written by an older ssbsim, or not an ssbsim run "
+                             "output); it is needed for the analysis");
+    run.boundary = boundary_of(obs, run);
+    run.step = obs.open_dataset("step").read_int64();
+    for (const std::string& name : obs.children())
+        if (name != "step") run.columns[name] = read_column(obs.open_dataset(name));
+}
+
+bool is_constant(const std::vector<double>& v) {
+    return std::all_of(v.begin(), v.end(), [&](double x) { return x == v.front(); });
+}
+
+bool all_finite(const std::vector<double>& v) {
+    return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+}
+
+double mean_of(const std::vector<double>& v) {
+    return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+std::string number(double v) {
+    std::ostringstream s;
+    s.precision(6);
+    s << v;
+    return s.str();
+}
+
+// Rows [skip, end) of one entry of a column.
+std::vector<double> used(const Column& c, std::size_t index, std::size_t skip) {
+    std::vector<double> all = c.entry(index);
+    return std::vector<double>(all.begin() + static_cast<std::ptrdiff_t>(skip), all.end());
+}
+
+Estimate gamma_estimate(const std::string& name, const std::vector<double>& series) {
+    Estimate e;
+    e.name = name;
+    e.method = "gamma";
+    e.n_samples = series.size();
+    e.tau_int = e.tau_int_error = e.n_effective = nan;
+    if (!all_finite(series)) {
+        e.value = e.error = nan;
+        e.note = "contains NaN or inf values";
+        return e;
+    }
+    if (is_constant(series)) {
+        e.method = "constant";
+        e.value = series.front();
+        e.error = 0.0; // exact: nothing fluctuates
+        e.note = "constant over the samples";
+        return e;
+    }
+    try {
+        const stats::GammaResult r = stats::gamma_method(series);
+        e.value = r.mean;
+        e.error = r.error;
+        e.tau_int = r.tau_int;
+        e.tau_int_error = r.tau_int_error;
+        e.n_effective = r.n_effective;
+    } catch (const InputError& ex) {
+        e.value = mean_of(series);
+        e.error = nan;
+        e.note = std::string("no error estimate: ") + ex.what();
+    }
+    return e;
+}
+
+Estimate parameter_estimate(const std::string& name, const std::vector<double>& series,
+                            std::vector<std::string>& warnings) {
+    Estimate e;
+    e.name = name;
+    e.method = "parameter";
+    e.n_samples = series.size();
+    e.tau_int = e.tau_int_error = e.n_effective = nan;
+    e.value = mean_of(series);
+    if (is_constant(series)) {
+        e.value = series.front();
+        e.error = 0.0;
+        return e;
+    }
+    const auto [lo, hi] = std::minmax_element(series.begin(), series.end());
+    e.error = nan;
+    e.note = "varies from " + number(*lo) + " to " + number(*hi) +
+             " over the samples; value is "
+             "its mean";
+    if (name != "step_size") // flow_adaptive adapts its step: not a change of the ensemble
+        warnings.push_back(name + " varies over the analysed samples (a schedule run): the "
+                                  "averages mix different ensembles");
+    return e;
+}
+
+std::string entry_name(const std::string& name, const Column& c, std::size_t i) {
+    return c.width() == 1 && c.row_shape.empty() ? name : name + "[" + std::to_string(i) + "]";
+}
+
+const ObservableSpec* spec_of(const std::string& name) {
+    for (const ObservableSpec& s : observable_specs())
+        if (name == s.name) return &s;
+    return nullptr;
+}
+
+// Columns in table order, then any the table does not know (a newer writer), by name.
+std::vector<std::string> column_order(const RunData& run) {
+    std::vector<std::string> order;
+    for (const ObservableSpec& s : observable_specs())
+        if (run.columns.count(s.name)) order.push_back(s.name);
+    for (const auto& [name, c] : run.columns)
+        if (!spec_of(name) && name != "time") order.push_back(name);
+    return order;
+}
+
+void column_estimates(const RunData& run, std::size_t skip, FileAnalysis& fa) {
+    for (const std::string& name : column_order(run)) {
+        const ObservableSpec* spec = spec_of(name);
+        // Functions of distance and per-configuration estimates that may be NaN are not
+        // averaged here (analyze forms xi2 from the means of S instead).
+        if (spec && (spec->kind == Kind::partial || spec->shape == Shape::axes_by_extent)) continue;
+        const Column& c = run.columns.at(name);
+        for (std::size_t i = 0; i < c.width(); ++i) {
+            const std::vector<double> series = used(c, i, skip);
+            if (spec && spec->kind == Kind::parameter)
+                fa.estimates.push_back(
+                    parameter_estimate(entry_name(name, c, i), series, fa.warnings));
+            else
+                fa.estimates.push_back(gamma_estimate(entry_name(name, c, i), series));
+        }
+    }
+}
+
+// The automatic cut: the largest MSER cut of the thermalisation columns.
+void automatic_cut(const RunData& run, FileAnalysis& fa) {
+    fa.skip = 0;
+    for (const char* name : thermalisation_columns) {
+        if (!run.columns.count(name)) continue;
+        const stats::ThermalisationResult r =
+            stats::thermalisation_cut(run.columns.at(name).entry(0));
+        if (r.cut >= fa.skip) fa.skip = r.cut;
+        if (r.at_limit) {
+            fa.at_limit = true;
+            fa.warnings.push_back(std::string(name) +
+                                  " drifts over the whole run: the automatic "
+                                  "thermalisation cut sits at its limit N/2, the run has probably "
+                                  "not reached equilibrium (run longer)");
+        }
+    }
+}
+
+void choose_cut(const RunData& run, const Options& options, FileAnalysis& fa) {
+    const std::size_t n = run.step.size();
+    fa.skip_automatic = !options.skip.has_value();
+    if (options.skip) {
+        if (*options.skip >= n)
+            throw InputError(run.source + ": --skip " + std::to_string(*options.skip) +
+                             " leaves no measurements (the file has " + std::to_string(n) + ")");
+        fa.skip = *options.skip;
+    } else {
+        if (n < min_samples)
+            throw InputError(run.source + ": only " + std::to_string(n) +
+                             " measurements, too few samples for the automatic thermalisation "
+                             "cut and an error estimate (at least " +
+                             std::to_string(min_samples) +
+                             " are needed): run longer or measure more often");
+        automatic_cut(run, fa);
+    }
+    if (n - fa.skip < min_samples)
+        throw InputError(run.source + ": only " + std::to_string(n - fa.skip) +
+                         " measurements remain after the thermalisation cut of " +
+                         std::to_string(fa.skip) +
+                         ", too few samples for an error estimate (at "
+                         "least " +
+                         std::to_string(min_samples) + " are needed): run longer");
+}
+
+// ---- derived quantities -------------------------------------------------------------------
+
+struct Primaries {
+    std::vector<std::vector<double>> series;
+    stats::SeriesList list() const { return stats::as_series_list(series); }
+};
+
+double tau_or_half(const Estimate* e) {
+    if (!e) return nan;
+    if (e->method == "constant") return 0.5;
+    return e->tau_int;
+}
+
+Estimate derived_missing(const std::string& name, const std::string& note) {
+    Estimate e;
+    e.name = name;
+    e.method = "jackknife";
+    e.value = e.error = e.tau_int = e.tau_int_error = e.n_effective = nan;
+    e.note = note;
+    return e;
+}
+
+Estimate jackknife_estimate(const std::string& name, const Primaries& p,
+                            const stats::DerivedQuantity& f, std::size_t block_length) {
+    try {
+        const stats::JackknifeResult r = stats::jackknife(p.list(), f, block_length);
+        Estimate e = derived_missing(name, "");
+        e.value = r.value;
+        e.error = r.error;
+        e.n_samples = r.n_used;
+        e.n_effective = static_cast<double>(r.n_blocks);
+        return e;
+    } catch (const InputError& ex) {
+        return derived_missing(name, ex.what());
+    }
+}
+
+// ξ₂ from the jackknife of ξ₂² (always finite where S(k_min) > 0); σ(ξ₂) = σ(ξ₂²) / (2 ξ₂).
+Estimate xi2_estimate(const RunData& run, const Primaries& p, std::size_t block_length) {
+    const std::vector<std::int64_t> extents = run.dims;
+    const std::vector<Boundary> boundary = run.boundary;
+    const stats::DerivedQuantity f = [&](std::span<const double> means) {
+        return second_moment_xi_squared(means[0], means.subspan(1), extents, boundary);
+    };
+    Estimate sq = jackknife_estimate("xi2", p, f, block_length);
+    if (!std::isfinite(sq.value)) {
+        if (sq.note.empty() || sq.note.find("not finite") != std::string::npos)
+            sq.note = "undefined: no periodic axis, or S(k_min) = 0";
+        return sq;
+    }
+    Estimate e = sq;
+    if (sq.value <= 0.0) {
+        e.value = e.error = nan;
+        e.note = "undefined: xi2^2 = " + number(sq.value) + " +- " + number(sq.error) +
+                 " is not positive (<S(0)> <= <S(k_min)>: no correlation resolved)";
+        return e;
+    }
+    e.value = std::sqrt(sq.value);
+    e.error = sq.error / (2.0 * e.value);
+    e.note = "from <S(0)>, <S(k_min)>; error propagated from xi2^2 = " + number(sq.value) + " +- " +
+             number(sq.error);
+    return e;
+}
+
+Estimate specific_heat_estimate(const RunData& run, std::size_t skip, double volume,
+                                std::size_t block_length) {
+    const std::vector<double> t = used(run.columns.at("temperature"), 0, skip);
+    if (!is_constant(t)) return derived_missing("specific_heat", "temperature varies (a schedule)");
+    const double temperature = t.front();
+    if (!(temperature > 0.0))
+        return derived_missing("specific_heat", "T = 0 (gradient flow): no equilibrium ensemble");
+    // Shifting e by its mean leaves the variance unchanged and avoids cancellation in <e²> − <e>².
+    Primaries p;
+    std::vector<double> e = used(run.columns.at("action"), 0, skip);
+    const double shift = mean_of(e);
+    for (double& x : e)
+        x -= shift;
+    std::vector<double> e2(e.size());
+    std::transform(e.begin(), e.end(), e2.begin(), [](double x) { return x * x; });
+    p.series = {e, e2};
+    Estimate c = jackknife_estimate(
+        "specific_heat", p,
+        [&](std::span<const double> m) {
+            return volume * (m[1] - m[0] * m[0]) / (temperature * temperature);
+        },
+        block_length);
+    if (c.note.empty()) c.note = "V (<e^2> - <e>^2) / T^2, e = S/V";
+    return c;
+}
+
+// Block length for every derived quantity: from the largest τ_int of the primaries they use.
+std::optional<std::size_t> derived_block_length(const FileAnalysis& fa, const RunData& run,
+                                                std::size_t n_used, std::string& why) {
+    std::vector<std::string> names = {"abs_magnetization", "magnetization2", "magnetization4",
+                                      "action", "structure_factor_zero"};
+    for (std::size_t mu = 0; mu < run.dims.size(); ++mu)
+        names.push_back("structure_factor[" + std::to_string(mu) + "]");
+    double tau_max = 0.5;
+    for (const std::string& name : names) {
+        const double tau = tau_or_half(fa.find(name));
+        if (!std::isfinite(tau)) {
+            why = "no block length: the autocorrelation time of " + name +
+                  " could not be estimated (see its note)";
+            return std::nullopt;
+        }
+        tau_max = std::max(tau_max, tau);
+    }
+    try {
+        return stats::choose_block_length(tau_max, n_used);
+    } catch (const InputError& e) {
+        why = e.what();
+        return std::nullopt;
+    }
+}
+
+void derived_estimates(const RunData& run, std::size_t skip, FileAnalysis& fa) {
+    const std::size_t n_used = run.step.size() - skip;
+    std::string why;
+    const std::optional<std::size_t> block = derived_block_length(fa, run, n_used, why);
+    const int n = run.components;
+    const double volume = run.volume();
+    std::vector<std::string> names = {"binder"};
+    if (n > 1) names.push_back("binder_on");
+    for (const char* name : {"chi", "xi2", "specific_heat"})
+        names.push_back(name);
+    if (!block) {
+        for (const std::string& name : names)
+            fa.estimates.push_back(derived_missing(name, why));
+        return;
+    }
+    fa.block_length = *block;
+    const auto col = [&](const char* name, std::size_t i = 0) {
+        return used(run.columns.at(name), i, skip);
+    };
+    Primaries moments{{col("magnetization2"), col("magnetization4")}};
+    fa.estimates.push_back(jackknife_estimate(
+        "binder", moments, [](std::span<const double> m) { return binder(m[0], m[1]); }, *block));
+    if (n > 1)
+        fa.estimates.push_back(jackknife_estimate(
+            "binder_on", moments,
+            [n](std::span<const double> m) { return binder_on(m[0], m[1], n); }, *block));
+    Primaries chi{{col("magnetization2"), col("abs_magnetization")}};
+    fa.estimates.push_back(jackknife_estimate(
+        "chi", chi,
+        [volume](std::span<const double> m) { return susceptibility(m[0], m[1], volume); },
+        *block));
+    Primaries s{{col("structure_factor_zero")}};
+    for (std::size_t mu = 0; mu < run.dims.size(); ++mu)
+        s.series.push_back(col("structure_factor", mu));
+    fa.estimates.push_back(xi2_estimate(run, s, *block));
+    fa.estimates.push_back(specific_heat_estimate(run, skip, volume, *block));
+}
+
+void final_values(const RunData& run, FileAnalysis& fa) {
+    const std::size_t last = run.step.size() - 1;
+    for (const char* name :
+         {"time", "abs_magnetization", "action", "temperature", "m2", "xi2", "domain_walls"})
+        if (run.columns.count(name)) fa.final_values[name] = run.columns.at(name).entry(0).at(last);
+}
+
+} // namespace
+
+std::size_t Column::width() const {
+    std::size_t w = 1;
+    for (std::uint64_t e : row_shape)
+        w *= static_cast<std::size_t>(e);
+    return w;
+}
+
+std::vector<double> Column::entry(std::size_t index) const {
+    const std::size_t w = width(), n = rows();
+    std::vector<double> out(n);
+    for (std::size_t r = 0; r < n; ++r)
+        out[r] = values[r * w + index];
+    return out;
+}
+
+double RunData::volume() const {
+    double v = 1.0;
+    for (std::int64_t l : dims)
+        v *= static_cast<double>(l);
+    return v;
+}
+
+RunData read_run(const std::string& path) {
+    if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
+    if (!h5::is_hdf5(path))
+        throw InputError(path + ": not an HDF5 file (or truncated before its header)");
+    RunData run;
+    run.source = path;
+    try {
+        const h5::File file = h5::File::open_read(path);
+        read_contents(file.root(), run);
+    } catch (const IoError& e) {
+        throw InputError(path + ": cannot be read (a truncated or damaged file?): " + e.what());
+    }
+    if (run.step.empty()) throw InputError(path + ": holds no measurements");
+    drop_unwritten_rows(run);
+    if (run.planned_steps > 0 && run.step.back() < run.planned_steps)
+        run.warnings.push_back("incomplete run: the last measurement is at step " +
+                               std::to_string(run.step.back()) +
+                               " of dynamics.steps = " + std::to_string(run.planned_steps) +
+                               " (still running, or interrupted: ssbsim run DECK --resume); "
+                               "analysing the measurements present");
+    return run;
+}
+
+bool is_checkpoint_file(const std::string& path) {
+    try {
+        if (!h5::is_hdf5(path)) return false;
+        const h5::File file = h5::File::open_read(path);
+        const h5::Group root = file.root();
+        return root.has_attr("next_eps") && !root.exists("observables");
+    } catch (const IoError&) {
+        return false; // read_run will say what is wrong with it
+    }
+}
+
+const Estimate* FileAnalysis::find(const std::string& name) const {
+    for (const Estimate& e : estimates)
+        if (e.name == name) return &e;
+    return nullptr;
+}
+
+std::string FileAnalysis::size_label() const {
+    std::string s;
+    for (std::size_t i = 0; i < dims.size(); ++i)
+        s += (i ? "x" : "") + std::to_string(dims[i]);
+    return s;
+}
+
+FileAnalysis analyze_run(const RunData& run, const Options& options) {
+    FileAnalysis fa;
+    fa.source = run.source;
+    fa.dims = run.dims;
+    fa.components = run.components;
+    fa.values = run.values;
+    fa.measurements = run.step.size();
+    fa.warnings = run.warnings;
+    try {
+        choose_cut(run, options, fa);
+    } catch (const InputError& e) {
+        const std::string what = e.what();
+        if (what.rfind(run.source, 0) == 0) throw;
+        throw InputError(run.source + ": " + what);
+    }
+    fa.first_step = run.step[fa.skip];
+    fa.last_step = run.step.back();
+    column_estimates(run, fa.skip, fa);
+    derived_estimates(run, fa.skip, fa);
+    final_values(run, fa);
+    return fa;
+}
+
+double binder(double m2, double m4) {
+    return 1.0 - m4 / (3.0 * m2 * m2);
+}
+
+double binder_on(double m2, double m4, int components) {
+    const double n = components;
+    return 1.0 - n * m4 / ((n + 2.0) * m2 * m2);
+}
+
+double susceptibility(double m2, double abs_m, double volume) {
+    return volume * (m2 - abs_m * abs_m);
+}
+
+} // namespace ssbsim::analysis

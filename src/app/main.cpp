@@ -1,0 +1,248 @@
+// ssbsim command line: subcommands only. Parses, dispatches, and maps exceptions to the
+// documented exit statuses (errors.hpp); everything else lives in the library.
+#include "ssbsim/analysis/analyze.hpp"
+#include "ssbsim/app/bench.hpp"
+#include "ssbsim/deck/deck.hpp"
+#include "ssbsim/core/errors.hpp"
+#include "ssbsim/io/output.hpp"
+#include "ssbsim/measure/observables.hpp"
+#include "ssbsim/app/runner.hpp"
+#include "ssbsim/version.hpp"
+
+#include <boost/program_options.hpp>
+#include <hdf5.h>
+#include <csignal>
+#include <iostream>
+#include <unistd.h>
+
+namespace po = boost::program_options;
+using namespace ssbsim;
+
+namespace {
+
+constexpr const char* usage = R"(usage: ssbsim <command> [options]
+
+commands:
+  run DECK [--set section.key=value]... [--output PATH] [--overwrite] [--resume [--force]]
+         [--list-points | --point I | --all]
+                 run the simulation described by the input deck; --resume continues
+                 from its checkpoint (and starts afresh when there is none); a deck with
+                 a [scan] section runs one point (--point) or all of them (--all)
+  keys [--markdown]
+                 list every deck key with type, default, allowed range and description
+  info FILE      summarise an ssbsim HDF5 output file
+  observables    list every observable written to /observables (markdown)
+  analyze FILE... [--skip N] [--json|--csv] [--write]
+                 thermalisation, means and errors (Gamma-method), Binder cumulant, chi,
+                 xi2, specific heat; over a scan: tables per size and Binder crossings
+  bench [--lattice 2048x2048] [--lattice3d 160x160x160|none] [--components N]
+        [--methods LIST] [--reps R] [--threads N] [--no-scaling] [--json]
+                 measure kernel speed, memory bandwidth and noise rate on this machine
+  version        print the program version
+
+exit status: 0 ok, 1 internal error, 2 bad input (nothing written), 3 diverged,
+             4 I/O error, 5 interrupted
+)";
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts,
+                        const po::positional_options_description& positional) {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(opts).positional(positional).run(), vm);
+    po::notify(vm);
+    return vm;
+}
+
+// The points to run: the deck's [scan] points selected by --point/--all, each validated
+// before anything is written.
+std::vector<ScanPoint> selected_points(const po::variables_map& vm, const std::string& text,
+                                       const std::vector<std::string>& overrides,
+                                       const std::string& deck) {
+    std::vector<ScanPoint> points = scan_points(text, overrides, deck);
+    if (vm.count("point")) {
+        const auto i = vm["point"].as<long long>();
+        if (i < 0 || i >= static_cast<long long>(points.size()))
+            throw InputError("--point " + std::to_string(i) + ": the deck has " +
+                             std::to_string(points.size()) + " points, 0 to " +
+                             std::to_string(points.size() - 1));
+        points = {points[static_cast<std::size_t>(i)]};
+    } else if (points.size() > 1 && !vm["all"].as<bool>()) {
+        throw InputError("the deck's [scan] has " + std::to_string(points.size()) +
+                         " points: run them with --all, one with --point I (see --list-points)");
+    }
+    return points;
+}
+
+int cmd_run(const std::vector<std::string>& args) {
+    po::options_description opts("run options");
+    opts.add_options()("deck", po::value<std::string>()->required(), "input deck")(
+        "set", po::value<std::vector<std::string>>()->composing(), "override: section.key=value")(
+        "output,o", po::value<std::string>(), "output file (run.output)")(
+        "overwrite", po::bool_switch(), "replace an existing output file (run.overwrite)")(
+        "resume", po::bool_switch(), "continue from the checkpoint (start afresh if there is none)")(
+        "force", po::bool_switch(), "with --resume: continue although physics keys changed")(
+        "list-points", po::bool_switch(), "print the points of the deck's [scan] and exit")(
+        "point", po::value<long long>(), "run one point of the scan (0-based)")(
+        "all", po::bool_switch(), "run every point of the scan in turn");
+    po::positional_options_description pos;
+    pos.add("deck", 1);
+    const po::variables_map vm = parse(args, opts, pos);
+    std::vector<std::string> overrides;
+    if (vm.count("set")) overrides = vm["set"].as<std::vector<std::string>>();
+    if (vm.count("output")) overrides.push_back("run.output=" + vm["output"].as<std::string>());
+    if (vm["overwrite"].as<bool>()) overrides.push_back("run.overwrite=true");
+    const std::string deck = vm["deck"].as<std::string>();
+    const std::string text = read_deck_file(deck);
+    if (vm["list-points"].as<bool>()) {
+        const std::vector<ScanPoint> points = scan_points(text, overrides, deck);
+        for (std::size_t i = 0; i < points.size(); ++i)
+            std::cout << i << '\t' << points[i].output << '\t' << points[i].label << '\n';
+        return exit_ok;
+    }
+    std::vector<Config> configs;
+    for (const ScanPoint& p : selected_points(vm, text, overrides, deck)) {
+        std::vector<std::string> point_overrides = overrides;
+        std::erase_if(point_overrides, [](const std::string& o) { return o.starts_with("run.output="); });
+        point_overrides.insert(point_overrides.end(), p.settings.begin(), p.settings.end());
+        configs.push_back(load_deck_text(text, point_overrides, deck));
+    }
+    const RunMode mode{vm["resume"].as<bool>(), vm["force"].as<bool>()};
+    for (const Config& config : configs) {
+        if (configs.size() > 1) std::cerr << "point: " << config.run.output << '\n';
+        run(config, {std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1}, mode);
+    }
+    return exit_ok;
+}
+
+int cmd_keys(const std::vector<std::string>& args) {
+    po::options_description opts("keys options");
+    opts.add_options()("markdown", po::bool_switch(), "markdown table (docs/keys.md)");
+    const po::variables_map vm = parse(args, opts, {});
+    print_keys(std::cout, vm["markdown"].as<bool>() ? KeysFormat::markdown : KeysFormat::text);
+    return exit_ok;
+}
+
+int cmd_info(const std::vector<std::string>& args) {
+    po::options_description opts("info options");
+    opts.add_options()("file", po::value<std::string>()->required(), "HDF5 output file");
+    po::positional_options_description pos;
+    pos.add("file", 1);
+    const po::variables_map vm = parse(args, opts, pos);
+    describe_file(vm["file"].as<std::string>(), std::cout);
+    return exit_ok;
+}
+
+int cmd_bench(const std::vector<std::string>& args) {
+    po::options_description opts("bench options");
+    opts.add_options()("lattice", po::value<std::string>()->default_value("2048x2048"),
+                       "main lattice, extents joined by 'x'")(
+        "lattice3d", po::value<std::string>()->default_value("160x160x160"),
+        "second lattice, or 'none'")("components", po::value<int>()->default_value(1),
+                                     "field components N")(
+        "methods",
+        po::value<std::string>()->default_value(
+            "langevin,langevin2,flow,flow_rk3,flow_adaptive,momentum"),
+        "comma-separated dynamics methods")("reps", po::value<int>()->default_value(5),
+                                            "repetitions per figure (median reported)")(
+        "threads", po::value<int>()->default_value(0), "maximum threads (default: OpenMP's)")(
+        "no-scaling", po::bool_switch(), "skip the 1 -> max thread scaling")(
+        "json", po::bool_switch(), "print JSON on stdout (progress goes to stderr)");
+    const po::variables_map vm = parse(args, opts, {});
+    BenchOptions o;
+    o.lattice = parse_extents(vm["lattice"].as<std::string>(), "--lattice");
+    const std::string third = vm["lattice3d"].as<std::string>();
+    o.lattice3d = third == "none" ? std::vector<std::int64_t>{} : parse_extents(third, "--lattice3d");
+    o.components = vm["components"].as<int>();
+    o.methods = parse_methods(vm["methods"].as<std::string>());
+    o.reps = vm["reps"].as<int>();
+    o.threads = vm["threads"].as<int>();
+    o.scaling = !vm["no-scaling"].as<bool>();
+    const BenchReport report = run_bench(o, std::cerr);
+    if (vm["json"].as<bool>())
+        print_bench_json(report, std::cout);
+    else
+        print_bench(report, std::cout);
+    return exit_ok;
+}
+
+int cmd_analyze(const std::vector<std::string>& args) {
+    po::options_description opts("analyze options");
+    opts.add_options()("files", po::value<std::vector<std::string>>(), "HDF5 output files")(
+        "skip", po::value<std::int64_t>(), "measurements to drop (default: automatic)")(
+        "json", po::bool_switch(), "JSON on stdout")("csv", po::bool_switch(), "CSV on stdout")(
+        "write", po::bool_switch(), "store the results in an /analysis group of each file");
+    po::positional_options_description pos;
+    pos.add("files", -1);
+    const po::variables_map vm = parse(args, opts, pos);
+    analysis::Request request;
+    if (vm.count("files")) request.files = vm["files"].as<std::vector<std::string>>();
+    if (vm.count("skip")) {
+        const std::int64_t skip = vm["skip"].as<std::int64_t>();
+        if (skip < 0) throw InputError("analyze: --skip " + std::to_string(skip) + " is negative");
+        request.options.skip = static_cast<std::size_t>(skip);
+    }
+    if (vm["json"].as<bool>() && vm["csv"].as<bool>())
+        throw InputError("analyze: --json and --csv exclude each other");
+    request.format = vm["json"].as<bool>()  ? analysis::Format::json
+                     : vm["csv"].as<bool>() ? analysis::Format::csv
+                                            : analysis::Format::table;
+    request.write = vm["write"].as<bool>();
+    analysis::run_analyze(request, std::cout, std::cerr);
+    return exit_ok;
+}
+
+int dispatch(const std::string& command, const std::vector<std::string>& args) {
+    if (command == "run") return cmd_run(args);
+    if (command == "keys") return cmd_keys(args);
+    if (command == "info") return cmd_info(args);
+    if (command == "observables") {
+        print_observables(std::cout);
+        return exit_ok;
+    }
+    if (command == "analyze") return cmd_analyze(args);
+    if (command == "bench") return cmd_bench(args);
+    if (command == "version" || command == "--version") {
+        std::cout << "ssbsim " << version << '\n';
+        return exit_ok;
+    }
+    if (command == "help" || command == "--help" || command == "-h") {
+        std::cout << usage;
+        return exit_ok;
+    }
+    throw InputError("unknown command '" + command + "'\n" + usage);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << usage;
+        return exit_bad_input;
+    }
+    // A full disk or a file-size limit must surface as a write error (exit 4), not kill us; and
+    // HDF5's exit-time cleanup must not run: on a file left in an error state by a failed write
+    // it crashes (1.10.8). Every handle of ours is closed by RAII before exit anyway.
+    std::signal(SIGXFSZ, SIG_IGN);
+    H5dont_atexit();
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+        return dispatch(argv[1], args);
+    } catch (const InputError& e) {
+        std::cerr << "ssbsim: error: " << e.what() << '\n';
+        return exit_bad_input;
+    } catch (const po::error& e) {
+        std::cerr << "ssbsim: error: " << e.what() << "\n(ssbsim help for usage)\n";
+        return exit_bad_input;
+    } catch (const Interrupted& e) {
+        std::cerr << "ssbsim: interrupted: " << e.what() << '\n';
+        return exit_interrupted;
+    } catch (const DivergenceError& e) {
+        std::cerr << "ssbsim: diverged: " << e.what() << '\n';
+        return exit_diverged;
+    } catch (const IoError& e) {
+        std::cerr << "ssbsim: I/O error: " << e.what() << '\n';
+        return exit_io;
+    } catch (const std::exception& e) {
+        std::cerr << "ssbsim: internal error: " << e.what() << '\n';
+        return exit_internal;
+    }
+}

@@ -1,0 +1,219 @@
+#include "ssbsim/app/runner.hpp"
+
+#include "ssbsim/physics/action.hpp"
+#include "ssbsim/core/errors.hpp"
+#include "ssbsim/io/checkpoint.hpp"
+#include "ssbsim/io/output.hpp"
+#include "ssbsim/measure/observables.hpp"
+#include "ssbsim/app/progress.hpp"
+#include "ssbsim/app/signals.hpp"
+#include "ssbsim/dynamics/simulation.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <iomanip>
+#include <optional>
+#include <unistd.h>
+
+namespace ssbsim {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The output must be creatable, and an existing file is kept unless the user said otherwise.
+void check_output_path(const RunConfig& run) {
+    const fs::path path(run.output);
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    if (!fs::is_directory(dir))
+        throw InputError("run.output: directory '" + dir.string() + "' of '" + run.output +
+                         "' does not exist");
+    if (fs::exists(path) && !run.overwrite)
+        throw InputError("run.output: '" + run.output +
+                         "' exists; set run.overwrite = true (or --overwrite) to replace it");
+    // Try it rather than trust permission bits: root ignores them, read-only mounts do not.
+    const fs::path probe = dir / (".ssbsim-probe-" + std::to_string(::getpid()));
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        throw InputError("run.output: cannot create files in directory '" + dir.string() +
+                         "': " + std::strerror(errno));
+    ::close(fd);
+    ::unlink(probe.c_str());
+}
+
+void warn_if_unstable(const Simulation& sim, std::int64_t steps, std::ostream& log) {
+    if (sim.config().dynamics.method == Method::flow_adaptive) return;
+    for (std::int64_t step : {std::int64_t{0}, steps / 2, steps}) {
+        const StepParams p = sim.params_at(step);
+        const double bound = linear_stability_bound(p.action, sim.lattice().dims());
+        if (p.eps >= bound) {
+            log << "warning: dynamics.step = " << p.eps << " (at step " << step
+                << ") is beyond the linear stability bound 2/(4 sum J + m2) = " << bound
+                << "; expect divergence. Use a smaller step or method = flow_adaptive.\n";
+            return;
+        }
+    }
+}
+
+// Every replica's record must be finite where the observable is defined for any finite field.
+void check_finite(const Measurement& m, const RecordLayout& layout, std::int64_t last_good) {
+    for (const std::vector<double>& record : m.records)
+        if (const char* name = nonfinite_observable(record, layout))
+            throw DivergenceError("the field diverged (" + std::string(name) +
+                                  " is NaN or inf) between step " + std::to_string(last_good) +
+                                  " and step " + std::to_string(m.step) +
+                                  "; use a smaller dynamics.step or method = flow_adaptive");
+}
+
+// Running means of the order parameters over the second half of the run (the first half is
+// taken as thermalisation); a quick look, not an error analysis.
+class Summary {
+  public:
+    explicit Summary(int components) : n_(components) {}
+
+    void add(std::span<const double> record) {
+        const int m = record_offset("magnetization", n_);
+        double m2 = 0.0;
+        for (int a = 0; a < n_; ++a)
+            m2 += record[m + a] * record[m + a];
+        abs_m_ += std::sqrt(m2);
+        phi2_ += record[record_offset("phi2", n_)];
+        action_ += record[record_offset("action", n_)];
+        ++count_;
+    }
+
+    void print(const Simulation& sim, std::span<const double> last, std::ostream& out) const {
+        const int m = record_offset("magnetization", n_);
+        out << std::setprecision(6) << "final step " << sim.state().step << "  time "
+            << sim.state().time << "\n  final M =";
+        for (int a = 0; a < n_; ++a)
+            out << ' ' << last[m + a];
+        out << '\n';
+        if (count_ > 0)
+            out << "  means over the second half (" << count_
+                << " measurements):\n    <|M|> = " << abs_m_ / count_
+                << "\n    <|phi|^2> = " << phi2_ / count_ << "\n    <S/V> = " << action_ / count_
+                << '\n';
+        out << "  output: " << sim.config().run.output << '\n';
+    }
+
+  private:
+    int n_;
+    double abs_m_ = 0.0, phi2_ = 0.0, action_ = 0.0;
+    std::int64_t count_ = 0;
+};
+
+// The state to continue from, or nothing when the run starts afresh.
+std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Lattice& lattice,
+                                                const RunMode& mode, std::ostream& log) {
+    if (!mode.resume) return std::nullopt;
+    const std::string path = checkpoint_path(config);
+    if (!fs::exists(path) && !fs::exists(backup_path(path))) {
+        log << "resume: no checkpoint '" << path << "', starting the run from step 0\n";
+        return std::nullopt;
+    }
+    LoadedCheckpoint ck =
+        read_checkpoint(path, lattice, config.field.components, config.run.replicas);
+    for (const std::string& w : ck.warnings)
+        log << "warning: " << w << '\n';
+    const std::vector<std::string> diffs = physics_differences(ck.deck_text, config.deck_text);
+    if (!diffs.empty()) {
+        std::string list;
+        for (const std::string& d : diffs)
+            list += "\n  " + d;
+        if (!mode.force)
+            throw InputError("resume: the deck differs from the checkpoint's in keys that change "
+                             "the physics (--force continues anyway):" +
+                             list);
+        log << "warning: resuming with --force although these keys differ:" << list << '\n';
+    }
+    if (!fs::exists(config.run.output))
+        throw InputError("resume: the output '" + config.run.output +
+                         "' of the checkpointed run "
+                         "does not exist");
+    log << "resume: continuing from step " << ck.state.step << " of '" << ck.path << "'\n";
+    return ck;
+}
+
+// Checkpoints go where the field is known to be good: finite and within dynamics.field_bound.
+void check_field(const Simulation& sim, double bound, std::int64_t last_good) {
+    double m = 0.0;
+    for (const Field& phi : sim.state().phi)
+        m = std::max(m, phi.max_abs());
+    if (m <= bound) return;
+    throw DivergenceError("at step " + std::to_string(sim.state().step) + " max|phi| = " +
+                          std::to_string(m) + " exceeds the bound " + std::to_string(bound) +
+                          " (last good measurement: step " + std::to_string(last_good) +
+                          "); the last good checkpoint is kept. Use a smaller dynamics.step or "
+                          "method = flow_adaptive");
+}
+
+} // namespace
+
+void run(const Config& config, const RunStreams& io, const RunMode& mode) {
+    const Lattice lattice(config.lattice);
+    std::optional<LoadedCheckpoint> ck = find_checkpoint(config, lattice, mode, io.log);
+    if (!ck) check_output_path(config.run);
+    Simulation sim = ck ? Simulation(config, std::move(ck->state))
+                        : Simulation(config, initial_fields(config, lattice));
+    ck.reset();
+    const std::int64_t steps = config.dynamics.steps;
+    warn_if_unstable(sim, steps, io.log);
+    const std::string ckpt = checkpoint_path(config);
+    const std::int64_t ckpt_every = config.checkpoint.every > 0
+                                        ? config.checkpoint.every
+                                        : std::max<std::int64_t>(1, steps / 10);
+    const double bound = config.dynamics.field_bound;
+
+    const StopSignals stop;
+    const std::int64_t first = sim.state().step;
+    OutputWriter out =
+        first > 0 ? OutputWriter::resume(config, first) : OutputWriter(config, lattice);
+    const RecordLayout layout(lattice, config.field.components);
+    Measurement m = sim.measure_all();
+    std::int64_t last_good = first;
+    check_finite(m, layout, first);
+    if (first == 0) out.record(m);
+    Progress progress(steps, io.log, io.interactive);
+    Summary summary(config.field.components);
+    auto checkpoint = [&] {
+        check_field(sim, bound, last_good);
+        out.flush();
+        write_checkpoint(ckpt, sim.state(), config);
+    };
+    for (std::int64_t step = first + 1; step <= steps; ++step) {
+        sim.advance();
+        if (step % config.measure.every == 0 || step == steps) {
+            m = sim.measure_all();
+            check_finite(m, layout, last_good);
+            last_good = step;
+            out.record(m);
+            if (2 * step > steps) summary.add(m.records.front());
+        }
+        if ((config.measure.save_every > 0 && step % config.measure.save_every == 0) ||
+            step == steps)
+            out.save_configuration(step, sim.state().time, sim.state().phi[0]);
+        if (step % ckpt_every == 0 || step == steps)
+            checkpoint();
+        else if (stop.requested())
+            checkpoint();
+        if (stop.requested() && step < steps)
+            throw Interrupted("signal " + std::to_string(stop.signal()) + " at step " +
+                              std::to_string(step) + ": checkpoint written to '" + ckpt +
+                              "'; continue with ssbsim run DECK --resume");
+        progress.update(step);
+    }
+    if (first >= steps) { // nothing to run: a fresh zero-step run still saves its field
+        if (first == 0) out.save_configuration(0, 0.0, sim.state().phi[0]);
+        checkpoint();
+    }
+    out.flush();
+    if (!config.checkpoint.keep) remove_checkpoint(ckpt);
+    progress.finish(steps);
+    summary.print(sim, m.records.front(), io.out);
+}
+
+} // namespace ssbsim

@@ -1,0 +1,1520 @@
+// The deck: key table, INI reading through Boost.Program_options, typed validation, the
+// cross-key rules and the resolved deck. See include/ssbsim/deck/deck.hpp for the layering.
+#include "ssbsim/deck/deck.hpp"
+
+#include "ssbsim/core/errors.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace ssbsim {
+namespace po = boost::program_options;
+
+namespace {
+constexpr std::string_view scan_prefix = "scan.";
+}
+
+namespace {
+
+constexpr std::string_view boundary_names[] = {"periodic", "open"}; // order of enum Boundary
+constexpr std::string_view form_names[] = {"mass", "hopping"};      // order of ActionForm
+constexpr std::string_view init_names[] = {"cold", "hot", "file"};  // order of InitKind
+constexpr std::string_view method_names[] = {"langevin", "langevin2",     "flow",
+                                             "flow_rk3", "flow_adaptive", "momentum"}; // Method
+constexpr std::string_view kind_names[] = {"nearest", "mean"};              // order of CouplingKind
+constexpr std::string_view source_names[] = {"constant", "random", "file"}; // order of HSource
+constexpr std::string_view replica_init_names[] = {"same", "independent"};  // ReplicaInit
+constexpr std::string_view replica_noise_names[] = {"independent", "shared"}; // ReplicaNoise
+constexpr std::int64_t max_sites = std::int64_t{1} << 40;
+
+using enum KeyType;
+using enum Presence;
+
+// The single source of every key. Cross-key rules live in the read_* functions below; the
+// descriptions state them so that `ssbsim keys` and docs/keys.md document them too.
+constexpr KeySpec table[] = {
+    {.name = "run.seed",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .max = 4294967295.0,
+     .description = "Seed of the counter-based random numbers."},
+    {.name = "run.output",
+     .type = string,
+     .presence = optional,
+     .description = "HDF5 output file. Default: the deck's file stem + .h5 "
+                    "(inputs/free_field.ini -> free_field.h5)."},
+    {.name = "run.overwrite",
+     .type = boolean,
+     .presence = defaulted,
+     .default_value = "false",
+     .description = "Replace an existing output file instead of refusing to start."},
+    {.name = "run.replicas",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 1,
+     .max = 64,
+     .description = "Number R of replicas: fields evolved side by side with independent noise; "
+                    "their overlap measures the symmetry breaking (docs/output.md)."},
+    {.name = "run.replica_init",
+     .type = choice,
+     .presence = defaulted,
+     .default_value = "same",
+     .choices = replica_init_names,
+     .description = "same: every replica starts from the same field; independent: a hot start "
+                    "draws each replica's field with its own key (not with flow_adaptive, whose "
+                    "replicas share one step size)."},
+    {.name = "run.replica_noise",
+     .type = choice,
+     .presence = defaulted,
+     .default_value = "independent",
+     .choices = replica_noise_names,
+     .description =
+         "independent: replica r uses the noise key (seed, r); shared: all use (seed, 0) "
+         "(a check: identical replicas stay identical)."},
+
+    {.name = "lattice.dims",
+     .type = integers,
+     .presence = required,
+     .min = 2,
+     .count = ListCount::up_to_4,
+     .description = "Extents L_1 ... L_d of the lattice; at most 2^40 sites in total."},
+    {.name = "lattice.boundary",
+     .type = choices,
+     .presence = defaulted,
+     .default_value = "periodic",
+     .choices = boundary_names,
+     .count = ListCount::per_axis,
+     .description = "Boundary condition per axis; one value applies to every axis."},
+    {.name = "lattice.axis_names",
+     .type = string,
+     .presence = optional,
+     .description = "Names of the axes, separated by spaces (HDF5 dimension labels); default "
+                    "x1 ... xd, or layer neuron [input] with [network]."},
+
+    {.name = "field.components",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 1,
+     .max = 64,
+     .description = "Number N of field components (O(N) model)."},
+    {.name = "field.init",
+     .type = choice,
+     .presence = defaulted,
+     .default_value = "cold",
+     .choices = init_names,
+     .description = "Start: cold = field.init_value everywhere; hot = Gaussian of width "
+                    "field.init_sigma around it; file = the last configuration of "
+                    "field.init_file."},
+    {.name = "field.init_value",
+     .type = reals,
+     .presence = defaulted,
+     .default_value = "0",
+     .count = ListCount::per_component,
+     .description = "Initial value per component (cold start, centre of the hot start)."},
+    {.name = "field.init_sigma",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "Width of the Gaussian hot start."},
+    {.name = "field.init_file",
+     .type = string,
+     .presence = optional,
+     .description = "Output file of an earlier run to start from; required with init = file, "
+                    "an error with any other init."},
+
+    {.name = "action.form",
+     .type = choice,
+     .presence = defaulted,
+     .default_value = "mass",
+     .choices = form_names,
+     .description = "mass: m2, lambda, coupling; hopping: kappa, lambda (converted exactly to "
+                    "the mass form; needs periodic boundaries)."},
+    {.name = "action.m2",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .description = "Mass term m^2 (mass form only; derived from kappa and lambda otherwise)."},
+    {.name = "action.lambda",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "0",
+     .min = 0,
+     .range_reason = "lambda < 0 makes the action unbounded below",
+     .description = "Quartic coupling (lambda_K in the hopping form)."},
+    {.name = "action.coupling",
+     .type = reals,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .count = ListCount::per_axis,
+     .description = "Gradient coupling J per axis (mass form only)."},
+    {.name = "action.coupling_kind",
+     .type = choices,
+     .presence = defaulted,
+     .default_value = "nearest",
+     .choices = kind_names,
+     .count = ListCount::per_axis,
+     .description = "Coupling along each axis: nearest = J/2 sum |phi_{x+mu} - phi_x|^2 (lattice "
+                    "Laplacian); mean = J sum_i |phi_i - mean|^2 over each line along the axis "
+                    "(all-to-all, permutation symmetric). Mass form only."},
+    {.name = "action.h",
+     .type = reals,
+     .presence = defaulted,
+     .default_value = "0",
+     .count = ListCount::per_component,
+     .description = "External field h per component (with h_source = random: the mean)."},
+    {.name = "action.h_source",
+     .type = choice,
+     .presence = defaulted,
+     .default_value = "constant",
+     .choices = source_names,
+     .description = "constant: h everywhere; random: quenched h_x = h + h_sigma * Gaussian "
+                    "(key action.h_seed); file: h_x from dataset action.h_dataset of action.h_file "
+                    "(shape [L_1..L_d] or [L_1..L_d, N]), e.g. exported weights or gradients."},
+    {.name = "action.h_sigma",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "Width of the quenched random source (h_source = random)."},
+    {.name = "action.h_seed",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .max = 4294967295.0,
+     .description = "Seed of the quenched random source, independent of run.seed."},
+    {.name = "action.h_file",
+     .type = string,
+     .presence = optional,
+     .description = "HDF5 file holding the source (h_source = file)."},
+    {.name = "action.h_dataset",
+     .type = string,
+     .presence = defaulted,
+     .default_value = "h",
+     .description = "Dataset path of the source inside action.h_file."},
+    {.name = "action.kappa",
+     .type = real,
+     .presence = optional,
+     .min = 0,
+     .min_exclusive = true,
+     .description = "Hopping parameter; required with form = hopping, an error with form = "
+                    "mass."},
+
+    {.name = "dynamics.method",
+     .type = choice,
+     .presence = defaulted,
+     .default_value = "langevin",
+     .choices = method_names,
+     .description = "langevin (Euler-Maruyama), langevin2 (second order), flow (gradient flow, "
+                    "Euler), flow_rk3 (third order), flow_adaptive (adaptive step size)."},
+    {.name = "dynamics.step",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "0.01",
+     .min = 0,
+     .min_exclusive = true,
+     .description = "Step size epsilon (the initial one for flow_adaptive)."},
+    {.name = "dynamics.temperature",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "Temperature T of the noise; an error with the flow methods."},
+    {.name = "dynamics.steps",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "1000",
+     .min = 0,
+     .description = "Number of steps."},
+    {.name = "dynamics.tolerance",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1e-6",
+     .min = 0,
+     .min_exclusive = true,
+     .description = "Local error target of flow_adaptive; an error with the other methods."},
+    {.name = "dynamics.friction",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .min_exclusive = true,
+     .description = "Friction gamma of method = momentum (underdamped Langevin by BAOAB); the "
+                    "heavy-ball momentum is beta = exp(-gamma epsilon)."},
+    {.name = "dynamics.field_bound",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1e6",
+     .min = 0,
+     .min_exclusive = true,
+     .description = "A run whose max |phi| exceeds this counts as diverged (exit status 3); "
+                    "checked at every measurement and before every checkpoint."},
+
+    {.name = "schedule.temperature",
+     .type = schedule,
+     .presence = optional,
+     .min = 0,
+     .description = "Temperature over the run, replacing dynamics.temperature (not with the "
+                    "flow methods)."},
+    {.name = "schedule.step",
+     .type = schedule,
+     .presence = optional,
+     .min = 0,
+     .min_exclusive = true,
+     .description = "Step size over the run, replacing dynamics.step (not with flow_adaptive)."},
+    {.name = "schedule.m2",
+     .type = schedule,
+     .presence = optional,
+     .description = "m^2 over the run, replacing action.m2 (mass form only)."},
+    {.name = "schedule.h",
+     .type = schedule,
+     .presence = optional,
+     .description = "h over the run, replacing action.h."},
+
+    {.name = "training.learning_rate",
+     .type = real,
+     .presence = optional,
+     .min = 0,
+     .min_exclusive = true,
+     .description = "SGD learning rate eta: sets dynamics.step = eta and dynamics.temperature = "
+                    "eta sigma^2 / (2 B) (README, 'From training to field theory')."},
+    {.name = "training.lr_schedule",
+     .type = schedule,
+     .presence = optional,
+     .min = 0,
+     .min_exclusive = true,
+     .description = "Learning-rate schedule (e.g. 'warmup 500 cosine 0.1 0.001'); drives both the "
+                    "step size and the temperature, instead of training.learning_rate."},
+    {.name = "training.batch_size",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 1,
+     .description = "Mini-batch size B of the SGD the Langevin dynamics models."},
+    {.name = "training.grad_variance",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "Per-sample gradient variance sigma^2 per weight (lattice units)."},
+
+    {.name = "network.depth",
+     .type = integer,
+     .presence = optional,
+     .min = 2,
+     .description = "Network geometry: number of layers. Builds the lattice layer x neuron "
+                    "[x input]: layer nearest-neighbour with open ends, neuron and input "
+                    "mean-field; replaces lattice.dims/boundary/axis_names and action.coupling/"
+                    "coupling_kind."},
+    {.name = "network.width",
+     .type = integer,
+     .presence = optional,
+     .min = 2,
+     .description = "Neurons per layer (required with network.depth)."},
+    {.name = "network.fan_in",
+     .type = integer,
+     .presence = optional,
+     .min = 2,
+     .description = "Weights per neuron (an input axis); absent: one weight per neuron."},
+    {.name = "network.layer_coupling",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "J_layer between adjacent layers; 0 is the layer-decoupling (residual) limit."},
+    {.name = "network.neuron_coupling",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "Mean-field J among the neurons of a layer."},
+    {.name = "network.input_coupling",
+     .type = real,
+     .presence = defaulted,
+     .default_value = "1",
+     .min = 0,
+     .description = "Mean-field J among the weights of a neuron (with network.fan_in)."},
+
+    {.name = "measure.every",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "10",
+     .min = 1,
+     .description = "Measure the observables every this many steps."},
+    {.name = "measure.save_every",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "0",
+     .min = 0,
+     .description = "Save the configuration every this many steps; 0 saves only the final one."},
+    {.name = "measure.compression",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "0",
+     .min = 0,
+     .max = 9,
+     .description = "gzip level of saved configurations (0: none)."},
+
+    {.name = "checkpoint.every",
+     .type = integer,
+     .presence = defaulted,
+     .default_value = "0",
+     .min = 0,
+     .description = "Write a checkpoint every this many steps; 0: every 10 % of the run."},
+    {.name = "checkpoint.file",
+     .type = string,
+     .presence = optional,
+     .description = "Checkpoint file. Default: run.output with .h5 replaced by .ckpt.h5."},
+    {.name = "checkpoint.keep",
+     .type = boolean,
+     .presence = defaulted,
+     .default_value = "true",
+     .description = "Keep the checkpoint (and its .bak) when the run completes, so that it can be "
+                    "continued with more steps; false deletes them at the end (a scan of many "
+                    "short points leaves only its outputs). An interrupted run always keeps them."},
+};
+
+// ---- Small text helpers ----------------------------------------------------------------
+
+std::string quote(std::string_view s) {
+    return "'" + std::string(s) + "'";
+}
+
+std::string join(std::span<const std::string_view> items, std::string_view sep) {
+    std::string out;
+    for (std::string_view item : items)
+        out += (out.empty() ? "" : std::string(sep)) + std::string(item);
+    return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    std::iota(row.begin(), row.end(), std::size_t{0});
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+            diagonal = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitute});
+        }
+    }
+    return row[b.size()];
+}
+
+// Close enough to be a typo: a few edits, more for longer words.
+bool near(std::size_t distance, std::string_view word) {
+    return !word.empty() && distance <= 2 + word.size() / 4;
+}
+
+std::string suggestion(std::string_view word, std::span<const std::string_view> candidates,
+                       std::string_view before = "'", std::string_view after = "'") {
+    std::string_view best;
+    std::size_t best_distance = std::string_view::npos;
+    for (std::string_view c : candidates) {
+        const std::size_t d = edit_distance(word, c);
+        if (d < best_distance) best = c, best_distance = d;
+    }
+    if (best.empty() || !near(best_distance, word)) return "";
+    return "; did you mean " + std::string(before) + std::string(best) + std::string(after) + "?";
+}
+
+std::vector<std::string_view> section_names() {
+    std::vector<std::string_view> names;
+    for (const KeySpec& k : table)
+        if (std::find(names.begin(), names.end(), k.section()) == names.end())
+            names.push_back(k.section());
+    return names;
+}
+
+// A key's leaf counts more than its section: "run.steps" is meant as "dynamics.steps", not as
+// "run.seed", so compare leaves (plus one for moving section) as well as full names.
+std::string key_suggestion(std::string_view name) {
+    const std::size_t dot = name.find('.');
+    const std::string_view section = dot == std::string_view::npos ? "" : name.substr(0, dot);
+    const std::string_view leaf = dot == std::string_view::npos ? name : name.substr(dot + 1);
+    const KeySpec* best = nullptr;
+    std::size_t best_distance = std::string_view::npos;
+    for (const KeySpec& k : table) {
+        const std::size_t d =
+            std::min(edit_distance(name, k.name),
+                     edit_distance(leaf, k.key()) + (section == k.section() ? 0 : 1));
+        if (d < best_distance) best = &k, best_distance = d;
+    }
+    if (!near(best_distance, leaf)) return "; `ssbsim keys` lists every key";
+    return "; did you mean " + quote(best->name) + "?";
+}
+
+// ---- INI reading through Boost.Program_options -------------------------------------------
+
+po::options_description make_options() {
+    po::options_description options;
+    for (const KeySpec& k : table) {
+        po::typed_value<std::string>* value = po::value<std::string>();
+        if (k.presence == defaulted) value->default_value(std::string(k.default_value));
+        options.add_options()(std::string(k.name).c_str(), value);
+    }
+    // [scan] may list values for any key but the output name, which each point derives.
+    for (const KeySpec& k : table)
+        if (k.name != "run.output")
+            options.add_options()((std::string(scan_prefix) + std::string(k.name)).c_str(),
+                                  po::value<std::string>());
+    return options;
+}
+
+void reject_unknown(const po::option& o, std::string_view origin) {
+    const std::string& name = o.string_key;
+    const std::string value = o.value.empty() ? "" : o.value.front();
+    const std::size_t dot = name.find('.');
+    const std::string where = std::string(origin) + ": ";
+    if (dot == std::string::npos)
+        throw InputError(where + "key " + quote(name) + " (= " + quote(value) +
+                         ") is outside any section" + key_suggestion(name));
+    const std::string_view section = std::string_view(name).substr(0, dot);
+    const std::vector<std::string_view> sections = section_names();
+    if (std::find(sections.begin(), sections.end(), section) == sections.end())
+        throw InputError(where + "unknown section '[" + std::string(section) + "]' (key " +
+                         quote(name) + " = " + quote(value) + ")" +
+                         suggestion(section, sections, "'[", "]'"));
+    throw InputError(where + "unknown key " + quote(name) + " (= " + quote(value) + ")" +
+                     key_suggestion(name));
+}
+
+void reject_duplicates(const po::parsed_options& parsed, std::string_view origin) {
+    std::map<std::string_view, std::string_view> seen;
+    for (const po::option& o : parsed.options) {
+        const std::string_view value = o.value.empty() ? "" : std::string_view(o.value.front());
+        const auto [it, fresh] = seen.emplace(o.string_key, value);
+        if (!fresh)
+            throw InputError(std::string(origin) + ": duplicate key " + quote(o.string_key) +
+                             ": given as " + quote(it->second) + " and again as " + quote(value) +
+                             "; give each key once");
+    }
+}
+
+po::parsed_options parse_ini(const std::string& text, const po::options_description& options,
+                             std::string_view origin) {
+    std::istringstream in(text);
+    // Unregistered keys are let through so that the error can suggest the key that was meant.
+    std::optional<po::parsed_options> parsed;
+    try {
+        parsed.emplace(po::parse_config_file(in, options, /*allow_unregistered=*/true));
+    } catch (const po::error& e) {
+        throw InputError(std::string(origin) + ": " + e.what() +
+                         "; expected '[section]', 'key = value' or '# comment' lines");
+    }
+    for (const po::option& o : parsed->options)
+        if (o.unregistered) reject_unknown(o, origin);
+    reject_duplicates(*parsed, origin);
+    return std::move(*parsed);
+}
+
+// --set values go through the same INI parser, one "section.key = value" line each.
+std::string overrides_as_ini(const std::vector<std::string>& overrides) {
+    std::string ini;
+    for (const std::string& o : overrides) {
+        if (o.find('=') == std::string::npos || o.find('\n') != std::string::npos)
+            throw InputError("--set " + quote(o) + ": expected section.key=value");
+        if (o.find('#') != std::string::npos)
+            throw InputError("--set " + quote(o) +
+                             ": '#' starts a comment in a deck, so it cannot appear in a value");
+        ini += o + "\n";
+    }
+    return ini;
+}
+
+std::string origin_of(std::string_view deck_name) {
+    return deck_name.empty() ? std::string("deck") : std::string(deck_name);
+}
+
+// ---- Typed values ------------------------------------------------------------------------
+
+std::string_view noun(KeyType type, bool plural) {
+    const bool integral = type == integer || type == integers;
+    if (plural) return integral ? "integers" : "real numbers";
+    return integral ? "an integer" : "a real number";
+}
+
+std::string bound_text(const KeySpec& k) {
+    const bool has_min = std::isfinite(k.min);
+    const bool has_max = std::isfinite(k.max);
+    if (has_min && has_max) return " in [" + format_real(k.min) + ", " + format_real(k.max) + "]";
+    if (has_min) return (k.min_exclusive ? " > " : " >= ") + format_real(k.min);
+    if (has_max) return " <= " + format_real(k.max);
+    return "";
+}
+
+std::string count_text(ListCount count) {
+    switch (count) {
+    case ListCount::up_to_4:
+        return "1 to 4 ";
+    case ListCount::per_axis:
+        return "1 (for every axis) or d (one per axis) ";
+    case ListCount::per_component:
+        return "1 (for every component) or N (one per component) ";
+    default:
+        return "";
+    }
+}
+
+bool in_range(const KeySpec& k, double v) {
+    return (k.min_exclusive ? v > k.min : v >= k.min) && v <= k.max;
+}
+
+std::optional<bool> parse_boolean(std::string_view t) {
+    if (t == "true" || t == "yes" || t == "1") return true;
+    if (t == "false" || t == "no" || t == "0") return false;
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::vector<std::string_view>> split_list(std::string_view text) {
+    std::vector<std::string_view> entries;
+    std::size_t begin = 0;
+    while (begin <= text.size()) {
+        const std::size_t comma = std::min(text.find(',', begin), text.size());
+        const std::size_t before = entries.size();
+        std::string_view rest = text.substr(begin, comma - begin);
+        while (!rest.empty()) {
+            const std::size_t start = rest.find_first_not_of(" \t");
+            if (start == std::string_view::npos) break;
+            rest.remove_prefix(start);
+            const std::size_t stop = std::min(rest.find_first_of(" \t"), rest.size());
+            entries.push_back(rest.substr(0, stop));
+            rest.remove_prefix(stop);
+        }
+        if (entries.size() == before) return std::nullopt;
+        begin = comma + 1;
+    }
+    return entries;
+}
+
+namespace {
+
+bool is_flow(Method m) {
+    return m == Method::flow || m == Method::flow_rk3 || m == Method::flow_adaptive;
+}
+
+// Typed access to the raw values. Every value read or deliberately left out is recorded, so
+// that the resolved deck lists each key and a table row that no code reads is caught.
+class DeckReader {
+  public:
+    DeckReader(DeckValues values, std::string_view deck_name)
+        : values_(std::move(values)), origin_(origin_of(deck_name)) {}
+
+    bool has(std::string_view key) const { return values_.contains(key); }
+    bool given(std::string_view key) const {
+        const auto it = values_.find(key);
+        return it != values_.end() && it->second.given();
+    }
+    // The value as written, for messages about a key's relation to others.
+    std::string quoted(std::string_view key) const {
+        const auto it = values_.find(key);
+        return it == values_.end() ? "''" : quote(it->second.text);
+    }
+
+    std::int64_t integer_value(std::string_view key) {
+        const auto& [k, text] = lookup(key, integer);
+        const std::int64_t v = number<std::int64_t>(k, text, text);
+        record(k, std::to_string(v));
+        return v;
+    }
+
+    double real_value(std::string_view key) {
+        const auto& [k, text] = lookup(key, real);
+        const double v = number<double>(k, text, text);
+        record(k, format_real(v));
+        return v;
+    }
+
+    bool boolean_value(std::string_view key) {
+        const auto& [k, text] = lookup(key, boolean);
+        const std::optional<bool> v = parse_boolean(text);
+        if (!v) fail(k, quote(text) + " is not a boolean");
+        record(k, *v ? "true" : "false");
+        return *v;
+    }
+
+    std::string string_value(std::string_view key) {
+        const auto& [k, text] = lookup(key, string);
+        record(k, text);
+        return text;
+    }
+
+    template <class Enum>
+    Enum choice_value(std::string_view key) {
+        const auto& [k, text] = lookup(key, choice);
+        const std::size_t i = choice_index(k, text, text);
+        record(k, std::string(k.choices[i]));
+        return static_cast<Enum>(i);
+    }
+
+    std::vector<std::int64_t> integer_list(std::string_view key) {
+        const auto& [k, text] = lookup(key, integers);
+        const std::vector<std::string_view> entries = list_entries(k, text, 0);
+        std::vector<std::int64_t> out;
+        for (std::string_view e : entries)
+            out.push_back(number<std::int64_t>(k, e, text));
+        record_list(k, out, [](std::int64_t v) { return std::to_string(v); });
+        return out;
+    }
+
+    // `n`: the number of axes or components a single entry is broadcast to.
+    std::vector<double> real_list(std::string_view key, std::size_t n) {
+        const auto& [k, text] = lookup(key, reals);
+        std::vector<double> out;
+        for (std::string_view e : list_entries(k, text, n))
+            out.push_back(number<double>(k, e, text));
+        record_list(k, out, format_real);
+        return broadcast(out, n);
+    }
+
+    template <class Enum>
+    std::vector<Enum> choice_list(std::string_view key, std::size_t n) {
+        const auto& [k, text] = lookup(key, choices);
+        std::vector<Enum> out;
+        std::vector<std::string_view> names;
+        for (std::string_view e : list_entries(k, text, n)) {
+            const std::size_t i = choice_index(k, e, text);
+            out.push_back(static_cast<Enum>(i));
+            names.push_back(k.choices[i]);
+        }
+        record(k, join(names, " "));
+        return broadcast(out, n);
+    }
+
+    std::optional<Schedule> schedule_value(std::string_view key, std::int64_t total_steps) {
+        if (!has(key)) {
+            leave_unset(key);
+            return std::nullopt;
+        }
+        const auto& [k, text] = lookup(key, schedule);
+        Schedule s;
+        try {
+            s = parse_schedule(text, total_steps);
+        } catch (const InputError& e) {
+            fail_plain(k.name, quote(text) + " is not a valid schedule: " + e.what());
+        }
+        for (double v : s.values)
+            if (!in_range(k, v))
+                fail(k, quote(text) + " takes the value " + format_real(v) + ", which" +
+                            out_of_range(k));
+        record(k, s.text());
+        return s;
+    }
+
+    // An optional key that is absent: its consumer applies the documented default.
+    void leave_unset(std::string_view key) { notes_[spec(key, std::nullopt).name] = "not set"; }
+
+    // For a value computed from elsewhere (run.output from the deck name).
+    std::string use(std::string_view key, std::string value) {
+        record(spec(key, string), value);
+        return value;
+    }
+
+    // A key that does not apply `condition` (e.g. "with action.form = mass"): giving it is an
+    // error, and the resolved deck says why it is absent.
+    void skip(std::string_view key, const std::string& condition, std::string_view reason) {
+        const KeySpec& k = spec(key, std::nullopt);
+        if (given(key))
+            fail_plain(k.name,
+                       quoted(key) + " cannot be given " + condition + ": " + std::string(reason));
+        notes_[k.name] = "not used " + condition + " (" + std::string(reason) + ")";
+    }
+
+    // A key that `condition` makes required.
+    void require(std::string_view key, const std::string& condition) {
+        const KeySpec& k = spec(key, std::nullopt);
+        if (!has(key))
+            throw InputError(origin_ + ": missing key " + quote(k.name) + ", required " +
+                             condition + "; expected " + allowed_text(k));
+    }
+
+    [[noreturn]] void fail(const KeySpec& k, const std::string& what,
+                           const std::string& hint = "") const {
+        fail_plain(k.name, what + "; expected " + allowed_text(k) + hint);
+    }
+
+    [[noreturn]] void fail_plain(std::string_view key, const std::string& what) const {
+        throw InputError(origin_of_value(key) + ": key " + quote(key) + ": " + what);
+    }
+
+    // The resolved deck: every key of the table, section by section, with its canonical value
+    // or, for a key this run does not use, a comment saying why.
+    std::string resolved_text() const {
+        std::string out = "# Resolved deck: every key with the value used (defaults included).\n";
+        std::string_view section;
+        for (const KeySpec& k : table) {
+            if (k.section() != section) {
+                section = k.section();
+                out += "\n[" + std::string(section) + "]\n";
+            }
+            const auto value = resolved_.find(k.name);
+            if (value != resolved_.end())
+                out += std::string(k.key()) + " = " + value->second + "\n";
+            else
+                out += "# " + std::string(k.key()) + ": " + notes_.at(k.name) + "\n";
+        }
+        return out;
+    }
+
+    void check_every_key_handled() const {
+        for (const KeySpec& k : table)
+            if (!resolved_.contains(k.name) && !notes_.contains(k.name))
+                throw std::logic_error("deck key '" + std::string(k.name) +
+                                       "' has a table row but src/deck/deck.cpp never reads it");
+    }
+
+  private:
+    struct Lookup {
+        const KeySpec& spec;
+        const std::string& text;
+    };
+
+    const KeySpec& spec(std::string_view key, std::optional<KeyType> type) const {
+        const KeySpec* k = find_key(key);
+        if (!k || (type && k->type != *type))
+            throw std::logic_error("deck key '" + std::string(key) +
+                                   "' is not in the table as read");
+        return *k;
+    }
+
+    Lookup lookup(std::string_view key, KeyType type) const {
+        const KeySpec& k = spec(key, type);
+        const auto it = values_.find(key);
+        if (it == values_.end())
+            throw InputError(origin_ + ": missing required key " + quote(k.name) + "; expected " +
+                             allowed_text(k));
+        if (it->second.text.empty()) fail(k, "the value is empty");
+        return {k, it->second.text};
+    }
+
+    std::string origin_of_value(std::string_view key) const {
+        const auto it = values_.find(key);
+        if (it == values_.end()) return origin_;
+        switch (it->second.source) {
+        case ValueSource::command_line:
+            return "--set";
+        case ValueSource::table_default:
+            return origin_ + " (default)";
+        default:
+            return origin_;
+        }
+    }
+
+    // One number; `whole` is the full value, quoted when the number is one entry of a list.
+    template <class T>
+    T number(const KeySpec& k, std::string_view token, std::string_view whole) const {
+        const std::optional<T> v = [&] {
+            if constexpr (std::is_integral_v<T>)
+                return parse_integer(token);
+            else
+                return parse_real(token);
+        }();
+        const std::string what =
+            token == whole ? quote(token) : "entry " + quote(token) + " of " + quote(whole);
+        if (!v) fail(k, what + " is not " + std::string(noun(k.type, false)));
+        if (!in_range(k, static_cast<double>(*v))) fail(k, what + out_of_range(k));
+        return *v;
+    }
+
+    static std::string out_of_range(const KeySpec& k) {
+        if (k.range_reason.empty()) return " is out of range";
+        return " is out of range (" + std::string(k.range_reason) + ")";
+    }
+
+    std::size_t choice_index(const KeySpec& k, std::string_view token,
+                             std::string_view whole) const {
+        const auto it = std::find(k.choices.begin(), k.choices.end(), token);
+        if (it != k.choices.end()) return static_cast<std::size_t>(it - k.choices.begin());
+        const std::string what =
+            token == whole ? quote(token) : "entry " + quote(token) + " of " + quote(whole);
+        fail(k, what + " is not a valid choice", suggestion(token, k.choices));
+    }
+
+    // `n` is the number of axes/components for broadcast lists (unused for up_to_4).
+    std::vector<std::string_view> list_entries(const KeySpec& k, std::string_view text,
+                                               std::size_t n) const {
+        const std::optional<std::vector<std::string_view>> entries = split_list(text);
+        if (!entries) fail(k, quote(text) + " is not a valid list: it has an empty entry");
+        const std::size_t got = entries->size();
+        const bool ok = k.count == ListCount::up_to_4 ? got >= 1 && got <= 4 : got == 1 || got == n;
+        if (!ok) fail(k, quote(text) + " has " + std::to_string(got) + " entries" + context(k, n));
+        return *entries;
+    }
+
+    static std::string context(const KeySpec& k, std::size_t n) {
+        if (k.count == ListCount::per_axis)
+            return ", not 1 or " + std::to_string(n) + " (lattice.dims has " + std::to_string(n) +
+                   " axes)";
+        if (k.count == ListCount::per_component)
+            return ", not 1 or " + std::to_string(n) + " (field.components = " + std::to_string(n) +
+                   ")";
+        return "";
+    }
+
+    template <class T>
+    static std::vector<T> broadcast(std::vector<T> v, std::size_t n) {
+        if (v.size() == 1) v.resize(n, v.front());
+        return v;
+    }
+
+    template <class T, class Format>
+    void record_list(const KeySpec& k, const std::vector<T>& v, Format format) {
+        std::string text;
+        for (const T& x : v)
+            text += (text.empty() ? "" : " ") + format(x);
+        record(k, text);
+    }
+
+    void record(const KeySpec& k, std::string canonical) { resolved_[k.name] = canonical; }
+
+    DeckValues values_;
+    std::string origin_;
+    std::map<std::string_view, std::string> resolved_; // key -> canonical value text
+    std::map<std::string_view, std::string> notes_;    // key -> why it is absent
+};
+
+// ---- From values to Config, one section at a time ------------------------------------------
+
+template <class Enum>
+std::string name_of(Enum e, std::span<const std::string_view> names) {
+    return std::string(names[static_cast<std::size_t>(e)]);
+}
+
+RunConfig read_run(DeckReader& r, std::string_view deck_name) {
+    RunConfig run;
+    run.seed = static_cast<std::uint32_t>(r.integer_value("run.seed"));
+    const std::string stem = std::filesystem::path(deck_name).stem().string();
+    if (r.has("run.output"))
+        run.output = r.string_value("run.output");
+    else if (stem.empty())
+        r.require("run.output", "when the deck has no file name to derive it from");
+    else
+        run.output = r.use("run.output", stem + ".h5");
+    run.overwrite = r.boolean_value("run.overwrite");
+    run.replicas = static_cast<int>(r.integer_value("run.replicas"));
+    run.replica_init = r.choice_value<ReplicaInit>("run.replica_init");
+    run.replica_noise = r.choice_value<ReplicaNoise>("run.replica_noise");
+    return run;
+}
+
+bool network_active(const DeckReader& r) {
+    return r.given("network.depth");
+}
+
+// [network]: the weights of a depth x width [x fan_in] network as a lattice. Layers talk to
+// their neighbours only (open ends); neurons of a layer, and weights of a neuron, are
+// interchangeable (mean-field).
+NetworkConfig read_network(DeckReader& r) {
+    NetworkConfig n;
+    const std::string without = "without network.depth";
+    if (!network_active(r)) {
+        for (const char* key : {"network.depth", "network.width", "network.fan_in"})
+            r.leave_unset(key);
+        for (const char* key :
+             {"network.layer_coupling", "network.neuron_coupling", "network.input_coupling"})
+            r.skip(key, without, "it belongs to the network geometry");
+        if (r.given("network.width") || r.given("network.fan_in"))
+            r.require("network.depth", "with network.width or network.fan_in");
+        return n;
+    }
+    n.enabled = true;
+    n.depth = r.integer_value("network.depth");
+    r.require("network.width", "with network.depth");
+    n.width = r.integer_value("network.width");
+    if (r.has("network.fan_in"))
+        n.fan_in = r.integer_value("network.fan_in");
+    else
+        r.leave_unset("network.fan_in");
+    n.layer_coupling = r.real_value("network.layer_coupling");
+    n.neuron_coupling = r.real_value("network.neuron_coupling");
+    if (n.fan_in > 0)
+        n.input_coupling = r.real_value("network.input_coupling");
+    else
+        r.skip("network.input_coupling", "without network.fan_in", "there is no input axis");
+    return n;
+}
+
+// Refuses more than max_sites sites, before any product can overflow; `key` and `what` say
+// which setting gave the extents.
+void check_sites(DeckReader& r, std::string_view key, const std::string& what,
+                 const std::vector<std::int64_t>& dims) {
+    std::int64_t sites = 1;
+    for (std::int64_t l : dims) {
+        if (l > max_sites / sites)
+            r.fail_plain(key,
+                         what + " has more than 2^40 = " + std::to_string(max_sites) + " sites");
+        sites *= l;
+    }
+}
+
+LatticeConfig read_lattice(DeckReader& r, const NetworkConfig& network) {
+    LatticeConfig lattice;
+    if (network.enabled) {
+        const std::string with = "with [network]";
+        for (const char* key : {"lattice.dims", "lattice.boundary", "lattice.axis_names"})
+            r.skip(key, with, "the network geometry sets it");
+        lattice.dims = {network.depth, network.width};
+        lattice.boundary = {Boundary::open, Boundary::periodic};
+        lattice.axis_names = {"layer", "neuron"};
+        if (network.fan_in > 0) {
+            lattice.dims.push_back(network.fan_in);
+            lattice.boundary.push_back(Boundary::periodic);
+            lattice.axis_names.push_back("input");
+        }
+        check_sites(r, "network.width", "the network (depth x width [x fan_in])", lattice.dims);
+        return lattice;
+    }
+    lattice.dims = r.integer_list("lattice.dims");
+    check_sites(r, "lattice.dims", r.quoted("lattice.dims"), lattice.dims);
+    lattice.boundary = r.choice_list<Boundary>("lattice.boundary", lattice.dims.size());
+    if (r.has("lattice.axis_names")) {
+        const std::string text = r.string_value("lattice.axis_names");
+        const std::optional<std::vector<std::string_view>> names = split_list(text);
+        if (!names) r.fail_plain("lattice.axis_names", quote(text) + " is a malformed list");
+        lattice.axis_names.assign(names->begin(), names->end());
+        if (lattice.axis_names.size() != lattice.dims.size())
+            r.fail_plain("lattice.axis_names", r.quoted("lattice.axis_names") + " names " +
+                                                   std::to_string(lattice.axis_names.size()) +
+                                                   " axes; lattice.dims has " +
+                                                   std::to_string(lattice.dims.size()));
+    } else {
+        r.leave_unset("lattice.axis_names");
+        for (std::size_t mu = 0; mu < lattice.dims.size(); ++mu)
+            lattice.axis_names.push_back("x" + std::to_string(mu + 1));
+    }
+    return lattice;
+}
+
+FieldConfig read_field(DeckReader& r) {
+    FieldConfig field;
+    field.components = static_cast<int>(r.integer_value("field.components"));
+    field.init = r.choice_value<InitKind>("field.init");
+    field.init_value = r.real_list("field.init_value", static_cast<std::size_t>(field.components));
+    field.init_sigma = r.real_value("field.init_sigma");
+    if (field.init == InitKind::file) {
+        r.require("field.init_file", "with field.init = file");
+        field.init_file = r.string_value("field.init_file");
+    } else {
+        r.skip("field.init_file", "with field.init = " + name_of(field.init, init_names),
+               "only init = file reads a file");
+    }
+    return field;
+}
+
+void read_hopping_form(DeckReader& r, ActionConfig& action, const LatticeConfig& lattice) {
+    const std::string with = "with action.form = hopping";
+    r.skip("action.m2", with, "m2 is derived from kappa and lambda");
+    r.skip("action.coupling", with, "the coupling is derived from kappa and lambda");
+    r.require("action.kappa", with);
+    action.kappa = r.real_value("action.kappa");
+    const bool periodic =
+        std::ranges::all_of(lattice.boundary, [](Boundary b) { return b == Boundary::periodic; });
+    if (!periodic)
+        r.fail_plain("lattice.boundary",
+                     r.quoted("lattice.boundary") +
+                         " is not allowed with action.form = hopping: every axis must be "
+                         "periodic, as the conversion to the mass form is exact only then");
+}
+
+void read_source(DeckReader& r, ActionConfig& action) {
+    action.h_source = r.choice_value<HSource>("action.h_source");
+    const std::string with = "with action.h_source = " + name_of(action.h_source, source_names);
+    if (action.h_source == HSource::random) {
+        action.h_sigma = r.real_value("action.h_sigma");
+        action.h_seed = static_cast<std::uint32_t>(r.integer_value("action.h_seed"));
+    } else {
+        r.skip("action.h_sigma", with, "only a random source has a width");
+        r.skip("action.h_seed", with, "only a random source has a seed");
+    }
+    if (action.h_source == HSource::file) {
+        r.require("action.h_file", with);
+        action.h_file = r.string_value("action.h_file");
+        action.h_dataset = r.string_value("action.h_dataset");
+    } else {
+        r.skip("action.h_file", with, "only h_source = file reads a file");
+        r.skip("action.h_dataset", with, "only h_source = file reads a file");
+    }
+}
+
+ActionConfig read_action(DeckReader& r, const LatticeConfig& lattice, const FieldConfig& field,
+                         const NetworkConfig& network) {
+    ActionConfig action;
+    action.form = r.choice_value<ActionForm>("action.form");
+    action.lambda = r.real_value("action.lambda");
+    read_source(r, action);
+    if (r.given("schedule.h"))
+        r.skip("action.h", "together with schedule.h", "the schedule replaces it; give one");
+    else
+        action.h = r.real_list("action.h", static_cast<std::size_t>(field.components));
+    if (action.form == ActionForm::hopping) {
+        if (network.enabled)
+            r.fail_plain("action.form", "'hopping' cannot be used with [network]: the network's "
+                                        "couplings are mass-form parameters");
+        r.skip("action.coupling_kind", "with action.form = hopping",
+               "the hopping form has one nearest-neighbour coupling");
+        read_hopping_form(r, action, lattice);
+        return action;
+    }
+    r.skip("action.kappa", "with action.form = mass", "kappa belongs to the hopping form");
+    if (r.given("schedule.m2"))
+        r.skip("action.m2", "together with schedule.m2", "the schedule replaces it; give one");
+    else
+        action.m2 = r.real_value("action.m2");
+    if (network.enabled) {
+        for (const char* key : {"action.coupling", "action.coupling_kind"})
+            r.skip(key, "with [network]", "the network geometry sets it");
+        action.coupling = {network.layer_coupling, network.neuron_coupling};
+        action.coupling_kind = {CouplingKind::nearest, CouplingKind::mean};
+        if (network.fan_in > 0) {
+            action.coupling.push_back(network.input_coupling);
+            action.coupling_kind.push_back(CouplingKind::mean);
+        }
+    } else {
+        action.coupling = r.real_list("action.coupling", lattice.dims.size());
+        action.coupling_kind =
+            r.choice_list<CouplingKind>("action.coupling_kind", lattice.dims.size());
+    }
+    return action;
+}
+
+bool training_active(const DeckReader& r) {
+    return r.given("training.learning_rate") || r.given("training.lr_schedule");
+}
+
+DynamicsConfig read_dynamics(DeckReader& r) {
+    DynamicsConfig dynamics;
+    dynamics.method = r.choice_value<Method>("dynamics.method");
+    const std::string with_method =
+        "with dynamics.method = " + name_of(dynamics.method, method_names);
+    dynamics.steps = r.integer_value("dynamics.steps");
+    const bool training = training_active(r); // [training] sets step and temperature
+    if (training)
+        r.skip("dynamics.step", "together with [training]", "the learning rate sets it");
+    else if (r.given("schedule.step") && dynamics.method != Method::flow_adaptive)
+        r.skip("dynamics.step", "together with schedule.step",
+               "the schedule replaces it; give one");
+    else
+        dynamics.step = r.real_value("dynamics.step");
+    if (is_flow(dynamics.method))
+        r.skip("dynamics.temperature", with_method,
+               "gradient flow has no noise; use method = langevin");
+    else if (training)
+        r.skip("dynamics.temperature", "together with [training]", "eta sigma^2 / (2 B) sets it");
+    else if (r.given("schedule.temperature"))
+        r.skip("dynamics.temperature", "together with schedule.temperature",
+               "the schedule replaces it; give one");
+    else
+        dynamics.temperature = r.real_value("dynamics.temperature");
+    if (dynamics.method == Method::flow_adaptive)
+        dynamics.tolerance = r.real_value("dynamics.tolerance");
+    else
+        r.skip("dynamics.tolerance", with_method, "only flow_adaptive controls its error");
+    dynamics.field_bound = r.real_value("dynamics.field_bound");
+    if (dynamics.method == Method::momentum)
+        dynamics.friction = r.real_value("dynamics.friction");
+    else
+        r.skip("dynamics.friction", with_method, "only method = momentum has a friction");
+    return dynamics;
+}
+
+ScheduleConfig read_schedules(DeckReader& r, const Config& c) {
+    ScheduleConfig s;
+    const std::int64_t steps = c.dynamics.steps;
+    const Method method = c.dynamics.method;
+    if (c.training.enabled) {
+        r.skip("schedule.temperature", "together with [training]",
+               "training.lr_schedule drives the temperature");
+        r.skip("schedule.step", "together with [training]", "training.lr_schedule drives it");
+        if (c.training.lr_schedule) {
+            s.step = c.training.lr_schedule;
+            if (!is_flow(method))
+                s.temperature = c.training.lr_schedule->scaled(c.training.temperature_per_rate());
+        }
+    } else {
+        if (is_flow(method))
+            r.skip("schedule.temperature",
+                   "with dynamics.method = " + name_of(method, method_names),
+                   "gradient flow has no noise; use method = langevin");
+        else
+            s.temperature = r.schedule_value("schedule.temperature", steps);
+        if (method == Method::flow_adaptive)
+            r.skip("schedule.step", "with dynamics.method = flow_adaptive",
+                   "it chooses its own step size");
+        else
+            s.step = r.schedule_value("schedule.step", steps);
+    }
+    if (c.action.form == ActionForm::hopping)
+        r.skip("schedule.m2", "with action.form = hopping", "m2 is derived from kappa and lambda");
+    else
+        s.m2 = r.schedule_value("schedule.m2", steps);
+    s.h = r.schedule_value("schedule.h", steps);
+    return s;
+}
+
+// SGD vocabulary: eta, B, sigma^2 set epsilon = eta and T = eta sigma^2 / (2B), matching
+// w <- w - eta (grad L + noise of variance sigma^2/B) to phi <- phi - eps dS + sqrt(2 T eps) xi.
+TrainingConfig read_training(DeckReader& r, Config& c) {
+    TrainingConfig t;
+    const Method method = c.dynamics.method;
+    const std::string with_method = "with dynamics.method = " + name_of(method, method_names);
+    if (!training_active(r)) {
+        for (const char* key : {"training.learning_rate", "training.lr_schedule"})
+            r.leave_unset(key);
+        for (const char* key : {"training.batch_size", "training.grad_variance"})
+            r.skip(key, "without training.learning_rate or training.lr_schedule",
+                   "it only enters through the learning rate");
+        return t;
+    }
+    t.enabled = true;
+    if (r.given("training.lr_schedule")) {
+        r.skip("training.learning_rate", "together with training.lr_schedule",
+               "the schedule gives the learning rate; give one");
+        if (method == Method::flow_adaptive)
+            r.skip("training.lr_schedule", with_method, "it chooses its own step size");
+        t.lr_schedule = r.schedule_value("training.lr_schedule", c.dynamics.steps);
+        t.learning_rate = t.lr_schedule->at(0);
+    } else {
+        r.leave_unset("training.lr_schedule");
+        t.learning_rate = r.real_value("training.learning_rate");
+    }
+    if (is_flow(method)) {
+        for (const char* key : {"training.batch_size", "training.grad_variance"})
+            r.skip(key, with_method, "full-batch gradient descent has no gradient noise");
+    } else {
+        t.batch_size = r.integer_value("training.batch_size");
+        t.grad_variance = r.real_value("training.grad_variance");
+        c.dynamics.temperature = t.learning_rate * t.temperature_per_rate();
+    }
+    c.dynamics.step = t.learning_rate;
+    return t;
+}
+
+MeasureConfig read_measure(DeckReader& r) {
+    MeasureConfig measure;
+    measure.every = r.integer_value("measure.every");
+    measure.save_every = r.integer_value("measure.save_every");
+    measure.compression = static_cast<int>(r.integer_value("measure.compression"));
+    return measure;
+}
+
+CheckpointConfig read_checkpoint_keys(DeckReader& r) {
+    CheckpointConfig checkpoint;
+    checkpoint.every = r.integer_value("checkpoint.every");
+    checkpoint.keep = r.boolean_value("checkpoint.keep");
+    if (r.has("checkpoint.file"))
+        checkpoint.file = r.string_value("checkpoint.file");
+    else
+        r.leave_unset("checkpoint.file"); // io/checkpoint.cpp derives it from run.output
+    return checkpoint;
+}
+
+// ---- print_keys --------------------------------------------------------------------------
+
+std::string default_text(const KeySpec& k) {
+    switch (k.presence) {
+    case defaulted:
+        return std::string(k.default_value);
+    case required:
+        return "required";
+    default:
+        return "-";
+    }
+}
+
+std::string markdown_cell(std::string_view text) {
+    std::string out;
+    for (char c : text)
+        out += c == '|' ? std::string("\\|") : std::string(1, c);
+    return out;
+}
+
+void print_markdown(std::ostream& out) {
+    out << "<!-- Generated by `ssbsim keys --markdown` from the key table in src/deck/deck.cpp; "
+           "tests/test_deck.cpp fails when this file is stale. -->\n\n"
+        << "| Key | Default | Allowed | Description |\n|---|---|---|---|\n";
+    for (const KeySpec& k : table)
+        out << "| `" << k.name << "` | " << markdown_cell(default_text(k)) << " | "
+            << markdown_cell(allowed_text(k)) << " | " << markdown_cell(k.description) << " |\n";
+}
+
+std::string padded(std::string_view text, std::size_t width) {
+    std::string out(text);
+    out.resize(std::max(width, text.size()), ' ');
+    return out;
+}
+
+void print_text(std::ostream& out) {
+    std::size_t name_width = 3;
+    std::size_t default_width = 7;
+    for (const KeySpec& k : table) {
+        name_width = std::max(name_width, k.name.size());
+        default_width = std::max(default_width, default_text(k).size());
+    }
+    const auto row = [&](std::string_view a, std::string_view b, std::string_view c) {
+        out << padded(a, name_width + 2) << padded(b, default_width + 2) << c << "\n";
+    };
+    row("KEY", "DEFAULT", "ALLOWED");
+    for (const KeySpec& k : table) {
+        row(k.name, default_text(k), allowed_text(k));
+        out << "    " << k.description << "\n";
+    }
+}
+
+} // namespace
+
+// ---- Public functions --------------------------------------------------------------------
+
+std::optional<double> parse_real(std::string_view text) {
+    // from_chars takes no '+'; a deck may write one, but not "+-1".
+    if (text.starts_with('+') && text.size() > 1 && text[1] != '-') text.remove_prefix(1);
+    double v = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() ||
+        !std::isfinite(v))
+        return std::nullopt;
+    return v;
+}
+
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+    if (text.starts_with('+') && text.size() > 1 && text[1] != '-') text.remove_prefix(1);
+    std::int64_t v = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size())
+        return std::nullopt;
+    return v;
+}
+
+std::string format_real(double value) {
+    std::array<char, 32> buffer{};
+    const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    return std::string(buffer.data(), result.ptr);
+}
+
+std::span<const KeySpec> key_table() {
+    return table;
+}
+
+const KeySpec* find_key(std::string_view name) {
+    const auto it = std::find_if(std::begin(table), std::end(table),
+                                 [&](const KeySpec& k) { return k.name == name; });
+    return it == std::end(table) ? nullptr : &*it;
+}
+
+std::string allowed_text(const KeySpec& k) {
+    switch (k.type) {
+    case integer:
+    case real:
+        return std::string(noun(k.type, false)) + bound_text(k);
+    case boolean:
+        return "true, false, yes, no, 1 or 0";
+    case string:
+        return "a non-empty string";
+    case choice:
+        return "one of " + join(k.choices, ", ");
+    case integers:
+    case reals:
+        return count_text(k.count) + std::string(noun(k.type, true)) + bound_text(k) +
+               ", separated by spaces or commas";
+    case choices:
+        return count_text(k.count) + "of " + join(k.choices, ", ");
+    case schedule:
+        return "a schedule (V, constant, linear, exp, cosine or piecewise) with values" +
+               (bound_text(k).empty() ? std::string(" of any sign") : bound_text(k));
+    }
+    return "";
+}
+
+DeckValues read_deck_values(std::string_view text, const std::vector<std::string>& overrides,
+                            std::string_view deck_name) {
+    const po::options_description options = make_options();
+    const po::parsed_options from_set = parse_ini(overrides_as_ini(overrides), options, "--set");
+    const po::parsed_options from_deck =
+        parse_ini(std::string(text), options, origin_of(deck_name));
+    po::variables_map vm;
+    po::store(from_set, vm); // first stored wins: --set beats the file
+    po::store(from_deck, vm);
+    std::set<std::string_view> set_keys;
+    for (const po::option& o : from_set.options)
+        set_keys.insert(o.string_key);
+    DeckValues values;
+    for (const auto& [name, value] : vm) {
+        const ValueSource source = value.defaulted()         ? ValueSource::table_default
+                                   : set_keys.contains(name) ? ValueSource::command_line
+                                                             : ValueSource::deck;
+        values.emplace(name, DeckValue{value.as<std::string>(), source});
+    }
+    return values;
+}
+
+Config load_deck_text(std::string_view text, const std::vector<std::string>& overrides,
+                      std::string_view deck_name) {
+    DeckValues values = read_deck_values(text, overrides, deck_name);
+    std::erase_if(values, [](const auto& kv) { return kv.first.starts_with(scan_prefix); });
+    DeckReader r(std::move(values), deck_name);
+    Config c;
+    c.run = read_run(r, deck_name);
+    c.network = read_network(r);
+    c.lattice = read_lattice(r, c.network);
+    c.field = read_field(r);
+    c.action = read_action(r, c.lattice, c.field, c.network);
+    c.dynamics = read_dynamics(r);
+    // Replicas share one time grid; an adaptive step chosen on one of several different
+    // fields would not control the others' error.
+    if (c.dynamics.method == Method::flow_adaptive && c.run.replicas > 1 &&
+        c.run.replica_init == ReplicaInit::independent)
+        r.fail_plain("run.replica_init",
+                     "'independent' starts with method = flow_adaptive would need a step size per "
+                     "replica; use replica_init = same (flow keeps the replicas identical) or a "
+                     "fixed-step method");
+    c.training = read_training(r, c);
+    c.schedule = read_schedules(r, c);
+    c.measure = read_measure(r);
+    c.checkpoint = read_checkpoint_keys(r);
+    r.check_every_key_handled();
+    c.deck_text = r.resolved_text();
+    return c;
+}
+
+std::string read_deck_file(const std::filesystem::path& deck) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(deck, ec))
+        throw InputError(
+            "deck file " + quote(deck.string()) +
+            (std::filesystem::exists(deck, ec) ? " is not a regular file" : " does not exist"));
+    std::ifstream in(deck, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (!in.is_open() || in.bad())
+        throw InputError("cannot read deck file " + quote(deck.string()));
+    return text;
+}
+
+Config load_deck(const std::filesystem::path& deck, const std::vector<std::string>& overrides) {
+    return load_deck_text(read_deck_file(deck), overrides, deck.string());
+}
+
+// ---- Scans --------------------------------------------------------------------------------
+
+namespace {
+
+std::string trim(std::string_view t) {
+    const auto b = t.find_first_not_of(" \t");
+    if (b == std::string_view::npos) return "";
+    return std::string(t.substr(b, t.find_last_not_of(" \t") - b + 1));
+}
+
+// "a:b:c" with numbers: start, stop (inclusive within rounding), step.
+std::optional<std::vector<std::string>> scan_range(std::string_view key, std::string_view text) {
+    std::vector<std::string> parts;
+    std::size_t begin = 0;
+    for (std::size_t colon; (colon = text.find(':', begin)) != std::string_view::npos;
+         begin = colon + 1)
+        parts.push_back(trim(text.substr(begin, colon - begin)));
+    parts.push_back(trim(text.substr(begin)));
+    if (parts.size() != 3) return std::nullopt;
+    const auto start = parse_real(parts[0]), stop = parse_real(parts[1]),
+               step = parse_real(parts[2]);
+    const std::string where = "scan." + std::string(key) + ": range " + quote(text);
+    if (!start || !stop || !step)
+        throw InputError(where + " is not start:stop:step with three numbers");
+    if (*step == 0.0 || (*stop - *start) / *step < 0.0)
+        throw InputError(where + ": the step does not lead from start to stop");
+    const double count = std::floor((*stop - *start) / *step + 1e-9) + 1.0;
+    if (count > 10000) throw InputError(where + " has more than 10000 points");
+    std::vector<std::string> values;
+    for (int i = 0; i < static_cast<int>(count); ++i) {
+        char buf[32]; // 12 significant digits: -1.4 + 15 * 0.02 is -1.1, not -1.0999999999999
+        std::snprintf(buf, sizeof buf, "%.12g", *start + i * *step);
+        values.push_back(format_real(*parse_real(buf)));
+    }
+    return values;
+}
+
+std::vector<std::string> scan_values(std::string_view key, std::string_view text) {
+    if (text.find(',') == std::string_view::npos)
+        if (auto range = scan_range(key, text)) return *range;
+    std::vector<std::string> values;
+    std::size_t begin = 0;
+    for (std::size_t comma = 0; comma != std::string_view::npos; begin = comma + 1) {
+        comma = text.find(',', begin);
+        values.push_back(trim(text.substr(
+            begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin)));
+        if (values.back().empty())
+            throw InputError("scan." + std::string(key) + ": " + quote(text) +
+                             " has an empty entry; give values separated by commas or a range "
+                             "start:stop:step");
+    }
+    return values;
+}
+
+// Part of a file name for one setting: "dims=16x16", "m2=-1.3".
+std::string name_part(std::string_view key, std::string value) {
+    std::replace(value.begin(), value.end(), ' ', 'x');
+    std::erase_if(value, [](char c) { return c == '/' || c == '\t'; });
+    return std::string(key.substr(key.find('.') + 1)) + "=" + value;
+}
+
+} // namespace
+
+std::vector<ScanPoint> scan_points(std::string_view text, const std::vector<std::string>& overrides,
+                                   std::string_view deck_name) {
+    const DeckValues values = read_deck_values(text, overrides, deck_name);
+    std::vector<std::pair<std::string, std::vector<std::string>>> axes;
+    for (const auto& [name, value] : values)
+        if (name.starts_with(scan_prefix)) {
+            const std::string key = name.substr(scan_prefix.size());
+            if (const auto base = values.find(key); base != values.end() && base->second.given())
+                throw InputError("scan." + key + ": " + key +
+                                 " is also given a single value; give it in one place");
+            axes.emplace_back(key, scan_values(key, value.text));
+        }
+    // The deck at the first point names the output of every point.
+    std::vector<std::string> first = overrides;
+    for (const auto& [key, list] : axes)
+        first.push_back(key + "=" + list.front());
+    const std::string output = load_deck_text(text, first, deck_name).run.output;
+    const std::string stem = output.ends_with(".h5") ? output.substr(0, output.size() - 3) : output;
+    std::vector<ScanPoint> points(1);
+    for (const auto& [key, list] : axes) { // the first key varies slowest
+        std::vector<ScanPoint> next;
+        for (const ScanPoint& p : points)
+            for (const std::string& v : list) {
+                ScanPoint q = p;
+                q.settings.push_back(key + "=" + v);
+                q.label += (q.label.empty() ? "" : "_") + name_part(key, v);
+                next.push_back(std::move(q));
+            }
+        points = std::move(next);
+    }
+    for (ScanPoint& p : points) {
+        p.output = p.label.empty() ? output : stem + "_" + p.label + ".h5";
+        p.settings.push_back("run.output=" + p.output);
+    }
+    return points;
+}
+
+void print_keys(std::ostream& out, KeysFormat format) {
+    if (format == KeysFormat::markdown)
+        print_markdown(out);
+    else
+        print_text(out);
+}
+
+} // namespace ssbsim

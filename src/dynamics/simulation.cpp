@@ -1,0 +1,137 @@
+#include "ssbsim/dynamics/simulation.hpp"
+
+#include "ssbsim/physics/action.hpp"
+#include "ssbsim/measure/layers.hpp"
+#include "ssbsim/measure/observables.hpp"
+#include "ssbsim/core/parallel.hpp"
+#include "ssbsim/measure/replicas.hpp"
+#include "ssbsim/physics/source.hpp"
+
+#include <cmath>
+
+namespace ssbsim {
+
+namespace {
+
+std::vector<double> unit_direction(const std::vector<double>& h) {
+    double norm2 = 0.0;
+    for (double x : h)
+        norm2 += x * x;
+    std::vector<double> dir(h.size(), 0.0);
+    if (norm2 == 0.0) {
+        dir[0] = 1.0; // no direction given: along the first component
+        return dir;
+    }
+    for (std::size_t a = 0; a < h.size(); ++a)
+        dir[a] = h[a] / std::sqrt(norm2);
+    return dir;
+}
+
+} // namespace
+
+Simulation::Simulation(const Config& config, std::vector<Field> initial)
+    : Simulation(config, State{std::move(initial), 0, 0.0, config.dynamics.step, {}}) {}
+
+namespace {
+std::vector<Field> one(Field f) {
+    std::vector<Field> v;
+    v.push_back(std::move(f));
+    return v;
+}
+} // namespace
+
+Simulation::Simulation(const Config& config, Field initial)
+    : Simulation(config, one(std::move(initial))) {}
+
+Simulation::Simulation(const Config& config, State state)
+    : config_(config), lattice_(config.lattice),
+      base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
+      h_direction_(unit_direction(base_action_.h)), source_(source_field(config, lattice_)),
+      measure_plans_(lattice_), state_(std::move(state)) {
+    const auto replicas = static_cast<std::int64_t>(state_.phi.size());
+    const std::int64_t integrators = spreads_tasks(replicas, lattice_.volume()) ? replicas : 1;
+    for (std::int64_t a = 0; a < integrators; ++a)
+        integrators_.push_back(make_integrator(config.dynamics, lattice_, config.field.components));
+    // Momenta start at rest (a checkpoint brings its own).
+    if (config.dynamics.method == Method::momentum)
+        while (state_.momentum.size() < state_.phi.size())
+            state_.momentum.emplace_back(lattice_, config.field.components);
+}
+
+StepParams Simulation::params_at(std::int64_t step) const {
+    const ScheduleConfig& s = config_.schedule;
+    StepParams p;
+    p.action = base_action_;
+    p.action.source = source_ ? &*source_ : nullptr;
+    if (s.m2) p.action.m2 = s.m2->at(step);
+    if (s.h) {
+        const double magnitude = s.h->at(step);
+        for (std::size_t a = 0; a < p.action.h.size(); ++a)
+            p.action.h[a] = magnitude * h_direction_[a];
+    }
+    if (config_.dynamics.method == Method::flow_adaptive)
+        p.eps = state_.next_eps;
+    else
+        p.eps = s.step ? s.step->at(step) : config_.dynamics.step;
+    if (!is_flow(config_.dynamics.method))
+        p.temperature = s.temperature ? s.temperature->at(step) : config_.dynamics.temperature;
+    return p;
+}
+
+NoiseKey Simulation::key(int replica) const {
+    const bool shared = config_.run.replica_noise == ReplicaNoise::shared;
+    return {config_.run.seed, shared ? 0u : static_cast<std::uint32_t>(replica)};
+}
+
+void Simulation::advance() {
+    const StepParams p = params_at(state_.step);
+    auto advance_replica = [&](std::size_t a, double eps) {
+        Field* momentum = state_.momentum.empty() ? nullptr : &state_.momentum[a];
+        const StepInput in{p.action,
+                           eps,
+                           p.temperature,
+                           static_cast<std::uint64_t>(state_.step),
+                           key(static_cast<int>(a)),
+                           momentum};
+        return integrators_[std::min(a, integrators_.size() - 1)]->advance(state_.phi[a], in);
+    };
+    const auto replicas = static_cast<std::int64_t>(state_.phi.size());
+    StepResult r{};
+    if (config_.dynamics.method == Method::flow_adaptive) {
+        // One step for all replicas, chosen on the first, keeps a common time grid; the deck
+        // allows it only for identical replicas (same start, no noise), which pick the same.
+        r = advance_replica(0, p.eps);
+        for_each_task(replicas - 1, lattice_.volume(), [&](std::int64_t i) {
+            if (advance_replica(static_cast<std::size_t>(i) + 1, r.dt).dt != r.dt)
+                throw std::logic_error("flow_adaptive: replicas chose different step sizes");
+        });
+    } else {
+        for_each_task(replicas, lattice_.volume(), [&](std::int64_t i) {
+            const StepResult ri = advance_replica(static_cast<std::size_t>(i), p.eps);
+            if (i == 0) r = ri;
+        });
+    }
+    state_.step += 1;
+    state_.time += r.dt;
+    state_.next_eps = r.next_eps;
+}
+
+Measurement Simulation::measure_all() const {
+    Measurement m;
+    m.step = state_.step;
+    m.time = state_.time;
+    m.records.resize(state_.phi.size());
+    for_each_task(static_cast<std::int64_t>(m.records.size()), lattice_.volume(),
+                  [&](std::int64_t r) { m.records[r] = measure(static_cast<int>(r)); });
+    m.replicas = replica_metrics(lattice_, state_.phi);
+    if (config_.network.enabled)
+        m.layers = layer_observables(lattice_, state_.phi[0], params_at(state_.step).action);
+    return m;
+}
+
+std::vector<double> Simulation::measure(int replica) const {
+    return ssbsim::measure(lattice_, state_.phi[static_cast<std::size_t>(replica)],
+                           params_at(state_.step), measure_plans_);
+}
+
+} // namespace ssbsim
