@@ -3,8 +3,8 @@
 #pragma once
 
 #include "ssbsim/deck/config.hpp"
-#include "ssbsim/measure/observables.hpp"
 #include "ssbsim/dynamics/simulation.hpp"
+#include "ssbsim/measure/observables.hpp"
 
 #include <cmath>
 #include <functional>

@@ -1,5 +1,5 @@
-// Tests for include/ssbsim/measure/autocorrelation.hpp: the FFT sums equal the direct double sums, for
-// periodic and open sequences of awkward lengths, and are deterministic.
+// Tests for include/ssbsim/measure/autocorrelation.hpp: the FFT sums equal the direct double sums,
+// for periodic and open sequences of awkward lengths, and are deterministic.
 #include "ssbsim/measure/autocorrelation.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,8 +1,8 @@
-// Tests of include/ssbsim/deck/deck.hpp: every key reaches Config, defaults, --set beating the file,
-// the resolved deck reading back to the same Config, the mass/hopping rules, one row per error
-// class with the message checked, and docs/keys.md matching the key table.
-#include "ssbsim/deck/deck.hpp"
+// Tests of include/ssbsim/deck/deck.hpp: every key reaches Config, defaults, --set beating the
+// file, the resolved deck reading back to the same Config, the mass/hopping rules, one row per
+// error class with the message checked, and docs/keys.md matching the key table.
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/deck/deck.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>

@@ -1,7 +1,7 @@
 // The force kernel against a central finite difference of the action, on small lattices of
 // every dimension with mixed periodic/open boundaries, one and three components.
-#include "ssbsim/physics/force.hpp"
 #include "ssbsim/measure/observables.hpp"
+#include "ssbsim/physics/force.hpp"
 #include "ssbsim/physics/rng.hpp"
 
 #include <catch2/catch.hpp>

@@ -8,10 +8,10 @@
 // errors for langevin2 at small ε, free and interacting. (ξ₂ and the specific heat against the
 // exact free-field propagator: test_analyze.)
 #include "cli.hpp"
+#include "ssbsim/analysis/stats.hpp"
 #include "ssbsim/deck/deck.hpp"
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/measure/observables.hpp"
-#include "ssbsim/analysis/stats.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>

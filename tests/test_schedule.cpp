@@ -1,5 +1,5 @@
-// Tests of include/ssbsim/physics/schedule.hpp: values of every kind at the start, inside, at the end
-// and outside its range; canonical text round trips; every malformed form is an InputError.
+// Tests of include/ssbsim/physics/schedule.hpp: values of every kind at the start, inside, at the
+// end and outside its range; canonical text round trips; every malformed form is an InputError.
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/physics/schedule.hpp"
 

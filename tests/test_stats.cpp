@@ -1,8 +1,8 @@
-// Tests of include/ssbsim/analysis/stats.hpp against series with known answers: AR(1) processes (exact
-// tau_int and error of the mean), replica spreads (brute-force errors of derived quantities),
-// a series with a known transient, and curves with a known crossing.
-#include "ssbsim/core/errors.hpp"
+// Tests of include/ssbsim/analysis/stats.hpp against series with known answers: AR(1) processes
+// (exact tau_int and error of the mean), replica spreads (brute-force errors of derived
+// quantities), a series with a known transient, and curves with a known crossing.
 #include "ssbsim/analysis/stats.hpp"
+#include "ssbsim/core/errors.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>

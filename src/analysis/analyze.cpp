@@ -2,12 +2,12 @@
 // every column and jackknife estimates of the derived quantities (analyze.hpp).
 #include "ssbsim/analysis/analyze.hpp"
 
-#include "ssbsim/deck/deck.hpp"
+#include "ssbsim/analysis/stats.hpp"
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/deck/deck.hpp"
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/io/series.hpp"
 #include "ssbsim/measure/observables.hpp"
-#include "ssbsim/analysis/stats.hpp"
 
 #include <algorithm>
 #include <cmath>

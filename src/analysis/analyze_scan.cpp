@@ -1,9 +1,9 @@
 // `ssbsim analyze` over the files of a scan: which deck key varies, one curve per lattice size
 // (and per value of any further varying key), and the Binder crossings of successive sizes.
 #include "ssbsim/analysis/analyze.hpp"
-#include "ssbsim/deck/deck.hpp"
-#include "ssbsim/core/errors.hpp"
 #include "ssbsim/analysis/stats.hpp"
+#include "ssbsim/core/errors.hpp"
+#include "ssbsim/deck/deck.hpp"
 
 #include <algorithm>
 #include <cmath>

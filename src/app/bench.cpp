@@ -1,13 +1,13 @@
 #include "ssbsim/app/bench.hpp"
 
-#include "ssbsim/physics/action.hpp"
-#include "ssbsim/dynamics/dynamics.hpp"
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/core/parallel.hpp"
+#include "ssbsim/dynamics/dynamics.hpp"
+#include "ssbsim/measure/observables.hpp"
+#include "ssbsim/physics/action.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/force.hpp"
 #include "ssbsim/physics/lattice.hpp"
-#include "ssbsim/measure/observables.hpp"
-#include "ssbsim/core/parallel.hpp"
 #include "ssbsim/physics/rng.hpp"
 
 #include <algorithm>

@@ -2,16 +2,16 @@
 // documented exit statuses (errors.hpp); everything else lives in the library.
 #include "ssbsim/analysis/analyze.hpp"
 #include "ssbsim/app/bench.hpp"
-#include "ssbsim/deck/deck.hpp"
+#include "ssbsim/app/runner.hpp"
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/deck/deck.hpp"
 #include "ssbsim/io/output.hpp"
 #include "ssbsim/measure/observables.hpp"
-#include "ssbsim/app/runner.hpp"
 #include "ssbsim/version.hpp"
 
 #include <boost/program_options.hpp>
-#include <hdf5.h>
 #include <csignal>
+#include <hdf5.h>
 #include <iostream>
 #include <unistd.h>
 
@@ -78,7 +78,8 @@ int cmd_run(const std::vector<std::string>& args) {
         "set", po::value<std::vector<std::string>>()->composing(), "override: section.key=value")(
         "output,o", po::value<std::string>(), "output file (run.output)")(
         "overwrite", po::bool_switch(), "replace an existing output file (run.overwrite)")(
-        "resume", po::bool_switch(), "continue from the checkpoint (start afresh if there is none)")(
+        "resume", po::bool_switch(),
+        "continue from the checkpoint (start afresh if there is none)")(
         "force", po::bool_switch(), "with --resume: continue although physics keys changed")(
         "list-points", po::bool_switch(), "print the points of the deck's [scan] and exit")(
         "point", po::value<long long>(), "run one point of the scan (0-based)")(
@@ -101,7 +102,8 @@ int cmd_run(const std::vector<std::string>& args) {
     std::vector<Config> configs;
     for (const ScanPoint& p : selected_points(vm, text, overrides, deck)) {
         std::vector<std::string> point_overrides = overrides;
-        std::erase_if(point_overrides, [](const std::string& o) { return o.starts_with("run.output="); });
+        std::erase_if(point_overrides,
+                      [](const std::string& o) { return o.starts_with("run.output="); });
         point_overrides.insert(point_overrides.end(), p.settings.begin(), p.settings.end());
         configs.push_back(load_deck_text(text, point_overrides, deck));
     }
@@ -150,7 +152,8 @@ int cmd_bench(const std::vector<std::string>& args) {
     BenchOptions o;
     o.lattice = parse_extents(vm["lattice"].as<std::string>(), "--lattice");
     const std::string third = vm["lattice3d"].as<std::string>();
-    o.lattice3d = third == "none" ? std::vector<std::int64_t>{} : parse_extents(third, "--lattice3d");
+    o.lattice3d =
+        third == "none" ? std::vector<std::int64_t>{} : parse_extents(third, "--lattice3d");
     o.components = vm["components"].as<int>();
     o.methods = parse_methods(vm["methods"].as<std::string>());
     o.reps = vm["reps"].as<int>();

@@ -1,13 +1,13 @@
 #include "ssbsim/app/runner.hpp"
 
-#include "ssbsim/physics/action.hpp"
+#include "ssbsim/app/progress.hpp"
+#include "ssbsim/app/signals.hpp"
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/dynamics/simulation.hpp"
 #include "ssbsim/io/checkpoint.hpp"
 #include "ssbsim/io/output.hpp"
 #include "ssbsim/measure/observables.hpp"
-#include "ssbsim/app/progress.hpp"
-#include "ssbsim/app/signals.hpp"
-#include "ssbsim/dynamics/simulation.hpp"
+#include "ssbsim/physics/action.hpp"
 
 #include <cerrno>
 #include <cmath>

@@ -1,9 +1,9 @@
 // Initial conditions (field.init): cold, hot, or the last configuration of an earlier output.
 #include "ssbsim/core/errors.hpp"
-#include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/core/parallel.hpp"
-#include "ssbsim/physics/rng.hpp"
 #include "ssbsim/dynamics/simulation.hpp"
+#include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/physics/rng.hpp"
 
 #include <string>
 

@@ -1,10 +1,10 @@
 #include "ssbsim/dynamics/simulation.hpp"
 
-#include "ssbsim/physics/action.hpp"
+#include "ssbsim/core/parallel.hpp"
 #include "ssbsim/measure/layers.hpp"
 #include "ssbsim/measure/observables.hpp"
-#include "ssbsim/core/parallel.hpp"
 #include "ssbsim/measure/replicas.hpp"
+#include "ssbsim/physics/action.hpp"
 #include "ssbsim/physics/source.hpp"
 
 #include <cmath>

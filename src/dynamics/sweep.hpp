@@ -5,8 +5,8 @@
 // variance needs the force at every site).
 #pragma once
 
-#include "ssbsim/physics/force.hpp"
 #include "ssbsim/core/parallel.hpp"
+#include "ssbsim/physics/force.hpp"
 #include "ssbsim/physics/rng.hpp"
 
 #include <optional>

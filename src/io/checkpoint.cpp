@@ -1,7 +1,7 @@
 #include "ssbsim/io/checkpoint.hpp"
 
-#include "ssbsim/deck/deck.hpp"
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/deck/deck.hpp"
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/version.hpp"
 

@@ -1,8 +1,8 @@
 #include "ssbsim/io/output.hpp"
 
-#include "ssbsim/physics/action.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/measure/observables.hpp"
+#include "ssbsim/physics/action.hpp"
 #include "ssbsim/version.hpp"
 
 #include <algorithm>

@@ -1,8 +1,8 @@
 #include "ssbsim/measure/layers.hpp"
 
 #include "dynamics/sweep.hpp"
-#include "ssbsim/physics/force.hpp"
 #include "ssbsim/core/parallel.hpp"
+#include "ssbsim/physics/force.hpp"
 
 #include <algorithm>
 #include <cmath>

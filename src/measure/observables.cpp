@@ -1,8 +1,8 @@
 #include "ssbsim/measure/observables.hpp"
 
+#include "ssbsim/core/parallel.hpp"
 #include "ssbsim/measure/autocorrelation.hpp"
 #include "ssbsim/physics/force.hpp"
-#include "ssbsim/core/parallel.hpp"
 
 #include <algorithm>
 #include <array>

@@ -19,8 +19,8 @@
 // at() is a pure function of the step (no accumulation), so restarts see identical values.
 #include "ssbsim/physics/schedule.hpp"
 
-#include "ssbsim/deck/deck.hpp"
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/deck/deck.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -7,7 +7,8 @@
 //                     unknown keys/sections, duplicates and syntax errors are rejected here.
 //   load_deck(_text)  typed parsing, ranges, cross-key rules, Config::deck_text.
 //   key_table         the specification rows; adding a key is adding a row (plus the line that
-//                     copies it into Config in src/deck/deck.cpp: a row nobody reads is a logic_error).
+//                     copies it into Config in src/deck/deck.cpp: a row nobody reads is a
+//                     logic_error).
 // Every problem a user can cause throws InputError naming the key, the value and what is allowed.
 #pragma once
 

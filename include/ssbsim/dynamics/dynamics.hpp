@@ -7,8 +7,8 @@
 // other state: everything needed to continue is in the arguments. Tested by test_dynamics.
 #pragma once
 
-#include "ssbsim/physics/action.hpp"
 #include "ssbsim/deck/config.hpp"
+#include "ssbsim/physics/action.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
 #include "ssbsim/physics/rng.hpp"

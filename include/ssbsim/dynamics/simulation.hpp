@@ -6,10 +6,10 @@
 
 #include "ssbsim/deck/config.hpp"
 #include "ssbsim/dynamics/dynamics.hpp"
-#include "ssbsim/physics/field.hpp"
 #include "ssbsim/io/output.hpp"
-#include "ssbsim/physics/lattice.hpp"
 #include "ssbsim/measure/observables.hpp"
+#include "ssbsim/physics/field.hpp"
+#include "ssbsim/physics/lattice.hpp"
 
 #include <cstdint>
 #include <memory>

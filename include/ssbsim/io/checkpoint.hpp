@@ -5,8 +5,8 @@
 #pragma once
 
 #include "ssbsim/deck/config.hpp"
-#include "ssbsim/physics/lattice.hpp"
 #include "ssbsim/dynamics/simulation.hpp"
+#include "ssbsim/physics/lattice.hpp"
 
 #include <string>
 #include <vector>

@@ -5,12 +5,12 @@
 #pragma once
 
 #include "ssbsim/deck/config.hpp"
-#include "ssbsim/physics/field.hpp"
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/io/series.hpp"
-#include "ssbsim/physics/lattice.hpp"
 #include "ssbsim/measure/layers.hpp"
 #include "ssbsim/measure/replicas.hpp"
+#include "ssbsim/physics/field.hpp"
+#include "ssbsim/physics/lattice.hpp"
 
 #include <chrono>
 #include <cstdint>

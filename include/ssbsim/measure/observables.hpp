@@ -7,8 +7,8 @@
 // Definitions and conventions: docs/analysis.md. Tested by test_observables.
 #pragma once
 
-#include "ssbsim/measure/autocorrelation.hpp"
 #include "ssbsim/dynamics/dynamics.hpp"
+#include "ssbsim/measure/autocorrelation.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
 
