@@ -2,6 +2,7 @@
 // documented exit statuses (errors.hpp); everything else lives in the library.
 #include "ssbsim/analysis/analyze.hpp"
 #include "ssbsim/app/bench.hpp"
+#include "ssbsim/app/measure.hpp"
 #include "ssbsim/app/runner.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/deck/deck.hpp"
@@ -31,6 +32,9 @@ commands:
   keys [--markdown]
                  list every deck key with type, default, allowed range and description
   info FILE      summarise an ssbsim HDF5 output file
+  measure FILE [-o OUT] [--overwrite]
+                 recompute the observables of the configurations saved in FILE
+                 (a run, or weights recorded from training) into a new output
   observables    list every observable written to /observables (markdown)
   analyze FILE... [--skip N] [--json|--csv] [--write]
                  thermalisation, means and errors (Gamma-method), Binder cumulant, chi,
@@ -133,6 +137,20 @@ int cmd_info(const std::vector<std::string>& args) {
     return exit_ok;
 }
 
+int cmd_measure(const std::vector<std::string>& args) {
+    po::options_description opts("measure options");
+    opts.add_options()("file", po::value<std::string>()->required(), "HDF5 file")(
+        "output,o", po::value<std::string>()->default_value(""),
+        "output (FILE_measured.h5)")("overwrite", po::bool_switch(), "replace an existing output");
+    po::positional_options_description pos;
+    pos.add("file", 1);
+    const po::variables_map vm = parse(args, opts, pos);
+    measure_file(
+        {vm["file"].as<std::string>(), vm["output"].as<std::string>(), vm["overwrite"].as<bool>()},
+        std::cerr);
+    return exit_ok;
+}
+
 int cmd_bench(const std::vector<std::string>& args) {
     po::options_description opts("bench options");
     opts.add_options()("lattice", po::value<std::string>()->default_value("2048x2048"),
@@ -197,6 +215,7 @@ int dispatch(const std::string& command, const std::vector<std::string>& args) {
     if (command == "run") return cmd_run(args);
     if (command == "keys") return cmd_keys(args);
     if (command == "info") return cmd_info(args);
+    if (command == "measure") return cmd_measure(args);
     if (command == "observables") {
         print_observables(std::cout);
         return exit_ok;

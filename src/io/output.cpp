@@ -127,8 +127,54 @@ std::vector<std::size_t> record_widths(const Lattice& lattice, int components) {
 
 } // namespace
 
-OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
-    : record_widths_(record_widths(lattice, config.field.components)),
+void OutputWriter::add_configurations(h5::Group& root, const Config& config, const Lattice& lattice,
+                                      int saved_replicas) {
+    std::vector<std::uint64_t> shape(lattice.extents().begin(), lattice.extents().end());
+    shape.push_back(static_cast<std::uint64_t>(config.field.components));
+    const ColumnSpec time{"time", {}, "lattice units", "training time of each saved configuration"};
+    const std::string description =
+        "saved field configurations, every measure.save_every steps and at the end of the run";
+    std::vector<std::string> labels = {"saved"};
+    for (const std::string& l : config.lattice.axis_names)
+        labels.push_back(l);
+    labels.push_back("component");
+    if (saved_replicas <= 1) {
+        configurations_.emplace(
+            root, "configurations", description,
+            std::vector<ColumnSpec>{time,
+                                    {"field", shape, "lattice units",
+                                     "field phi[saved, x1..xd, component] (mass form, replica 0)"}},
+            config.measure.compression, true);
+        root.open_dataset("configurations/field").set_dimension_labels(labels);
+        return;
+    }
+    // Every replica: one table slab per replica after the header, so that `field` (replica 0)
+    // is a view of the same rows as `replica_field` and reads like the single-replica layout.
+    std::vector<std::uint64_t> all = shape;
+    all.insert(all.begin(), static_cast<std::uint64_t>(saved_replicas));
+    configurations_.emplace(
+        root, "configurations", description,
+        std::vector<ColumnSpec>{
+            time,
+            {"replica_field", all, "lattice units",
+             "field phi[saved, replica, x1..xd, component] of every replica (mass form)"}},
+        config.measure.compression, true);
+    const h5::Dataset table = root.open_dataset("records/configurations");
+    const std::vector<std::int64_t> offsets = table.read_attr_int64s("offsets");
+    h5::Group group = root.open_group("configurations");
+    h5::Dataset field = group.create_view("field", h5::Dtype::f64, shape, table,
+                                          static_cast<std::uint64_t>(offsets.back()));
+    field.write_attr("units", std::string("lattice units"));
+    field.write_attr("description",
+                     std::string("field phi[saved, x1..xd, component] (mass form, replica 0)"));
+    field.set_dimension_labels(labels);
+    labels.insert(labels.begin() + 1, "replica");
+    group.open_dataset("replica_field").set_dimension_labels(labels);
+}
+
+OutputWriter::OutputWriter(const Config& config, const Lattice& lattice, int saved_replicas)
+    : saved_replicas_(saved_replicas),
+      record_widths_(record_widths(lattice, config.field.components)),
       last_flush_(std::chrono::steady_clock::now()),
       // Created under a temporary name and renamed once valid (end of this constructor), so
       // the output never exists half-created, whenever the process dies.
@@ -165,21 +211,7 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice)
         layers_.emplace(root, "layers", "per-layer observables of the network geometry",
                         layer_columns(config));
 
-    std::vector<std::uint64_t> shape(lattice.extents().begin(), lattice.extents().end());
-    shape.push_back(static_cast<std::uint64_t>(n));
-    configurations_.emplace(
-        root, "configurations",
-        "saved field configurations, every measure.save_every steps and at the end of the run",
-        std::vector<ColumnSpec>{
-            {"time", {}, "lattice units", "training time of each saved configuration"},
-            {"field", shape, "lattice units",
-             "field phi[saved, x1..xd, component] (mass form, replica 0)"}},
-        config.measure.compression, true);
-    std::vector<std::string> labels = {"saved"};
-    for (const std::string& l : config.lattice.axis_names)
-        labels.push_back(l);
-    labels.push_back("component");
-    root.open_dataset("configurations/field").set_dimension_labels(labels);
+    add_configurations(root, config, lattice, saved_replicas);
     root.open_group("records").write_attr(
         "description", std::string("storage of the row groups: each table holds a group's rows "
                                    "once; the group's datasets are views of it (docs/output.md)"));
@@ -278,6 +310,23 @@ void OutputWriter::flush() {
 void OutputWriter::save_configuration(std::int64_t step, double time, const Field& phi) {
     std::vector<double> buffer;
     configurations_->write_row(step, {std::span<const double>(&time, 1), phi.site_major(buffer)});
+    flush();
+}
+
+void OutputWriter::save_configurations(std::int64_t step, double time,
+                                       const std::vector<Field>& phi) {
+    if (saved_replicas_ <= 1) {
+        save_configuration(step, time, phi.front());
+        return;
+    }
+    if (phi.size() != static_cast<std::size_t>(saved_replicas_))
+        throw std::logic_error("OutputWriter::save_configurations: wrong number of replicas");
+    std::vector<double> all, buffer;
+    for (const Field& f : phi) {
+        const std::span<const double> s = f.site_major(buffer);
+        all.insert(all.end(), s.begin(), s.end());
+    }
+    configurations_->write_row(step, {std::span<const double>(&time, 1), all});
     flush();
 }
 

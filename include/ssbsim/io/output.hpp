@@ -35,8 +35,9 @@ struct Measurement {
 class OutputWriter {
   public:
     // Creates config.run.output (refusing an existing file unless run.overwrite) and writes the
-    // file's self-description.
-    OutputWriter(const Config& config, const Lattice& lattice);
+    // file's self-description. With saved_replicas = R > 1, /configurations also holds every
+    // replica's field (`replica_field`; ssbsim measure writes it, a run saves replica 0 only).
+    OutputWriter(const Config& config, const Lattice& lattice, int saved_replicas = 1);
 
     // Reopens the output of an interrupted run to continue after `step` (a checkpoint's step):
     // drops every row written after it, and the end-of-run extras at `step` that an
@@ -46,13 +47,18 @@ class OutputWriter {
     // Buffers one measurement; written in batches.
     void record(const Measurement& m);
     void save_configuration(std::int64_t step, double time, const Field& phi);
+    // Every replica's field with saved_replicas > 1, else replica 0's.
+    void save_configurations(std::int64_t step, double time, const std::vector<Field>& phi);
     // Writes buffered records and flushes the file to disk.
     void flush();
 
   private:
     OutputWriter(const Config& config, h5::File file);
     std::vector<Series*> all_series();
+    void add_configurations(h5::Group& root, const Config& config, const Lattice& lattice,
+                            int saved_replicas);
 
+    int saved_replicas_ = 1;
     std::vector<std::size_t> record_widths_; // per observable, observable_specs() order
     std::chrono::steady_clock::time_point last_flush_;
     h5::File file_;
