@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <sstream>
 #include <unistd.h>
@@ -310,6 +311,42 @@ TEST_CASE("the resolved deck reads back to the identical Config", "[deck]") {
         require_same(back, c);
         REQUIRE(c.run.seed == 77);
     }
+}
+
+TEST_CASE("Config::key_values is what a re-read of the resolved deck gives", "[deck]") {
+    for (const std::string& deck :
+         {mass_deck, hopping_deck, step_schedule_deck, std::string("[lattice]\ndims = 4\n")}) {
+        const Config c = load(deck);
+        INFO(c.deck_text);
+        std::map<std::string, std::string> reread;
+        for (const auto& [key, value] : read_deck_values(c.deck_text, {}, "t.ini"))
+            reread[key] = value.text;
+        REQUIRE(c.key_values == reread);
+        REQUIRE(load_deck_text(c.deck_text, {}, "t.ini").key_values == c.key_values);
+    }
+    // Canonical: the spelling of the deck does not matter.
+    REQUIRE(load(mass_deck).key_values.at("lattice.dims") == "8 6 4");
+}
+
+TEST_CASE("the key table flags the keys --resume and the scan analysis leave aside", "[deck]") {
+    for (const char* key :
+         {"run.output", "run.overwrite", "dynamics.steps", "measure.every", "measure.save_every",
+          "measure.compression", "checkpoint.every", "checkpoint.file", "checkpoint.keep"}) {
+        INFO(key);
+        REQUIRE(find_key(key)->has(resume_may_change));
+        REQUIRE(find_key(key)->has(not_ensemble)); // changes nothing sampled either
+    }
+    for (const char* key : {"run.seed", "run.replicas", "lattice.dims", "field.init_file"}) {
+        INFO(key);
+        REQUIRE_FALSE(find_key(key)->has(resume_may_change)); // changes the trajectory
+        REQUIRE(find_key(key)->has(not_ensemble));
+    }
+    for (const KeySpec& k : key_table()) // physics keys define both trajectory and ensemble
+        if (k.section() != "run" && k.section() != "measure" && k.section() != "checkpoint" &&
+            k.name != "lattice.dims" && k.name != "dynamics.steps" && k.name != "field.init_file") {
+            INFO(k.name);
+            REQUIRE(k.flags == 0);
+        }
 }
 
 TEST_CASE("the resolved deck lists every key, in canonical form", "[deck]") {

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <numeric>
@@ -53,28 +52,25 @@ std::vector<Boundary> parse_boundary(const std::vector<std::string>& words, std:
 }
 
 // The boundary of each axis: the writer records it with the per-axis observables; files without
-// that attribute have it in their deck (lattice.boundary, default periodic).
-std::vector<Boundary> boundary_of(const h5::Group& obs, const RunData& run) {
+// that attribute have it in their deck.
+std::vector<Boundary> boundary_of(const h5::Group& obs, const RunData& run, const Config& config) {
     const h5::Dataset s = obs.open_dataset("structure_factor");
     if (s.has_attr("boundary"))
         return parse_boundary(s.read_attr_strings("boundary"), run.dims.size(), run.source);
-    const auto it = run.values.find("lattice.boundary");
-    const std::string text = it == run.values.end() ? "periodic" : it->second;
-    const std::optional<std::vector<std::string_view>> words = split_list(text);
-    return parse_boundary(words ? std::vector<std::string>(words->begin(), words->end())
-                                : std::vector<std::string>{},
-                          run.dims.size(), run.source);
+    std::vector<Boundary> b = config.lattice.boundary;
+    const std::vector<CouplingKind>& kinds = config.action.coupling_kind;
+    for (std::size_t mu = 0; mu < b.size() && mu < kinds.size(); ++mu)
+        if (kinds[mu] == CouplingKind::mean) b[mu] = Boundary::open; // as the writer's "mean"
+    return b;
 }
 
-std::map<std::string, std::string> deck_values(const std::string& deck, const std::string& path) {
-    std::map<std::string, std::string> values;
+// The run's deck, typed: a resolved deck, so it validates unless another version wrote it.
+Config recorded_config(const std::string& deck, const std::string& path) {
     try {
-        for (const auto& [key, value] : read_deck_values(deck, {}, path))
-            values[key] = value.text;
+        return load_deck_text(deck, {}, path);
     } catch (const InputError& e) {
         throw InputError(path + ": its recorded deck does not parse: " + e.what());
     }
-    return values;
 }
 
 Column read_column(const h5::Dataset& d) {
@@ -109,16 +105,16 @@ void read_contents(const h5::Group& root, RunData& run) {
     run.dims = root.read_attr_int64s("dims");
     run.components =
         root.has_attr("components") ? static_cast<int>(root.read_attr_int64("components")) : 1;
-    run.values = deck_values(run.deck, path);
-    if (run.values.count("dynamics.steps"))
-        run.planned_steps = std::strtoll(run.values.at("dynamics.steps").c_str(), nullptr, 10);
+    const Config config = recorded_config(run.deck, path);
+    run.values = config.key_values;
+    run.planned_steps = config.dynamics.steps;
     const h5::Group obs = root.open_group("observables");
     for (const char* name : required_columns)
         if (!obs.exists(name))
             throw InputError(path + ": dataset /observables/" + name +
                              " is missing (written by an older ssbsim, or not an ssbsim run "
                              "output); it is needed for the analysis");
-    run.boundary = boundary_of(obs, run);
+    run.boundary = boundary_of(obs, run, config);
     run.step = obs.open_dataset("step").read_int64();
     for (const std::string& name : obs.children())
         if (name != "step") run.columns[name] = read_column(obs.open_dataset(name));

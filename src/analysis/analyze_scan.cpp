@@ -3,7 +3,8 @@
 #include "ssbsim/analysis/analyze.hpp"
 #include "ssbsim/analysis/stats.hpp"
 #include "ssbsim/core/errors.hpp"
-#include "ssbsim/deck/deck.hpp"
+#include "ssbsim/core/text.hpp"
+#include "ssbsim/deck/keys.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -20,12 +21,11 @@ namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-// Keys that say how a run was made or stored, not which ensemble it samples. lattice.dims is the
-// size, which every scan table shows anyway.
+// Keys that say how a run was made or stored, not which ensemble it samples (flagged in the key
+// table; lattice.dims among them: the size, which every scan table shows anyway).
 bool ignored(const std::string& key) {
-    return key.starts_with("run.") || key.starts_with("measure.") ||
-           key.starts_with("checkpoint.") || key.starts_with("scan.") || key == "lattice.dims" ||
-           key == "dynamics.steps" || key == "field.init_file";
+    const KeySpec* spec = find_key(key);
+    return !spec || spec->has(not_ensemble);
 }
 
 // A deck value in a canonical spelling: numbers (and lists of numbers) in the deck's shortest

@@ -3,6 +3,7 @@
 #include "ssbsim/app/progress.hpp"
 #include "ssbsim/app/signals.hpp"
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/deck/deck.hpp"
 #include "ssbsim/dynamics/simulation.hpp"
 #include "ssbsim/io/checkpoint.hpp"
 #include "ssbsim/io/output.hpp"
@@ -106,6 +107,17 @@ class Summary {
     std::int64_t count_ = 0;
 };
 
+// The typed deck a checkpoint recorded (a resolved deck, so it always validates unless it was
+// written by another version of ssbsim).
+Config checkpointed_config(const std::string& deck_text) {
+    try {
+        return load_deck_text(deck_text, {}, "checkpoint");
+    } catch (const InputError& e) {
+        throw InputError(std::string("resume: the checkpoint's recorded deck does not parse: ") +
+                         e.what());
+    }
+}
+
 // The state to continue from, or nothing when the run starts afresh.
 std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Lattice& lattice,
                                                 const RunMode& mode, std::ostream& log) {
@@ -119,7 +131,8 @@ std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Latt
         read_checkpoint(path, lattice, config.field.components, config.run.replicas);
     for (const std::string& w : ck.warnings)
         log << "warning: " << w << '\n';
-    const std::vector<std::string> diffs = physics_differences(ck.deck_text, config.deck_text);
+    const std::vector<std::string> diffs =
+        physics_differences(checkpointed_config(ck.deck_text), config);
     if (!diffs.empty()) {
         std::string list;
         for (const std::string& d : diffs)

@@ -48,17 +48,20 @@ constexpr KeySpec table[] = {
      .default_value = "1",
      .min = 0,
      .max = 4294967295.0,
-     .description = "Seed of the counter-based random numbers."},
+     .description = "Seed of the counter-based random numbers.",
+     .flags = not_ensemble},
     {.name = "run.output",
      .type = string,
      .presence = optional,
      .description = "HDF5 output file. Default: the deck's file stem + .h5 "
-                    "(inputs/free_field.ini -> free_field.h5)."},
+                    "(inputs/free_field.ini -> free_field.h5).",
+     .flags = resume_may_change | not_ensemble},
     {.name = "run.overwrite",
      .type = boolean,
      .presence = defaulted,
      .default_value = "false",
-     .description = "Replace an existing output file instead of refusing to start."},
+     .description = "Replace an existing output file instead of refusing to start.",
+     .flags = resume_may_change | not_ensemble},
     {.name = "run.replicas",
      .type = integer,
      .presence = defaulted,
@@ -66,7 +69,8 @@ constexpr KeySpec table[] = {
      .min = 1,
      .max = 64,
      .description = "Number R of replicas: fields evolved side by side with independent noise; "
-                    "their overlap measures the symmetry breaking (docs/output.md)."},
+                    "their overlap measures the symmetry breaking (docs/output.md).",
+     .flags = not_ensemble},
     {.name = "run.replica_init",
      .type = choice,
      .presence = defaulted,
@@ -74,7 +78,8 @@ constexpr KeySpec table[] = {
      .choices = replica_init_names,
      .description = "same: every replica starts from the same field; independent: a hot start "
                     "draws each replica's field with its own key (not with flow_adaptive, whose "
-                    "replicas share one step size)."},
+                    "replicas share one step size).",
+     .flags = not_ensemble},
     {.name = "run.replica_noise",
      .type = choice,
      .presence = defaulted,
@@ -82,14 +87,16 @@ constexpr KeySpec table[] = {
      .choices = replica_noise_names,
      .description =
          "independent: replica r uses the noise key (seed, r); shared: all use (seed, 0) "
-         "(a check: identical replicas stay identical)."},
+         "(a check: identical replicas stay identical).",
+     .flags = not_ensemble},
 
     {.name = "lattice.dims",
      .type = integers,
      .presence = required,
      .min = 2,
      .count = ListCount::up_to_4,
-     .description = "Extents L_1 ... L_d of the lattice; at most 2^40 sites in total."},
+     .description = "Extents L_1 ... L_d of the lattice; at most 2^40 sites in total.",
+     .flags = not_ensemble},
     {.name = "lattice.boundary",
      .type = choices,
      .presence = defaulted,
@@ -134,7 +141,8 @@ constexpr KeySpec table[] = {
      .type = string,
      .presence = optional,
      .description = "Output file of an earlier run to start from; required with init = file, "
-                    "an error with any other init."},
+                    "an error with any other init.",
+     .flags = not_ensemble},
 
     {.name = "action.form",
      .type = choice,
@@ -240,7 +248,8 @@ constexpr KeySpec table[] = {
      .presence = defaulted,
      .default_value = "1000",
      .min = 0,
-     .description = "Number of steps."},
+     .description = "Number of steps.",
+     .flags = resume_may_change | not_ensemble},
     {.name = "dynamics.tolerance",
      .type = real,
      .presence = defaulted,
@@ -355,38 +364,44 @@ constexpr KeySpec table[] = {
      .presence = defaulted,
      .default_value = "10",
      .min = 1,
-     .description = "Measure the observables every this many steps."},
+     .description = "Measure the observables every this many steps.",
+     .flags = resume_may_change | not_ensemble},
     {.name = "measure.save_every",
      .type = integer,
      .presence = defaulted,
      .default_value = "0",
      .min = 0,
-     .description = "Save the configuration every this many steps; 0 saves only the final one."},
+     .description = "Save the configuration every this many steps; 0 saves only the final one.",
+     .flags = resume_may_change | not_ensemble},
     {.name = "measure.compression",
      .type = integer,
      .presence = defaulted,
      .default_value = "0",
      .min = 0,
      .max = 9,
-     .description = "gzip level of saved configurations (0: none)."},
+     .description = "gzip level of saved configurations (0: none).",
+     .flags = resume_may_change | not_ensemble},
 
     {.name = "checkpoint.every",
      .type = integer,
      .presence = defaulted,
      .default_value = "0",
      .min = 0,
-     .description = "Write a checkpoint every this many steps; 0: every 10 % of the run."},
+     .description = "Write a checkpoint every this many steps; 0: every 10 % of the run.",
+     .flags = resume_may_change | not_ensemble},
     {.name = "checkpoint.file",
      .type = string,
      .presence = optional,
-     .description = "Checkpoint file. Default: run.output with .h5 replaced by .ckpt.h5."},
+     .description = "Checkpoint file. Default: run.output with .h5 replaced by .ckpt.h5.",
+     .flags = resume_may_change | not_ensemble},
     {.name = "checkpoint.keep",
      .type = boolean,
      .presence = defaulted,
      .default_value = "true",
      .description = "Keep the checkpoint (and its .bak) when the run completes, so that it can be "
                     "continued with more steps; false deletes them at the end (a scan of many "
-                    "short points leaves only its outputs). An interrupted run always keeps them."},
+                    "short points leaves only its outputs). An interrupted run always keeps them.",
+     .flags = resume_may_change | not_ensemble},
 };
 
 // ---- Small text helpers ----------------------------------------------------------------
@@ -584,27 +599,6 @@ std::optional<bool> parse_boolean(std::string_view t) {
 
 } // namespace
 
-std::optional<std::vector<std::string_view>> split_list(std::string_view text) {
-    std::vector<std::string_view> entries;
-    std::size_t begin = 0;
-    while (begin <= text.size()) {
-        const std::size_t comma = std::min(text.find(',', begin), text.size());
-        const std::size_t before = entries.size();
-        std::string_view rest = text.substr(begin, comma - begin);
-        while (!rest.empty()) {
-            const std::size_t start = rest.find_first_not_of(" \t");
-            if (start == std::string_view::npos) break;
-            rest.remove_prefix(start);
-            const std::size_t stop = std::min(rest.find_first_of(" \t"), rest.size());
-            entries.push_back(rest.substr(0, stop));
-            rest.remove_prefix(stop);
-        }
-        if (entries.size() == before) return std::nullopt;
-        begin = comma + 1;
-    }
-    return entries;
-}
-
 namespace {
 
 bool is_flow(Method m) {
@@ -770,6 +764,19 @@ class DeckReader {
                 out += std::string(k.key()) + " = " + value->second + "\n";
             else
                 out += "# " + std::string(k.key()) + ": " + notes_.at(k.name) + "\n";
+        }
+        return out;
+    }
+
+    // What a re-read of resolved_text() gives each key: its resolved value, or the table
+    // default of a defaulted key that the resolved deck leaves out (Config::key_values).
+    std::map<std::string, std::string> key_values() const {
+        std::map<std::string, std::string> out;
+        for (const KeySpec& k : table) {
+            if (const auto value = resolved_.find(k.name); value != resolved_.end())
+                out.emplace(k.name, value->second);
+            else if (k.presence == defaulted)
+                out.emplace(k.name, k.default_value);
         }
         return out;
     }
@@ -1282,32 +1289,6 @@ void print_text(std::ostream& out) {
 
 // ---- Public functions --------------------------------------------------------------------
 
-std::optional<double> parse_real(std::string_view text) {
-    // from_chars takes no '+'; a deck may write one, but not "+-1".
-    if (text.starts_with('+') && text.size() > 1 && text[1] != '-') text.remove_prefix(1);
-    double v = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || error != std::errc() || end != text.data() + text.size() ||
-        !std::isfinite(v))
-        return std::nullopt;
-    return v;
-}
-
-std::optional<std::int64_t> parse_integer(std::string_view text) {
-    if (text.starts_with('+') && text.size() > 1 && text[1] != '-') text.remove_prefix(1);
-    std::int64_t v = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || error != std::errc() || end != text.data() + text.size())
-        return std::nullopt;
-    return v;
-}
-
-std::string format_real(double value) {
-    std::array<char, 32> buffer{};
-    const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-    return std::string(buffer.data(), result.ptr);
-}
-
 std::span<const KeySpec> key_table() {
     return table;
 }
@@ -1390,6 +1371,7 @@ Config load_deck_text(std::string_view text, const std::vector<std::string>& ove
     c.checkpoint = read_checkpoint_keys(r);
     r.check_every_key_handled();
     c.deck_text = r.resolved_text();
+    c.key_values = r.key_values();
     return c;
 }
 

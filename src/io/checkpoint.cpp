@@ -1,7 +1,7 @@
 #include "ssbsim/io/checkpoint.hpp"
 
 #include "ssbsim/core/errors.hpp"
-#include "ssbsim/deck/deck.hpp"
+#include "ssbsim/deck/keys.hpp"
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/version.hpp"
 
@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <map>
 #include <unistd.h>
 
 namespace ssbsim {
@@ -174,25 +175,24 @@ LoadedCheckpoint read_checkpoint(const std::string& path, const Lattice& lattice
                      backup_problem);
 }
 
-std::vector<std::string> physics_differences(const std::string& deck_a, const std::string& deck_b) {
-    const DeckValues a = read_deck_values(deck_a, {}, "checkpoint");
-    const DeckValues b = read_deck_values(deck_b, {}, "deck");
+std::vector<std::string> physics_differences(const Config& checkpointed, const Config& now) {
+    const std::map<std::string, std::string>& a = checkpointed.key_values;
+    const std::map<std::string, std::string>& b = now.key_values;
     auto ignored = [](const std::string& key) {
-        return key == "run.output" || key == "run.overwrite" || key == "dynamics.steps" ||
-               key.starts_with("measure.") || key.starts_with("checkpoint.");
+        const KeySpec* spec = find_key(key);
+        return spec && spec->has(resume_may_change);
     };
     std::vector<std::string> differing;
     for (const auto& [key, value] : a) {
         if (ignored(key)) continue;
         const auto other = b.find(key);
-        if (other == b.end() || other->second.text != value.text)
-            differing.push_back(key + " (checkpoint: '" + value.text + "', now: '" +
-                                (other == b.end() ? std::string("unset") : other->second.text) +
-                                "')");
+        if (other == b.end() || other->second != value)
+            differing.push_back(key + " (checkpoint: '" + value + "', now: '" +
+                                (other == b.end() ? std::string("unset") : other->second) + "')");
     }
     for (const auto& [key, value] : b)
         if (!ignored(key) && !a.contains(key))
-            differing.push_back(key + " (checkpoint: unset, now: '" + value.text + "')");
+            differing.push_back(key + " (checkpoint: unset, now: '" + value + "')");
     return differing;
 }
 

@@ -7,7 +7,7 @@
 //   constant  := REAL | "constant" REAL
 //   ramp      := ("linear" | "exp" | "cosine") REAL REAL [ "[" STEP ":" STEP "]" ]
 //   piecewise := "piecewise" REAL STEP REAL { STEP REAL }
-//   REAL      := finite decimal number, optional sign and exponent (parse_real, deck.hpp)
+//   REAL      := finite decimal number, optional sign and exponent (parse_real, core/text.hpp)
 //   STEP      := integer >= 0 (a step number)
 //
 // Ramps hold V0 up to START, V1 from END on, and in between, with s = (step-START)/(END-START):
@@ -20,7 +20,7 @@
 #include "ssbsim/physics/schedule.hpp"
 
 #include "ssbsim/core/errors.hpp"
-#include "ssbsim/deck/deck.hpp"
+#include "ssbsim/core/text.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,11 +1,13 @@
 // Typed, validated run parameters: what the deck layer produces and the physics consumes.
 // Plain values with no parsing logic; every field corresponds to one deck key (see deck.hpp,
-// `ssbsim keys`), except `deck_text`, the fully resolved deck recorded in every output file.
+// `ssbsim keys`), except `deck_text`, the fully resolved deck recorded in every output file,
+// and `key_values`, the same as text per key.
 #pragma once
 
 #include "ssbsim/physics/schedule.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -121,6 +123,10 @@ struct Config {
     MeasureConfig measure;
     CheckpointConfig checkpoint;
     std::string deck_text; // every key with its resolved value, INI syntax
+    // section.key -> value text as a re-read of deck_text gives it (the resolved value; the
+    // table default of a defaulted key this run does not use): compared key by key on --resume
+    // (io/checkpoint.cpp) and across the files of a scan (analysis/analyze_scan.cpp).
+    std::map<std::string, std::string> key_values;
 };
 
 } // namespace ssbsim

@@ -5,14 +5,17 @@
 // Layers, each usable on its own:
 //   read_deck_values  INI syntax only: section.key -> text, with where each value came from;
 //                     unknown keys/sections, duplicates and syntax errors are rejected here.
-//   load_deck(_text)  typed parsing, ranges, cross-key rules, Config::deck_text.
-//   key_table         the specification rows; adding a key is adding a row (plus the line that
-//                     copies it into Config in src/deck/deck.cpp: a row nobody reads is a
+//   load_deck(_text)  typed parsing, ranges, cross-key rules, Config::deck_text and
+//                     Config::key_values.
+//   key_table         the specification rows (keys.hpp); adding a key is adding a row (plus the
+//                     line that copies it into Config in src/deck/: a row nobody reads is a
 //                     logic_error).
 // Every problem a user can cause throws InputError naming the key, the value and what is allowed.
 #pragma once
 
+#include "ssbsim/core/text.hpp" // the deck's number and list syntax
 #include "ssbsim/deck/config.hpp"
+#include "ssbsim/deck/keys.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -77,60 +80,5 @@ using DeckValues = std::map<std::string, DeckValue, std::less<>>;
 
 DeckValues read_deck_values(std::string_view text, const std::vector<std::string>& overrides,
                             std::string_view deck_name);
-
-// ---- The key table -----------------------------------------------------------------------
-
-enum class KeyType {
-    integer,  // decimal, optional sign
-    real,     // finite decimal floating point
-    boolean,  // true/false/yes/no/1/0
-    string,   // non-empty, no '#' (INI comment)
-    choice,   // one of KeySpec::choices
-    integers, // list, entries separated by whitespace and/or commas
-    reals,    // list
-    choices,  // list of KeySpec::choices
-    schedule, // schedule.hpp syntax; the range applies to every value it takes
-};
-
-enum class Presence {
-    defaulted, // KeySpec::default_value applies when absent
-    required,  // absent is an error
-    optional,  // absent is meaningful (see description); checked by cross-key rules
-};
-
-// How many entries a list takes; a single entry is broadcast for per_axis/per_component.
-enum class ListCount { scalar, up_to_4, per_axis, per_component };
-
-struct KeySpec {
-    std::string_view name; // "section.key"
-    KeyType type;
-    Presence presence;
-    std::string_view default_value = {};                   // Presence::defaulted only
-    double min = -std::numeric_limits<double>::infinity(); // numeric range, also per list
-    double max = std::numeric_limits<double>::infinity();  // entry and per schedule value
-    bool min_exclusive = false;
-    std::span<const std::string_view> choices = {};
-    ListCount count = ListCount::scalar;
-    std::string_view range_reason = {}; // why values outside the range are refused
-    std::string_view description = {};
-
-    std::string_view section() const { return name.substr(0, name.find('.')); }
-    std::string_view key() const { return name.substr(name.find('.') + 1); }
-};
-
-std::span<const KeySpec> key_table();
-const KeySpec* find_key(std::string_view name); // nullptr if unknown
-
-// What a value of this key may be, e.g. "a real number >= 0" (messages and docs).
-std::string allowed_text(const KeySpec& spec);
-
-// ---- The deck's number syntax (also used by schedule strings) ----------------------------
-
-std::optional<double> parse_real(std::string_view text);          // finite, optional sign
-std::optional<std::int64_t> parse_integer(std::string_view text); // optional sign
-std::string format_real(double value); // shortest text that parse_real maps back exactly
-// Entries separated by whitespace and/or commas; nothing for a malformed list (an empty entry:
-// ",,", a trailing comma).
-std::optional<std::vector<std::string_view>> split_list(std::string_view text);
 
 } // namespace ssbsim

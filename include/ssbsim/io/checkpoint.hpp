@@ -34,9 +34,9 @@ struct LoadedCheckpoint {
 LoadedCheckpoint read_checkpoint(const std::string& path, const Lattice& lattice, int components,
                                  int replicas);
 
-// Deck keys whose values differ between two resolved decks, ignoring those that do not change
-// the physics of the continued trajectory (run.output, run.overwrite, dynamics.steps,
-// measure.*, checkpoint.*).
-std::vector<std::string> physics_differences(const std::string& deck_a, const std::string& deck_b);
+// Deck keys whose values (Config::key_values) differ between the checkpointed run and this one,
+// ignoring those the key table marks resume_may_change (run.output, dynamics.steps, measure.*,
+// checkpoint.*, ...): they do not change the physics of the continued trajectory.
+std::vector<std::string> physics_differences(const Config& checkpointed, const Config& now);
 
 } // namespace ssbsim
