@@ -3,6 +3,7 @@
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/core/parallel.hpp"
 #include "ssbsim/dynamics/dynamics.hpp"
+#include "ssbsim/dynamics/methods.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/action.hpp"
 #include "ssbsim/physics/field.hpp"
@@ -26,50 +27,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// In the order of enum Method (config.hpp), spelled as in the deck.
-constexpr const char* method_names[] = {"langevin", "langevin2",     "flow",
-                                        "flow_rk3", "flow_adaptive", "momentum"};
-
-const char* name_of(Method m) {
-    return method_names[static_cast<int>(m)];
+// Name, bytes per site-update and noise draws of each method: its row in the method registry
+// (dynamics/methods.hpp), where the memory traffic is derived.
+std::string name_of(Method m) {
+    return std::string(method_spec(m).name);
 }
 
-// Compulsory memory traffic of one step per site and component, in bytes (doubles read from and
-// written to memory once each, write-allocate not counted, as STREAM does not count it):
-//   langevin, flow: read φ, write φ'                                             16
-//   langevin2:      read φ, write φ̃; read φ̃ and φ, write φ                       40
-//   flow_rk3:       read W0, write W1; read W1, W0, write W2; read W2, W1, write W3  64
-//   flow_adaptive:  read W0, write q, W1, err; 2 × (read W, q, err, write q, W, err);
-//                   read err for the maximum                                     136 per attempt
-//   momentum:       read φ, p, write φ', p; read φ', p, write p                  56
 double bytes_per_site(Method m) {
-    switch (m) {
-    case Method::langevin:
-    case Method::flow:
-        return 16;
-    case Method::langevin2:
-        return 40;
-    case Method::flow_rk3:
-        return 64;
-    case Method::flow_adaptive:
-        return 136;
-    case Method::momentum:
-        return 56;
-    }
-    return 0;
+    return method_spec(m).bytes_per_site;
 }
 
-// Gaussian fills per site-update and component.
 double noise_draws(Method m) {
-    switch (m) {
-    case Method::langevin:
-    case Method::momentum:
-        return 1.0;
-    case Method::langevin2:
-        return 2.0;
-    default:
-        return 0.0;
-    }
+    return method_spec(m).noise_draws;
 }
 
 double seconds_since(Clock::time_point t0) {
@@ -329,16 +298,26 @@ std::vector<std::int64_t> parse_extents(const std::string& text, const std::stri
     return out;
 }
 
+std::vector<Method> every_method() {
+    std::vector<Method> out;
+    for (const MethodSpec& m : method_table())
+        out.push_back(m.method);
+    return out;
+}
+
 std::vector<Method> parse_methods(const std::string& text) {
     std::vector<Method> out;
     std::istringstream in(text);
     std::string part;
     while (std::getline(in, part, ',')) {
-        const auto* it = std::find(std::begin(method_names), std::end(method_names), part);
-        if (it == std::end(method_names))
-            throw InputError("--methods: unknown method '" + part +
-                             "' (langevin, langevin2, flow, flow_rk3, flow_adaptive, momentum)");
-        out.push_back(static_cast<Method>(it - std::begin(method_names)));
+        const MethodSpec* m = find_method(part);
+        if (!m) {
+            std::string all;
+            for (std::string_view name : method_names())
+                all += (all.empty() ? "" : ", ") + std::string(name);
+            throw InputError("--methods: unknown method '" + part + "' (" + all + ")");
+        }
+        out.push_back(m->method);
     }
     if (out.empty()) throw InputError("--methods: name at least one method");
     return out;

@@ -4,6 +4,7 @@
 #include "ssbsim/app/signals.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/deck/deck.hpp"
+#include "ssbsim/dynamics/methods.hpp"
 #include "ssbsim/dynamics/simulation.hpp"
 #include "ssbsim/io/checkpoint.hpp"
 #include "ssbsim/io/output.hpp"
@@ -46,10 +47,11 @@ void check_output_path(const RunConfig& run) {
 }
 
 void warn_if_unstable(const Simulation& sim, std::int64_t steps, std::ostream& log) {
-    if (sim.config().dynamics.method == Method::flow_adaptive) return;
+    const double factor = method_spec(sim.config().dynamics.method).stability_factor;
+    if (factor == 0.0) return; // the method chooses its own step
     for (std::int64_t step : {std::int64_t{0}, steps / 2, steps}) {
         const StepParams p = sim.params_at(step);
-        const double bound = linear_stability_bound(p.action, sim.lattice().dims());
+        const double bound = factor * linear_stability_bound(p.action, sim.lattice().dims());
         if (p.eps >= bound) {
             log << "warning: dynamics.step = " << p.eps << " (at step " << step
                 << ") is beyond the linear stability bound 2/(4 sum J + m2) = " << bound

@@ -1,4 +1,5 @@
-// Constructors of the concrete integrators, one per file in src/dynamics; make_integrator picks.
+// Constructors of the concrete integrators, one per file in src/dynamics; the method registry
+// (methods.cpp) holds one per dynamics.method and make_integrator calls it.
 #pragma once
 
 #include "ssbsim/dynamics/dynamics.hpp"

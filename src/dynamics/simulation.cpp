@@ -1,6 +1,7 @@
 #include "ssbsim/dynamics/simulation.hpp"
 
 #include "ssbsim/core/parallel.hpp"
+#include "ssbsim/dynamics/methods.hpp"
 #include "ssbsim/measure/layers.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/measure/replicas.hpp"
@@ -53,7 +54,7 @@ Simulation::Simulation(const Config& config, State state)
     for (std::int64_t a = 0; a < integrators; ++a)
         integrators_.push_back(make_integrator(config.dynamics, lattice_, config.field.components));
     // Momenta start at rest (a checkpoint brings its own).
-    if (config.dynamics.method == Method::momentum)
+    if (method_spec(config.dynamics.method).momentum)
         while (state_.momentum.size() < state_.phi.size())
             state_.momentum.emplace_back(lattice_, config.field.components);
 }
@@ -69,7 +70,7 @@ StepParams Simulation::params_at(std::int64_t step) const {
         for (std::size_t a = 0; a < p.action.h.size(); ++a)
             p.action.h[a] = magnitude * h_direction_[a];
     }
-    if (config_.dynamics.method == Method::flow_adaptive)
+    if (method_spec(config_.dynamics.method).adaptive_step)
         p.eps = state_.next_eps;
     else
         p.eps = s.step ? s.step->at(step) : config_.dynamics.step;
@@ -97,7 +98,7 @@ void Simulation::advance() {
     };
     const auto replicas = static_cast<std::int64_t>(state_.phi.size());
     StepResult r{};
-    if (config_.dynamics.method == Method::flow_adaptive) {
+    if (method_spec(config_.dynamics.method).adaptive_step) {
         // One step for all replicas, chosen on the first, keeps a common time grid; the deck
         // allows it only for identical replicas (same start, no noise), which pick the same.
         r = advance_replica(0, p.eps);

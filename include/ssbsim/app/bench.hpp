@@ -16,16 +16,18 @@
 
 namespace ssbsim {
 
+// Every method of the registry (dynamics/methods.hpp), in its order.
+std::vector<Method> every_method();
+
 struct BenchOptions {
     std::vector<std::int64_t> lattice{2048, 2048};      // the main case
     std::vector<std::int64_t> lattice3d{160, 160, 160}; // a 3D case; empty: skipped
     int components = 1;
-    std::vector<Method> methods{Method::langevin, Method::langevin2,     Method::flow,
-                                Method::flow_rk3, Method::flow_adaptive, Method::momentum};
-    int reps = 5;              // repetitions per figure (the median is reported)
-    double rep_seconds = 0.25; // minimum duration of one repetition
-    int threads = 0;           // maximum thread count; 0: OpenMP's default (OMP_NUM_THREADS)
-    bool scaling = true;       // also run 1, 2, 4, ... threads up to the maximum
+    std::vector<Method> methods = every_method(); // default: the whole method registry
+    int reps = 5;                                 // repetitions per figure (the median is reported)
+    double rep_seconds = 0.25;                    // minimum duration of one repetition
+    int threads = 0;     // maximum thread count; 0: OpenMP's default (OMP_NUM_THREADS)
+    bool scaling = true; // also run 1, 2, 4, ... threads up to the maximum
 };
 
 // Median and spread of a rate over the repetitions.

@@ -16,6 +16,7 @@ namespace ssbsim {
 
 enum class Boundary { periodic, open };
 enum class ActionForm { mass, hopping };
+// One value per row of the method registry (dynamics/methods.hpp), in its order.
 enum class Method { langevin, langevin2, flow, flow_rk3, flow_adaptive, momentum };
 enum class InitKind { cold, hot, file };
 enum class CouplingKind { nearest, mean };

@@ -11,6 +11,8 @@
 //                     line that copies it into Config in src/deck/: a row nobody reads is a
 //                     logic_error).
 // Every problem a user can cause throws InputError naming the key, the value and what is allowed.
+// Sources (src/deck/): keys.cpp the table, reader.cpp read_deck_values and load_deck*, scan.cpp
+// scan_points, keys_doc.cpp print_keys.
 #pragma once
 
 #include "ssbsim/core/text.hpp" // the deck's number and list syntax

@@ -3,8 +3,9 @@
 // second-order scheme), `flow` (Euler gradient flow = full-batch gradient descent), `flow_rk3`
 // (Lüscher's low-storage RK3, JHEP 1008:071 App. C), `flow_adaptive` (RK3 with an embedded
 // second-order error estimate and step control) and `momentum` (underdamped Langevin by BAOAB,
-// heavy-ball SGD). Integrators own their work buffers and no
-// other state: everything needed to continue is in the arguments. Tested by test_dynamics.
+// heavy-ball SGD); what each method is and needs is its row in the method registry
+// (methods.hpp). Integrators own their work buffers and no other state: everything needed to
+// continue is in the arguments. Tested by test_dynamics.
 #pragma once
 
 #include "ssbsim/deck/config.hpp"
@@ -46,9 +47,11 @@ class Integrator {
     virtual StepResult advance(Field& phi, const StepInput& in) = 0;
 };
 
+// The integrator of dynamics.method, by its factory in the method registry (methods.hpp).
 std::unique_ptr<Integrator> make_integrator(const DynamicsConfig& dynamics, const Lattice& lattice,
                                             int components);
 
+// Gradient flow (no noise): the registry's `flow` column.
 bool is_flow(Method method);
 
 } // namespace ssbsim

@@ -1,13 +1,12 @@
-// The deck: key table, INI reading through Boost.Program_options, typed validation, the
-// cross-key rules and the resolved deck. See include/ssbsim/deck/deck.hpp for the layering.
-#include "ssbsim/deck/deck.hpp"
-
+// The typed reader: INI text through Boost.Program_options (read_deck_values), then every key
+// typed, range-checked and copied into Config section by section, with the cross-key rules and
+// the resolved deck (load_deck_text). See include/ssbsim/deck/deck.hpp for the layering.
+#include "deck_impl.hpp"
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/dynamics/methods.hpp"
 
 #include <algorithm>
-#include <array>
 #include <boost/program_options.hpp>
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -18,404 +17,14 @@
 
 namespace ssbsim {
 namespace po = boost::program_options;
-
-namespace {
-constexpr std::string_view scan_prefix = "scan.";
-}
+using namespace deck_impl;
 
 namespace {
 
-constexpr std::string_view boundary_names[] = {"periodic", "open"}; // order of enum Boundary
-constexpr std::string_view form_names[] = {"mass", "hopping"};      // order of ActionForm
-constexpr std::string_view init_names[] = {"cold", "hot", "file"};  // order of InitKind
-constexpr std::string_view method_names[] = {"langevin", "langevin2",     "flow",
-                                             "flow_rk3", "flow_adaptive", "momentum"}; // Method
-constexpr std::string_view kind_names[] = {"nearest", "mean"};              // order of CouplingKind
-constexpr std::string_view source_names[] = {"constant", "random", "file"}; // order of HSource
-constexpr std::string_view replica_init_names[] = {"same", "independent"};  // ReplicaInit
-constexpr std::string_view replica_noise_names[] = {"independent", "shared"}; // ReplicaNoise
 constexpr std::int64_t max_sites = std::int64_t{1} << 40;
 
 using enum KeyType;
 using enum Presence;
-
-// The single source of every key. Cross-key rules live in the read_* functions below; the
-// descriptions state them so that `ssbsim keys` and docs/keys.md document them too.
-constexpr KeySpec table[] = {
-    {.name = "run.seed",
-     .type = integer,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 0,
-     .max = 4294967295.0,
-     .description = "Seed of the counter-based random numbers.",
-     .flags = not_ensemble},
-    {.name = "run.output",
-     .type = string,
-     .presence = optional,
-     .description = "HDF5 output file. Default: the deck's file stem + .h5 "
-                    "(inputs/free_field.ini -> free_field.h5).",
-     .flags = resume_may_change | not_ensemble},
-    {.name = "run.overwrite",
-     .type = boolean,
-     .presence = defaulted,
-     .default_value = "false",
-     .description = "Replace an existing output file instead of refusing to start.",
-     .flags = resume_may_change | not_ensemble},
-    {.name = "run.replicas",
-     .type = integer,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 1,
-     .max = 64,
-     .description = "Number R of replicas: fields evolved side by side with independent noise; "
-                    "their overlap measures the symmetry breaking (docs/output.md).",
-     .flags = not_ensemble},
-    {.name = "run.replica_init",
-     .type = choice,
-     .presence = defaulted,
-     .default_value = "same",
-     .choices = replica_init_names,
-     .description = "same: every replica starts from the same field; independent: a hot start "
-                    "draws each replica's field with its own key (not with flow_adaptive, whose "
-                    "replicas share one step size).",
-     .flags = not_ensemble},
-    {.name = "run.replica_noise",
-     .type = choice,
-     .presence = defaulted,
-     .default_value = "independent",
-     .choices = replica_noise_names,
-     .description =
-         "independent: replica r uses the noise key (seed, r); shared: all use (seed, 0) "
-         "(a check: identical replicas stay identical).",
-     .flags = not_ensemble},
-
-    {.name = "lattice.dims",
-     .type = integers,
-     .presence = required,
-     .min = 2,
-     .count = ListCount::up_to_4,
-     .description = "Extents L_1 ... L_d of the lattice; at most 2^40 sites in total.",
-     .flags = not_ensemble},
-    {.name = "lattice.boundary",
-     .type = choices,
-     .presence = defaulted,
-     .default_value = "periodic",
-     .choices = boundary_names,
-     .count = ListCount::per_axis,
-     .description = "Boundary condition per axis; one value applies to every axis."},
-    {.name = "lattice.axis_names",
-     .type = string,
-     .presence = optional,
-     .description = "Names of the axes, separated by spaces (HDF5 dimension labels); default "
-                    "x1 ... xd, or layer neuron [input] with [network]."},
-
-    {.name = "field.components",
-     .type = integer,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 1,
-     .max = 64,
-     .description = "Number N of field components (O(N) model)."},
-    {.name = "field.init",
-     .type = choice,
-     .presence = defaulted,
-     .default_value = "cold",
-     .choices = init_names,
-     .description = "Start: cold = field.init_value everywhere; hot = Gaussian of width "
-                    "field.init_sigma around it; file = the last configuration of "
-                    "field.init_file."},
-    {.name = "field.init_value",
-     .type = reals,
-     .presence = defaulted,
-     .default_value = "0",
-     .count = ListCount::per_component,
-     .description = "Initial value per component (cold start, centre of the hot start)."},
-    {.name = "field.init_sigma",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 0,
-     .description = "Width of the Gaussian hot start."},
-    {.name = "field.init_file",
-     .type = string,
-     .presence = optional,
-     .description = "Output file of an earlier run to start from; required with init = file, "
-                    "an error with any other init.",
-     .flags = not_ensemble},
-
-    {.name = "action.form",
-     .type = choice,
-     .presence = defaulted,
-     .default_value = "mass",
-     .choices = form_names,
-     .description = "mass: m2, lambda, coupling; hopping: kappa, lambda (converted exactly to "
-                    "the mass form; needs periodic boundaries)."},
-    {.name = "action.m2",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "1",
-     .description = "Mass term m^2 (mass form only; derived from kappa and lambda otherwise)."},
-    {.name = "action.lambda",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "0",
-     .min = 0,
-     .range_reason = "lambda < 0 makes the action unbounded below",
-     .description = "Quartic coupling (lambda_K in the hopping form)."},
-    {.name = "action.coupling",
-     .type = reals,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 0,
-     .count = ListCount::per_axis,
-     .description = "Gradient coupling J per axis (mass form only)."},
-    {.name = "action.coupling_kind",
-     .type = choices,
-     .presence = defaulted,
-     .default_value = "nearest",
-     .choices = kind_names,
-     .count = ListCount::per_axis,
-     .description = "Coupling along each axis: nearest = J/2 sum |phi_{x+mu} - phi_x|^2 (lattice "
-                    "Laplacian); mean = J sum_i |phi_i - mean|^2 over each line along the axis "
-                    "(all-to-all, permutation symmetric). Mass form only."},
-    {.name = "action.h",
-     .type = reals,
-     .presence = defaulted,
-     .default_value = "0",
-     .count = ListCount::per_component,
-     .description = "External field h per component (with h_source = random: the mean)."},
-    {.name = "action.h_source",
-     .type = choice,
-     .presence = defaulted,
-     .default_value = "constant",
-     .choices = source_names,
-     .description = "constant: h everywhere; random: quenched h_x = h + h_sigma * Gaussian "
-                    "(key action.h_seed); file: h_x from dataset action.h_dataset of action.h_file "
-                    "(shape [L_1..L_d] or [L_1..L_d, N]), e.g. exported weights or gradients."},
-    {.name = "action.h_sigma",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 0,
-     .description = "Width of the quenched random source (h_source = random)."},
-    {.name = "action.h_seed",
-     .type = integer,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 0,
-     .max = 4294967295.0,
-     .description = "Seed of the quenched random source, independent of run.seed."},
-    {.name = "action.h_file",
-     .type = string,
-     .presence = optional,
-     .description = "HDF5 file holding the source (h_source = file)."},
-    {.name = "action.h_dataset",
-     .type = string,
-     .presence = defaulted,
-     .default_value = "h",
-     .description = "Dataset path of the source inside action.h_file."},
-    {.name = "action.kappa",
-     .type = real,
-     .presence = optional,
-     .min = 0,
-     .min_exclusive = true,
-     .description = "Hopping parameter; required with form = hopping, an error with form = "
-                    "mass."},
-
-    {.name = "dynamics.method",
-     .type = choice,
-     .presence = defaulted,
-     .default_value = "langevin",
-     .choices = method_names,
-     .description = "langevin (Euler-Maruyama), langevin2 (second order), flow (gradient flow, "
-                    "Euler), flow_rk3 (third order), flow_adaptive (adaptive step size)."},
-    {.name = "dynamics.step",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "0.01",
-     .min = 0,
-     .min_exclusive = true,
-     .description = "Step size epsilon (the initial one for flow_adaptive)."},
-    {.name = "dynamics.temperature",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 0,
-     .description = "Temperature T of the noise; an error with the flow methods."},
-    {.name = "dynamics.steps",
-     .type = integer,
-     .presence = defaulted,
-     .default_value = "1000",
-     .min = 0,
-     .description = "Number of steps.",
-     .flags = resume_may_change | not_ensemble},
-    {.name = "dynamics.tolerance",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "1e-6",
-     .min = 0,
-     .min_exclusive = true,
-     .description = "Local error target of flow_adaptive; an error with the other methods."},
-    {.name = "dynamics.friction",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 0,
-     .min_exclusive = true,
-     .description = "Friction gamma of method = momentum (underdamped Langevin by BAOAB); the "
-                    "heavy-ball momentum is beta = exp(-gamma epsilon)."},
-    {.name = "dynamics.field_bound",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "1e6",
-     .min = 0,
-     .min_exclusive = true,
-     .description = "A run whose max |phi| exceeds this counts as diverged (exit status 3); "
-                    "checked at every measurement and before every checkpoint."},
-
-    {.name = "schedule.temperature",
-     .type = schedule,
-     .presence = optional,
-     .min = 0,
-     .description = "Temperature over the run, replacing dynamics.temperature (not with the "
-                    "flow methods)."},
-    {.name = "schedule.step",
-     .type = schedule,
-     .presence = optional,
-     .min = 0,
-     .min_exclusive = true,
-     .description = "Step size over the run, replacing dynamics.step (not with flow_adaptive)."},
-    {.name = "schedule.m2",
-     .type = schedule,
-     .presence = optional,
-     .description = "m^2 over the run, replacing action.m2 (mass form only)."},
-    {.name = "schedule.h",
-     .type = schedule,
-     .presence = optional,
-     .description = "h over the run, replacing action.h."},
-
-    {.name = "training.learning_rate",
-     .type = real,
-     .presence = optional,
-     .min = 0,
-     .min_exclusive = true,
-     .description = "SGD learning rate eta: sets dynamics.step = eta and dynamics.temperature = "
-                    "eta sigma^2 / (2 B) (README, 'From training to field theory')."},
-    {.name = "training.lr_schedule",
-     .type = schedule,
-     .presence = optional,
-     .min = 0,
-     .min_exclusive = true,
-     .description = "Learning-rate schedule (e.g. 'warmup 500 cosine 0.1 0.001'); drives both the "
-                    "step size and the temperature, instead of training.learning_rate."},
-    {.name = "training.batch_size",
-     .type = integer,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 1,
-     .description = "Mini-batch size B of the SGD the Langevin dynamics models."},
-    {.name = "training.grad_variance",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 0,
-     .description = "Per-sample gradient variance sigma^2 per weight (lattice units)."},
-
-    {.name = "network.depth",
-     .type = integer,
-     .presence = optional,
-     .min = 2,
-     .description = "Network geometry: number of layers. Builds the lattice layer x neuron "
-                    "[x input]: layer nearest-neighbour with open ends, neuron and input "
-                    "mean-field; replaces lattice.dims/boundary/axis_names and action.coupling/"
-                    "coupling_kind."},
-    {.name = "network.width",
-     .type = integer,
-     .presence = optional,
-     .min = 2,
-     .description = "Neurons per layer (required with network.depth)."},
-    {.name = "network.fan_in",
-     .type = integer,
-     .presence = optional,
-     .min = 2,
-     .description = "Weights per neuron (an input axis); absent: one weight per neuron."},
-    {.name = "network.layer_coupling",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 0,
-     .description = "J_layer between adjacent layers; 0 is the layer-decoupling (residual) limit."},
-    {.name = "network.neuron_coupling",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 0,
-     .description = "Mean-field J among the neurons of a layer."},
-    {.name = "network.input_coupling",
-     .type = real,
-     .presence = defaulted,
-     .default_value = "1",
-     .min = 0,
-     .description = "Mean-field J among the weights of a neuron (with network.fan_in)."},
-
-    {.name = "measure.every",
-     .type = integer,
-     .presence = defaulted,
-     .default_value = "10",
-     .min = 1,
-     .description = "Measure the observables every this many steps.",
-     .flags = resume_may_change | not_ensemble},
-    {.name = "measure.save_every",
-     .type = integer,
-     .presence = defaulted,
-     .default_value = "0",
-     .min = 0,
-     .description = "Save the configuration every this many steps; 0 saves only the final one.",
-     .flags = resume_may_change | not_ensemble},
-    {.name = "measure.compression",
-     .type = integer,
-     .presence = defaulted,
-     .default_value = "0",
-     .min = 0,
-     .max = 9,
-     .description = "gzip level of saved configurations (0: none).",
-     .flags = resume_may_change | not_ensemble},
-
-    {.name = "checkpoint.every",
-     .type = integer,
-     .presence = defaulted,
-     .default_value = "0",
-     .min = 0,
-     .description = "Write a checkpoint every this many steps; 0: every 10 % of the run.",
-     .flags = resume_may_change | not_ensemble},
-    {.name = "checkpoint.file",
-     .type = string,
-     .presence = optional,
-     .description = "Checkpoint file. Default: run.output with .h5 replaced by .ckpt.h5.",
-     .flags = resume_may_change | not_ensemble},
-    {.name = "checkpoint.keep",
-     .type = boolean,
-     .presence = defaulted,
-     .default_value = "true",
-     .description = "Keep the checkpoint (and its .bak) when the run completes, so that it can be "
-                    "continued with more steps; false deletes them at the end (a scan of many "
-                    "short points leaves only its outputs). An interrupted run always keeps them.",
-     .flags = resume_may_change | not_ensemble},
-};
-
-// ---- Small text helpers ----------------------------------------------------------------
-
-std::string quote(std::string_view s) {
-    return "'" + std::string(s) + "'";
-}
-
-std::string join(std::span<const std::string_view> items, std::string_view sep) {
-    std::string out;
-    for (std::string_view item : items)
-        out += (out.empty() ? "" : std::string(sep)) + std::string(item);
-    return out;
-}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
@@ -451,7 +60,7 @@ std::string suggestion(std::string_view word, std::span<const std::string_view> 
 
 std::vector<std::string_view> section_names() {
     std::vector<std::string_view> names;
-    for (const KeySpec& k : table)
+    for (const KeySpec& k : key_table())
         if (std::find(names.begin(), names.end(), k.section()) == names.end())
             names.push_back(k.section());
     return names;
@@ -465,7 +74,7 @@ std::string key_suggestion(std::string_view name) {
     const std::string_view leaf = dot == std::string_view::npos ? name : name.substr(dot + 1);
     const KeySpec* best = nullptr;
     std::size_t best_distance = std::string_view::npos;
-    for (const KeySpec& k : table) {
+    for (const KeySpec& k : key_table()) {
         const std::size_t d =
             std::min(edit_distance(name, k.name),
                      edit_distance(leaf, k.key()) + (section == k.section() ? 0 : 1));
@@ -479,13 +88,13 @@ std::string key_suggestion(std::string_view name) {
 
 po::options_description make_options() {
     po::options_description options;
-    for (const KeySpec& k : table) {
+    for (const KeySpec& k : key_table()) {
         po::typed_value<std::string>* value = po::value<std::string>();
         if (k.presence == defaulted) value->default_value(std::string(k.default_value));
         options.add_options()(std::string(k.name).c_str(), value);
     }
     // [scan] may list values for any key but the output name, which each point derives.
-    for (const KeySpec& k : table)
+    for (const KeySpec& k : key_table())
         if (k.name != "run.output")
             options.add_options()((std::string(scan_prefix) + std::string(k.name)).c_str(),
                                   po::value<std::string>());
@@ -559,34 +168,6 @@ std::string origin_of(std::string_view deck_name) {
 
 // ---- Typed values ------------------------------------------------------------------------
 
-std::string_view noun(KeyType type, bool plural) {
-    const bool integral = type == integer || type == integers;
-    if (plural) return integral ? "integers" : "real numbers";
-    return integral ? "an integer" : "a real number";
-}
-
-std::string bound_text(const KeySpec& k) {
-    const bool has_min = std::isfinite(k.min);
-    const bool has_max = std::isfinite(k.max);
-    if (has_min && has_max) return " in [" + format_real(k.min) + ", " + format_real(k.max) + "]";
-    if (has_min) return (k.min_exclusive ? " > " : " >= ") + format_real(k.min);
-    if (has_max) return " <= " + format_real(k.max);
-    return "";
-}
-
-std::string count_text(ListCount count) {
-    switch (count) {
-    case ListCount::up_to_4:
-        return "1 to 4 ";
-    case ListCount::per_axis:
-        return "1 (for every axis) or d (one per axis) ";
-    case ListCount::per_component:
-        return "1 (for every component) or N (one per component) ";
-    default:
-        return "";
-    }
-}
-
 bool in_range(const KeySpec& k, double v) {
     return (k.min_exclusive ? v > k.min : v >= k.min) && v <= k.max;
 }
@@ -595,14 +176,6 @@ std::optional<bool> parse_boolean(std::string_view t) {
     if (t == "true" || t == "yes" || t == "1") return true;
     if (t == "false" || t == "no" || t == "0") return false;
     return std::nullopt;
-}
-
-} // namespace
-
-namespace {
-
-bool is_flow(Method m) {
-    return m == Method::flow || m == Method::flow_rk3 || m == Method::flow_adaptive;
 }
 
 // Typed access to the raw values. Every value read or deliberately left out is recorded, so
@@ -754,7 +327,7 @@ class DeckReader {
     std::string resolved_text() const {
         std::string out = "# Resolved deck: every key with the value used (defaults included).\n";
         std::string_view section;
-        for (const KeySpec& k : table) {
+        for (const KeySpec& k : key_table()) {
             if (k.section() != section) {
                 section = k.section();
                 out += "\n[" + std::string(section) + "]\n";
@@ -772,7 +345,7 @@ class DeckReader {
     // default of a defaulted key that the resolved deck leaves out (Config::key_values).
     std::map<std::string, std::string> key_values() const {
         std::map<std::string, std::string> out;
-        for (const KeySpec& k : table) {
+        for (const KeySpec& k : key_table()) {
             if (const auto value = resolved_.find(k.name); value != resolved_.end())
                 out.emplace(k.name, value->second);
             else if (k.presence == defaulted)
@@ -782,10 +355,10 @@ class DeckReader {
     }
 
     void check_every_key_handled() const {
-        for (const KeySpec& k : table)
+        for (const KeySpec& k : key_table())
             if (!resolved_.contains(k.name) && !notes_.contains(k.name))
                 throw std::logic_error("deck key '" + std::string(k.name) +
-                                       "' has a table row but src/deck/deck.cpp never reads it");
+                                       "' has a table row but src/deck/reader.cpp never reads it");
     }
 
   private:
@@ -1110,17 +683,17 @@ DynamicsConfig read_dynamics(DeckReader& r) {
     DynamicsConfig dynamics;
     dynamics.method = r.choice_value<Method>("dynamics.method");
     const std::string with_method =
-        "with dynamics.method = " + name_of(dynamics.method, method_names);
+        "with dynamics.method = " + std::string(method_spec(dynamics.method).name);
     dynamics.steps = r.integer_value("dynamics.steps");
     const bool training = training_active(r); // [training] sets step and temperature
     if (training)
         r.skip("dynamics.step", "together with [training]", "the learning rate sets it");
-    else if (r.given("schedule.step") && dynamics.method != Method::flow_adaptive)
+    else if (r.given("schedule.step") && !method_spec(dynamics.method).adaptive_step)
         r.skip("dynamics.step", "together with schedule.step",
                "the schedule replaces it; give one");
     else
         dynamics.step = r.real_value("dynamics.step");
-    if (is_flow(dynamics.method))
+    if (method_spec(dynamics.method).flow)
         r.skip("dynamics.temperature", with_method,
                "gradient flow has no noise; use method = langevin");
     else if (training)
@@ -1152,18 +725,19 @@ ScheduleConfig read_schedules(DeckReader& r, const Config& c) {
         r.skip("schedule.step", "together with [training]", "training.lr_schedule drives it");
         if (c.training.lr_schedule) {
             s.step = c.training.lr_schedule;
-            if (!is_flow(method))
+            if (!method_spec(method).flow)
                 s.temperature = c.training.lr_schedule->scaled(c.training.temperature_per_rate());
         }
     } else {
-        if (is_flow(method))
+        if (method_spec(method).flow)
             r.skip("schedule.temperature",
-                   "with dynamics.method = " + name_of(method, method_names),
+                   "with dynamics.method = " + std::string(method_spec(method).name),
                    "gradient flow has no noise; use method = langevin");
         else
             s.temperature = r.schedule_value("schedule.temperature", steps);
-        if (method == Method::flow_adaptive)
-            r.skip("schedule.step", "with dynamics.method = flow_adaptive",
+        if (method_spec(method).adaptive_step)
+            r.skip("schedule.step",
+                   "with dynamics.method = " + std::string(method_spec(method).name),
                    "it chooses its own step size");
         else
             s.step = r.schedule_value("schedule.step", steps);
@@ -1181,7 +755,8 @@ ScheduleConfig read_schedules(DeckReader& r, const Config& c) {
 TrainingConfig read_training(DeckReader& r, Config& c) {
     TrainingConfig t;
     const Method method = c.dynamics.method;
-    const std::string with_method = "with dynamics.method = " + name_of(method, method_names);
+    const std::string with_method =
+        "with dynamics.method = " + std::string(method_spec(method).name);
     if (!training_active(r)) {
         for (const char* key : {"training.learning_rate", "training.lr_schedule"})
             r.leave_unset(key);
@@ -1194,7 +769,7 @@ TrainingConfig read_training(DeckReader& r, Config& c) {
     if (r.given("training.lr_schedule")) {
         r.skip("training.learning_rate", "together with training.lr_schedule",
                "the schedule gives the learning rate; give one");
-        if (method == Method::flow_adaptive)
+        if (method_spec(method).adaptive_step)
             r.skip("training.lr_schedule", with_method, "it chooses its own step size");
         t.lr_schedule = r.schedule_value("training.lr_schedule", c.dynamics.steps);
         t.learning_rate = t.lr_schedule->at(0);
@@ -1202,7 +777,7 @@ TrainingConfig read_training(DeckReader& r, Config& c) {
         r.leave_unset("training.lr_schedule");
         t.learning_rate = r.real_value("training.learning_rate");
     }
-    if (is_flow(method)) {
+    if (method_spec(method).flow) {
         for (const char* key : {"training.batch_size", "training.grad_variance"})
             r.skip(key, with_method, "full-batch gradient descent has no gradient noise");
     } else {
@@ -1233,95 +808,7 @@ CheckpointConfig read_checkpoint_keys(DeckReader& r) {
     return checkpoint;
 }
 
-// ---- print_keys --------------------------------------------------------------------------
-
-std::string default_text(const KeySpec& k) {
-    switch (k.presence) {
-    case defaulted:
-        return std::string(k.default_value);
-    case required:
-        return "required";
-    default:
-        return "-";
-    }
-}
-
-std::string markdown_cell(std::string_view text) {
-    std::string out;
-    for (char c : text)
-        out += c == '|' ? std::string("\\|") : std::string(1, c);
-    return out;
-}
-
-void print_markdown(std::ostream& out) {
-    out << "<!-- Generated by `ssbsim keys --markdown` from the key table in src/deck/deck.cpp; "
-           "tests/test_deck.cpp fails when this file is stale. -->\n\n"
-        << "| Key | Default | Allowed | Description |\n|---|---|---|---|\n";
-    for (const KeySpec& k : table)
-        out << "| `" << k.name << "` | " << markdown_cell(default_text(k)) << " | "
-            << markdown_cell(allowed_text(k)) << " | " << markdown_cell(k.description) << " |\n";
-}
-
-std::string padded(std::string_view text, std::size_t width) {
-    std::string out(text);
-    out.resize(std::max(width, text.size()), ' ');
-    return out;
-}
-
-void print_text(std::ostream& out) {
-    std::size_t name_width = 3;
-    std::size_t default_width = 7;
-    for (const KeySpec& k : table) {
-        name_width = std::max(name_width, k.name.size());
-        default_width = std::max(default_width, default_text(k).size());
-    }
-    const auto row = [&](std::string_view a, std::string_view b, std::string_view c) {
-        out << padded(a, name_width + 2) << padded(b, default_width + 2) << c << "\n";
-    };
-    row("KEY", "DEFAULT", "ALLOWED");
-    for (const KeySpec& k : table) {
-        row(k.name, default_text(k), allowed_text(k));
-        out << "    " << k.description << "\n";
-    }
-}
-
 } // namespace
-
-// ---- Public functions --------------------------------------------------------------------
-
-std::span<const KeySpec> key_table() {
-    return table;
-}
-
-const KeySpec* find_key(std::string_view name) {
-    const auto it = std::find_if(std::begin(table), std::end(table),
-                                 [&](const KeySpec& k) { return k.name == name; });
-    return it == std::end(table) ? nullptr : &*it;
-}
-
-std::string allowed_text(const KeySpec& k) {
-    switch (k.type) {
-    case integer:
-    case real:
-        return std::string(noun(k.type, false)) + bound_text(k);
-    case boolean:
-        return "true, false, yes, no, 1 or 0";
-    case string:
-        return "a non-empty string";
-    case choice:
-        return "one of " + join(k.choices, ", ");
-    case integers:
-    case reals:
-        return count_text(k.count) + std::string(noun(k.type, true)) + bound_text(k) +
-               ", separated by spaces or commas";
-    case choices:
-        return count_text(k.count) + "of " + join(k.choices, ", ");
-    case schedule:
-        return "a schedule (V, constant, linear, exp, cosine or piecewise) with values" +
-               (bound_text(k).empty() ? std::string(" of any sign") : bound_text(k));
-    }
-    return "";
-}
 
 DeckValues read_deck_values(std::string_view text, const std::vector<std::string>& overrides,
                             std::string_view deck_name) {
@@ -1359,12 +846,14 @@ Config load_deck_text(std::string_view text, const std::vector<std::string>& ove
     c.dynamics = read_dynamics(r);
     // Replicas share one time grid; an adaptive step chosen on one of several different
     // fields would not control the others' error.
-    if (c.dynamics.method == Method::flow_adaptive && c.run.replicas > 1 &&
+    const MethodSpec& method = method_spec(c.dynamics.method);
+    if (method.adaptive_step && c.run.replicas > 1 &&
         c.run.replica_init == ReplicaInit::independent)
         r.fail_plain("run.replica_init",
-                     "'independent' starts with method = flow_adaptive would need a step size per "
-                     "replica; use replica_init = same (flow keeps the replicas identical) or a "
-                     "fixed-step method");
+                     "'independent' starts with method = " + std::string(method.name) +
+                         " would need a step size per replica; use "
+                         "replica_init = same (flow keeps the replicas "
+                         "identical) or a fixed-step method");
     c.training = read_training(r, c);
     c.schedule = read_schedules(r, c);
     c.measure = read_measure(r);
@@ -1390,113 +879,6 @@ std::string read_deck_file(const std::filesystem::path& deck) {
 
 Config load_deck(const std::filesystem::path& deck, const std::vector<std::string>& overrides) {
     return load_deck_text(read_deck_file(deck), overrides, deck.string());
-}
-
-// ---- Scans --------------------------------------------------------------------------------
-
-namespace {
-
-std::string trim(std::string_view t) {
-    const auto b = t.find_first_not_of(" \t");
-    if (b == std::string_view::npos) return "";
-    return std::string(t.substr(b, t.find_last_not_of(" \t") - b + 1));
-}
-
-// "a:b:c" with numbers: start, stop (inclusive within rounding), step.
-std::optional<std::vector<std::string>> scan_range(std::string_view key, std::string_view text) {
-    std::vector<std::string> parts;
-    std::size_t begin = 0;
-    for (std::size_t colon; (colon = text.find(':', begin)) != std::string_view::npos;
-         begin = colon + 1)
-        parts.push_back(trim(text.substr(begin, colon - begin)));
-    parts.push_back(trim(text.substr(begin)));
-    if (parts.size() != 3) return std::nullopt;
-    const auto start = parse_real(parts[0]), stop = parse_real(parts[1]),
-               step = parse_real(parts[2]);
-    const std::string where = "scan." + std::string(key) + ": range " + quote(text);
-    if (!start || !stop || !step)
-        throw InputError(where + " is not start:stop:step with three numbers");
-    if (*step == 0.0 || (*stop - *start) / *step < 0.0)
-        throw InputError(where + ": the step does not lead from start to stop");
-    const double count = std::floor((*stop - *start) / *step + 1e-9) + 1.0;
-    if (count > 10000) throw InputError(where + " has more than 10000 points");
-    std::vector<std::string> values;
-    for (int i = 0; i < static_cast<int>(count); ++i) {
-        char buf[32]; // 12 significant digits: -1.4 + 15 * 0.02 is -1.1, not -1.0999999999999
-        std::snprintf(buf, sizeof buf, "%.12g", *start + i * *step);
-        values.push_back(format_real(*parse_real(buf)));
-    }
-    return values;
-}
-
-std::vector<std::string> scan_values(std::string_view key, std::string_view text) {
-    if (text.find(',') == std::string_view::npos)
-        if (auto range = scan_range(key, text)) return *range;
-    std::vector<std::string> values;
-    std::size_t begin = 0;
-    for (std::size_t comma = 0; comma != std::string_view::npos; begin = comma + 1) {
-        comma = text.find(',', begin);
-        values.push_back(trim(text.substr(
-            begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin)));
-        if (values.back().empty())
-            throw InputError("scan." + std::string(key) + ": " + quote(text) +
-                             " has an empty entry; give values separated by commas or a range "
-                             "start:stop:step");
-    }
-    return values;
-}
-
-// Part of a file name for one setting: "dims=16x16", "m2=-1.3".
-std::string name_part(std::string_view key, std::string value) {
-    std::replace(value.begin(), value.end(), ' ', 'x');
-    std::erase_if(value, [](char c) { return c == '/' || c == '\t'; });
-    return std::string(key.substr(key.find('.') + 1)) + "=" + value;
-}
-
-} // namespace
-
-std::vector<ScanPoint> scan_points(std::string_view text, const std::vector<std::string>& overrides,
-                                   std::string_view deck_name) {
-    const DeckValues values = read_deck_values(text, overrides, deck_name);
-    std::vector<std::pair<std::string, std::vector<std::string>>> axes;
-    for (const auto& [name, value] : values)
-        if (name.starts_with(scan_prefix)) {
-            const std::string key = name.substr(scan_prefix.size());
-            if (const auto base = values.find(key); base != values.end() && base->second.given())
-                throw InputError("scan." + key + ": " + key +
-                                 " is also given a single value; give it in one place");
-            axes.emplace_back(key, scan_values(key, value.text));
-        }
-    // The deck at the first point names the output of every point.
-    std::vector<std::string> first = overrides;
-    for (const auto& [key, list] : axes)
-        first.push_back(key + "=" + list.front());
-    const std::string output = load_deck_text(text, first, deck_name).run.output;
-    const std::string stem = output.ends_with(".h5") ? output.substr(0, output.size() - 3) : output;
-    std::vector<ScanPoint> points(1);
-    for (const auto& [key, list] : axes) { // the first key varies slowest
-        std::vector<ScanPoint> next;
-        for (const ScanPoint& p : points)
-            for (const std::string& v : list) {
-                ScanPoint q = p;
-                q.settings.push_back(key + "=" + v);
-                q.label += (q.label.empty() ? "" : "_") + name_part(key, v);
-                next.push_back(std::move(q));
-            }
-        points = std::move(next);
-    }
-    for (ScanPoint& p : points) {
-        p.output = p.label.empty() ? output : stem + "_" + p.label + ".h5";
-        p.settings.push_back("run.output=" + p.output);
-    }
-    return points;
-}
-
-void print_keys(std::ostream& out, KeysFormat format) {
-    if (format == KeysFormat::markdown)
-        print_markdown(out);
-    else
-        print_text(out);
 }
 
 } // namespace ssbsim

@@ -1,0 +1,110 @@
+// `[scan]` expansion: the points of a scan as --set overrides of the base deck (deck.hpp).
+#include "deck_impl.hpp"
+#include "ssbsim/core/errors.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace ssbsim {
+using namespace deck_impl;
+
+namespace {
+
+std::string trim(std::string_view t) {
+    const auto b = t.find_first_not_of(" \t");
+    if (b == std::string_view::npos) return "";
+    return std::string(t.substr(b, t.find_last_not_of(" \t") - b + 1));
+}
+
+// "a:b:c" with numbers: start, stop (inclusive within rounding), step.
+std::optional<std::vector<std::string>> scan_range(std::string_view key, std::string_view text) {
+    std::vector<std::string> parts;
+    std::size_t begin = 0;
+    for (std::size_t colon; (colon = text.find(':', begin)) != std::string_view::npos;
+         begin = colon + 1)
+        parts.push_back(trim(text.substr(begin, colon - begin)));
+    parts.push_back(trim(text.substr(begin)));
+    if (parts.size() != 3) return std::nullopt;
+    const auto start = parse_real(parts[0]), stop = parse_real(parts[1]),
+               step = parse_real(parts[2]);
+    const std::string where = "scan." + std::string(key) + ": range " + quote(text);
+    if (!start || !stop || !step)
+        throw InputError(where + " is not start:stop:step with three numbers");
+    if (*step == 0.0 || (*stop - *start) / *step < 0.0)
+        throw InputError(where + ": the step does not lead from start to stop");
+    const double count = std::floor((*stop - *start) / *step + 1e-9) + 1.0;
+    if (count > 10000) throw InputError(where + " has more than 10000 points");
+    std::vector<std::string> values;
+    for (int i = 0; i < static_cast<int>(count); ++i) {
+        char buf[32]; // 12 significant digits: -1.4 + 15 * 0.02 is -1.1, not -1.0999999999999
+        std::snprintf(buf, sizeof buf, "%.12g", *start + i * *step);
+        values.push_back(format_real(*parse_real(buf)));
+    }
+    return values;
+}
+
+std::vector<std::string> scan_values(std::string_view key, std::string_view text) {
+    if (text.find(',') == std::string_view::npos)
+        if (auto range = scan_range(key, text)) return *range;
+    std::vector<std::string> values;
+    std::size_t begin = 0;
+    for (std::size_t comma = 0; comma != std::string_view::npos; begin = comma + 1) {
+        comma = text.find(',', begin);
+        values.push_back(trim(text.substr(
+            begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin)));
+        if (values.back().empty())
+            throw InputError("scan." + std::string(key) + ": " + quote(text) +
+                             " has an empty entry; give values separated by commas or a range "
+                             "start:stop:step");
+    }
+    return values;
+}
+
+// Part of a file name for one setting: "dims=16x16", "m2=-1.3".
+std::string name_part(std::string_view key, std::string value) {
+    std::replace(value.begin(), value.end(), ' ', 'x');
+    std::erase_if(value, [](char c) { return c == '/' || c == '\t'; });
+    return std::string(key.substr(key.find('.') + 1)) + "=" + value;
+}
+
+} // namespace
+
+std::vector<ScanPoint> scan_points(std::string_view text, const std::vector<std::string>& overrides,
+                                   std::string_view deck_name) {
+    const DeckValues values = read_deck_values(text, overrides, deck_name);
+    std::vector<std::pair<std::string, std::vector<std::string>>> axes;
+    for (const auto& [name, value] : values)
+        if (name.starts_with(scan_prefix)) {
+            const std::string key = name.substr(scan_prefix.size());
+            if (const auto base = values.find(key); base != values.end() && base->second.given())
+                throw InputError("scan." + key + ": " + key +
+                                 " is also given a single value; give it in one place");
+            axes.emplace_back(key, scan_values(key, value.text));
+        }
+    // The deck at the first point names the output of every point.
+    std::vector<std::string> first = overrides;
+    for (const auto& [key, list] : axes)
+        first.push_back(key + "=" + list.front());
+    const std::string output = load_deck_text(text, first, deck_name).run.output;
+    const std::string stem = output.ends_with(".h5") ? output.substr(0, output.size() - 3) : output;
+    std::vector<ScanPoint> points(1);
+    for (const auto& [key, list] : axes) { // the first key varies slowest
+        std::vector<ScanPoint> next;
+        for (const ScanPoint& p : points)
+            for (const std::string& v : list) {
+                ScanPoint q = p;
+                q.settings.push_back(key + "=" + v);
+                q.label += (q.label.empty() ? "" : "_") + name_part(key, v);
+                next.push_back(std::move(q));
+            }
+        points = std::move(next);
+    }
+    for (ScanPoint& p : points) {
+        p.output = p.label.empty() ? output : stem + "_" + p.label + ".h5";
+        p.settings.push_back("run.output=" + p.output);
+    }
+    return points;
+}
+
+} // namespace ssbsim

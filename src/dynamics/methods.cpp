@@ -1,0 +1,119 @@
+// The method registry (include/ssbsim/dynamics/methods.hpp): one row per dynamics.method.
+#include "ssbsim/dynamics/methods.hpp"
+
+#include "dynamics_impl.hpp"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+#include <string>
+
+namespace ssbsim {
+
+namespace {
+
+// Bytes per site-update and component (see MethodSpec::bytes_per_site):
+//   langevin, flow: read φ, write φ'                                             16
+//   langevin2:      read φ, write φ̃; read φ̃ and φ, write φ                       40
+//   flow_rk3:       read W0, write W1; read W1, W0, write W2; read W2, W1, write W3  64
+//   flow_adaptive:  read W0, write q, W1, err; 2 × (read W, q, err, write q, W, err);
+//                   read err for the maximum                                     136 per attempt
+//   momentum:       read φ, p, write φ', p; read φ', p, write p                  56
+constexpr MethodSpec table[] = {
+    {.method = Method::langevin,
+     .name = "langevin",
+     .summary = "Euler-Maruyama",
+     .bytes_per_site = 16,
+     .noise_draws = 1,
+     .make = [](const DynamicsConfig&, const Lattice& lattice,
+                int components) { return detail::make_euler(lattice, components, true); }},
+    {.method = Method::langevin2,
+     .name = "langevin2",
+     .summary = "second order",
+     .bytes_per_site = 40,
+     .noise_draws = 2,
+     .make = [](const DynamicsConfig&, const Lattice& lattice,
+                int components) { return detail::make_langevin2(lattice, components); }},
+    {.method = Method::flow,
+     .name = "flow",
+     .summary = "gradient flow, Euler",
+     .flow = true,
+     .bytes_per_site = 16,
+     .make = [](const DynamicsConfig&, const Lattice& lattice,
+                int components) { return detail::make_euler(lattice, components, false); }},
+    {.method = Method::flow_rk3,
+     .name = "flow_rk3",
+     .summary = "third order",
+     .flow = true,
+     .bytes_per_site = 64,
+     .make = [](const DynamicsConfig&, const Lattice& lattice,
+                int components) { return detail::make_flow_rk3(lattice, components); }},
+    {.method = Method::flow_adaptive,
+     .name = "flow_adaptive",
+     .summary = "adaptive step size",
+     .flow = true,
+     .adaptive_step = true,
+     .stability_factor = 0,
+     .bytes_per_site = 136,
+     .make =
+         [](const DynamicsConfig& d, const Lattice& lattice, int components) {
+             return detail::make_flow_adaptive(lattice, components, d.tolerance);
+         }},
+    {.method = Method::momentum,
+     .name = "momentum",
+     .summary = "underdamped Langevin by BAOAB, heavy-ball SGD",
+     .momentum = true,
+     .bytes_per_site = 56,
+     .noise_draws = 1,
+     .make = [](const DynamicsConfig& d, const Lattice& lattice,
+                int components) { return detail::make_baoab(lattice, components, d.friction); }},
+};
+
+constexpr bool in_enum_order() {
+    for (std::size_t i = 0; i < std::size(table); ++i)
+        if (static_cast<std::size_t>(table[i].method) != i) return false;
+    return true;
+}
+static_assert(in_enum_order(), "method rows must follow the order of enum Method");
+
+constexpr auto names = [] {
+    std::array<std::string_view, std::size(table)> out{};
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = table[i].name;
+    return out;
+}();
+
+} // namespace
+
+std::span<const MethodSpec> method_table() {
+    return table;
+}
+
+const MethodSpec& method_spec(Method method) {
+    const auto i = static_cast<std::size_t>(method);
+    if (i >= std::size(table)) throw std::logic_error("method without a registry row");
+    return table[i];
+}
+
+const MethodSpec* find_method(std::string_view name) {
+    const auto it = std::find_if(std::begin(table), std::end(table),
+                                 [&](const MethodSpec& m) { return m.name == name; });
+    return it == std::end(table) ? nullptr : &*it;
+}
+
+std::span<const std::string_view> method_names() {
+    return names;
+}
+
+std::string_view methods_description() {
+    static const std::string text = [] {
+        std::string out;
+        for (const MethodSpec& m : table)
+            out += (out.empty() ? "" : ", ") + std::string(m.name) + " (" + std::string(m.summary) +
+                   ")";
+        return out + ".";
+    }();
+    return text;
+}
+
+} // namespace ssbsim
