@@ -10,6 +10,7 @@ packages=(
   libeigen3-dev librandom123-dev libfftw3-dev
   catch2
   python3 python3-h5py python3-numpy python3-scipy python3-matplotlib
+  python3-torch
 )
 
 missing=()

@@ -63,6 +63,49 @@ std::vector<Field> fields_of_row(const h5::Dataset& data, std::uint64_t row, int
     return fields;
 }
 
+// Measures every committed row of `data` into `out`.
+std::size_t measure_rows(const h5::Group& root, const h5::Dataset& data, const Config& config,
+                         int replicas, OutputWriter& out, const std::string& where) {
+    const Lattice lattice(config.lattice);
+    const int n = config.field.components;
+    const std::vector<std::int64_t> steps = root.open_dataset("configurations/step").read_int64();
+    const std::vector<double> times = root.open_dataset("configurations/time").read_double();
+    const std::size_t rows = committed_rows(steps);
+    const std::map<std::int64_t, double> eps = recorded_eps(root);
+    const RecordLayout layout(lattice, n);
+    for (std::size_t i = 0; i < rows; ++i) {
+        const auto e = eps.find(steps[i]);
+        State state{fields_of_row(data, i, replicas, lattice, n, steps[i], where),
+                    steps[i],
+                    times[i],
+                    e != eps.end() ? e->second : config.dynamics.step,
+                    {}};
+        const Simulation sim(config, std::move(state));
+        const Measurement m = sim.measure_all();
+        for (const std::vector<double>& record : m.records)
+            if (const char* name = nonfinite_observable(record, layout))
+                throw InputError(where + ": " + name + " is not finite at step " +
+                                 std::to_string(steps[i]));
+        out.record(m);
+        out.save_configurations(m.step, m.time, sim.state().phi);
+    }
+    out.flush();
+    return rows;
+}
+
+// Where the measured file came from, and what a recording says about its network beyond the
+// deck (analysis/ssbsim_torch.py: the true fan-in of each layer, the torch model).
+void note_origin(const h5::Group& input, const MeasureRequest& r) {
+    h5::File out = h5::File::open_rw(r.output);
+    h5::Group root = out.root();
+    root.write_attr("measured_from", r.input);
+    for (const char* name : {"recorder", "torch_model", "torch_optimizer"})
+        if (input.has_attr(name)) root.write_attr(name, input.read_attr_string(name));
+    if (input.has_attr("layer_fan_in"))
+        root.write_attr("layer_fan_in", input.read_attr_int64s("layer_fan_in"));
+    out.close();
+}
+
 } // namespace
 
 void measure_file(const MeasureRequest& request, std::ostream& log) {
@@ -85,39 +128,19 @@ void measure_file(const MeasureRequest& request, std::ostream& log) {
     const int replicas = all ? static_cast<int>(data.shape().at(1)) : 1;
     const Config config = file_config(root.read_attr_string("deck"), r, replicas);
     const Lattice lattice(config.lattice);
-    const int n = config.field.components;
     std::vector<std::uint64_t> want(lattice.extents().begin(), lattice.extents().end());
-    want.push_back(static_cast<std::uint64_t>(n));
+    want.push_back(static_cast<std::uint64_t>(config.field.components));
     if (all) want.insert(want.begin(), static_cast<std::uint64_t>(replicas));
     const std::vector<std::uint64_t> shape = data.shape();
     if (shape.size() != want.size() + 1 || !std::equal(want.begin(), want.end(), shape.begin() + 1))
         throw InputError(where + ": the configurations do not have the shape of the deck's "
                                  "lattice and components");
-
-    const std::vector<std::int64_t> steps = root.open_dataset("configurations/step").read_int64();
-    const std::vector<double> times = root.open_dataset("configurations/time").read_double();
-    const std::size_t rows = committed_rows(steps);
-    const std::map<std::int64_t, double> eps = recorded_eps(root);
-    const RecordLayout layout(lattice, n);
-
-    OutputWriter out(config, lattice, replicas);
-    for (std::size_t i = 0; i < rows; ++i) {
-        const auto e = eps.find(steps[i]);
-        State state{fields_of_row(data, i, replicas, lattice, n, steps[i], where),
-                    steps[i],
-                    times[i],
-                    e != eps.end() ? e->second : config.dynamics.step,
-                    {}};
-        const Simulation sim(config, std::move(state));
-        const Measurement m = sim.measure_all();
-        for (const std::vector<double>& record : m.records)
-            if (const char* name = nonfinite_observable(record, layout))
-                throw InputError(where + ": " + name + " is not finite at step " +
-                                 std::to_string(steps[i]));
-        out.record(m);
-        out.save_configurations(m.step, m.time, sim.state().phi);
+    std::size_t rows = 0;
+    {
+        OutputWriter out(config, lattice, replicas);
+        rows = measure_rows(root, data, config, replicas, out, where);
     }
-    out.flush();
+    note_origin(root, r);
     log << "measured " << rows << " configuration" << (rows == 1 ? "" : "s") << " (" << replicas
         << " replica" << (replicas == 1 ? "" : "s") << ") of '" << r.input << "' into '" << r.output
         << "'\n";
