@@ -7,7 +7,7 @@ packages=(
   build-essential cmake g++ pkg-config
   libboost-program-options-dev libboost-dev
   libhdf5-dev hdf5-tools
-  libeigen3-dev librandom123-dev libfftw3-dev
+  libeigen3-dev librandom123-dev libfftw3-dev nlohmann-json3-dev
   catch2
   python3 python3-h5py python3-numpy python3-scipy python3-matplotlib
   python3-torch

@@ -10,6 +10,7 @@
 #include "ssbsim/analysis/analyze.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/io/json.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "support.hpp"
 
@@ -209,8 +210,11 @@ TEST_CASE("analyze: a scan is grouped by the recorded deck, whatever the file na
     REQUIRE(valid_json(s, r.out));
     REQUIRE(r.out.find("\"coupling\": \"action.m2\"") != std::string::npos);
     REQUIRE(r.out.find("\"label\": \"4x4\"") < r.out.find("\"label\": \"8x8\""));
-    REQUIRE(r.out.find("\"x\": [-1.5, -1, -0.25, 0.5]") != std::string::npos);
-    REQUIRE(r.out.find("\"small\": \"4x4\", \"large\": \"8x8\"") != std::string::npos);
+    const Json parsed = Json::parse(r.out);
+    for (const Json& curve : parsed["scan"]["curves"])
+        REQUIRE(curve["x"] == Json::parse("[-1.5, -1, -0.25, 0.5]"));
+    REQUIRE(parsed["scan"]["crossings"][0]["small"] == "4x4");
+    REQUIRE(parsed["scan"]["crossings"][0]["large"] == "8x8");
     // The crossing is stored in every file of the scan.
     const h5::Group c =
         h5::File::open_read(s.path("run3.h5")).root().open_group("analysis/crossings");

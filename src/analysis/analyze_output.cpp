@@ -3,6 +3,7 @@
 #include "ssbsim/analysis/analyze.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/io/json.hpp"
 #include "ssbsim/version.hpp"
 
 #include <algorithm>
@@ -61,38 +62,8 @@ std::string rpad(const std::string& s, std::size_t width) {
     return s.size() >= width ? s + " " : std::string(width - s.size(), ' ') + s + " ";
 }
 
-std::string json_string(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out += c;
-            }
-        }
-    }
-    return out + "\"";
-}
-
-// JSON has no NaN: a number that does not exist is null.
-std::string json_number(double v) {
-    if (!std::isfinite(v)) return "null";
+// Shortest-exact-enough text of a number for CSV ("%.17g").
+std::string number_text(double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.17g", v);
     return buf;
@@ -107,7 +78,7 @@ std::string csv_field(const std::string& s) {
 }
 
 std::string csv_number(double v) {
-    return std::isfinite(v) ? json_number(v) : "";
+    return std::isfinite(v) ? number_text(v) : "";
 }
 
 std::string key_value(const FileAnalysis& f, const std::string& key) {
@@ -187,95 +158,91 @@ void table_scan(std::ostream& out, const std::vector<FileAnalysis>& files,
         out << "   note: " << n << '\n';
 }
 
-// ---- JSON -----------------------------------------------------------------------------
+// ---- JSON (io/json.hpp: null for a number that does not exist) ----------------------------
 
-void json_estimate(std::ostream& out, const Estimate& e) {
-    out << json_string(e.name) << ": {\"value\": " << json_number(e.value)
-        << ", \"error\": " << json_number(e.error) << ", \"tau_int\": " << json_number(e.tau_int)
-        << ", \"tau_int_error\": " << json_number(e.tau_int_error)
-        << ", \"n_effective\": " << json_number(e.n_effective) << ", \"n_samples\": " << e.n_samples
-        << ", \"method\": " << json_string(e.method) << ", \"note\": " << json_string(e.note)
-        << "}";
+Json json_estimate(const Estimate& e) {
+    Json j;
+    j["value"] = json_number(e.value);
+    j["error"] = json_number(e.error);
+    j["tau_int"] = json_number(e.tau_int);
+    j["tau_int_error"] = json_number(e.tau_int_error);
+    j["n_effective"] = json_number(e.n_effective);
+    j["n_samples"] = e.n_samples;
+    j["method"] = e.method;
+    j["note"] = e.note;
+    return j;
 }
 
-template <class T, class Item>
-void json_list(std::ostream& out, const std::vector<T>& items, Item&& item) {
-    out << '[';
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i) out << ", ";
-        item(items[i]);
-    }
-    out << ']';
+Json json_file(const FileAnalysis& f, const ScanAnalysis& scan) {
+    Json j;
+    j["file"] = f.source;
+    j["dims"] = f.dims;
+    j["components"] = f.components;
+    Json parameters = Json::object();
+    for (const std::string& key : scan_keys(scan))
+        parameters[key] = key_value(f, key);
+    j["parameters"] = parameters;
+    Json deck = Json::object();
+    for (const auto& [key, value] : f.values)
+        deck[key] = value;
+    j["deck"] = deck;
+    j["measurements"] = f.measurements;
+    j["skip"] = f.skip;
+    j["skip_automatic"] = f.skip_automatic;
+    j["used"] = f.measurements - f.skip;
+    j["first_step"] = f.first_step;
+    j["last_step"] = f.last_step;
+    j["block_length"] = f.block_length;
+    j["equilibrated"] = !f.at_limit;
+    j["warnings"] = f.warnings;
+    Json final_values = Json::object();
+    for (const auto& [name, v] : f.final_values)
+        final_values[name] = json_number(v);
+    j["final"] = final_values;
+    Json estimates = Json::object();
+    for (const Estimate& e : f.estimates)
+        estimates[e.name] = json_estimate(e);
+    j["estimates"] = estimates;
+    return j;
 }
 
-void json_file(std::ostream& out, const FileAnalysis& f, const ScanAnalysis& scan) {
-    out << "    {\"file\": " << json_string(f.source) << ", \"dims\": ";
-    json_list(out, f.dims, [&](std::int64_t l) { out << l; });
-    out << ", \"components\": " << f.components << ",\n     \"parameters\": {";
-    const std::vector<std::string> keys = scan_keys(scan);
-    for (std::size_t i = 0; i < keys.size(); ++i)
-        out << (i ? ", " : "") << json_string(keys[i]) << ": "
-            << json_string(key_value(f, keys[i]));
-    out << "},\n     \"deck\": {";
-    bool first_key = true;
-    for (const auto& [key, value] : f.values) {
-        out << (first_key ? "" : ", ") << json_string(key) << ": " << json_string(value);
-        first_key = false;
+Json json_scan(const std::vector<FileAnalysis>& files, const ScanAnalysis& scan) {
+    Json j;
+    j["coupling"] = scan.coupling;
+    j["other_keys"] = scan.other_keys;
+    Json curves = Json::array();
+    for (const ScanCurve& c : scan.curves) {
+        Json curve;
+        curve["label"] = c.label;
+        curve["dims"] = c.dims;
+        Json x = Json::array(), sources = Json::array();
+        for (const ScanPoint& p : c.points) {
+            x.push_back(json_number(p.x));
+            sources.push_back(files[p.file].source);
+        }
+        curve["x"] = x;
+        curve["files"] = sources;
+        curves.push_back(curve);
     }
-    out << "},\n     \"measurements\": " << f.measurements << ", \"skip\": " << f.skip
-        << ", \"skip_automatic\": " << (f.skip_automatic ? "true" : "false")
-        << ", \"used\": " << f.measurements - f.skip << ", \"first_step\": " << f.first_step
-        << ", \"last_step\": " << f.last_step << ", \"block_length\": " << f.block_length
-        << ", \"equilibrated\": " << (f.at_limit ? "false" : "true") << ",\n     \"warnings\": ";
-    json_list(out, f.warnings, [&](const std::string& w) { out << json_string(w); });
-    out << ",\n     \"final\": {";
-    bool first = true;
-    for (const auto& [name, v] : f.final_values) {
-        out << (first ? "" : ", ") << json_string(name) << ": " << json_number(v);
-        first = false;
+    j["curves"] = curves;
+    Json crossings = Json::array();
+    for (const ScanCrossing& c : scan.crossings) {
+        Json x;
+        x["small"] = c.small;
+        x["large"] = c.large;
+        x["found"] = c.found;
+        x["x"] = json_number(c.found ? c.x : NAN);
+        x["x_error"] = json_number(c.found ? c.x_error : NAN);
+        x["binder"] = json_number(c.found ? c.binder : NAN);
+        x["binder_error"] = json_number(c.found ? c.binder_error : NAN);
+        x["method"] = c.method;
+        x["sign_changes"] = c.sign_changes;
+        x["note"] = c.note;
+        crossings.push_back(x);
     }
-    out << "},\n     \"estimates\": {\n";
-    for (std::size_t i = 0; i < f.estimates.size(); ++i) {
-        out << "       ";
-        json_estimate(out, f.estimates[i]);
-        out << (i + 1 < f.estimates.size() ? ",\n" : "\n");
-    }
-    out << "     }}";
-}
-
-void json_scan(std::ostream& out, const std::vector<FileAnalysis>& files,
-               const ScanAnalysis& scan) {
-    out << "  \"scan\": {\"coupling\": " << json_string(scan.coupling) << ", \"other_keys\": ";
-    json_list(out, scan.other_keys, [&](const std::string& k) { out << json_string(k); });
-    out << ",\n    \"curves\": [";
-    for (std::size_t i = 0; i < scan.curves.size(); ++i) {
-        const ScanCurve& c = scan.curves[i];
-        out << (i ? ",\n      " : "\n      ") << "{\"label\": " << json_string(c.label)
-            << ", \"dims\": ";
-        json_list(out, c.dims, [&](std::int64_t l) { out << l; });
-        out << ", \"x\": ";
-        json_list(out, c.points, [&](const ScanPoint& p) { out << json_number(p.x); });
-        out << ", \"files\": ";
-        json_list(out, c.points,
-                  [&](const ScanPoint& p) { out << json_string(files[p.file].source); });
-        out << '}';
-    }
-    out << "],\n    \"crossings\": [";
-    for (std::size_t i = 0; i < scan.crossings.size(); ++i) {
-        const ScanCrossing& x = scan.crossings[i];
-        out << (i ? ",\n      " : "\n      ") << "{\"small\": " << json_string(x.small)
-            << ", \"large\": " << json_string(x.large)
-            << ", \"found\": " << (x.found ? "true" : "false")
-            << ", \"x\": " << json_number(x.found ? x.x : NAN)
-            << ", \"x_error\": " << json_number(x.found ? x.x_error : NAN)
-            << ", \"binder\": " << json_number(x.found ? x.binder : NAN)
-            << ", \"binder_error\": " << json_number(x.found ? x.binder_error : NAN)
-            << ", \"method\": " << json_string(x.method) << ", \"sign_changes\": " << x.sign_changes
-            << ", \"note\": " << json_string(x.note) << '}';
-    }
-    out << "],\n    \"notes\": ";
-    json_list(out, scan.notes, [&](const std::string& n) { out << json_string(n); });
-    out << "}\n";
+    j["crossings"] = crossings;
+    j["notes"] = scan.notes;
+    return j;
 }
 
 // ---- CSV ------------------------------------------------------------------------------
@@ -330,14 +297,14 @@ void write_table(std::ostream& out, const std::vector<FileAnalysis>& files,
 
 void write_json(std::ostream& out, const std::vector<FileAnalysis>& files,
                 const ScanAnalysis& scan) {
-    out << "{\n  \"ssbsim_version\": " << json_string(version) << ",\n  \"files\": [\n";
-    for (std::size_t i = 0; i < files.size(); ++i) {
-        json_file(out, files[i], scan);
-        out << (i + 1 < files.size() ? ",\n" : "\n");
-    }
-    out << "  ],\n";
-    json_scan(out, files, scan);
-    out << "}\n";
+    Json j;
+    j["ssbsim_version"] = std::string(version);
+    Json list = Json::array();
+    for (const FileAnalysis& f : files)
+        list.push_back(json_file(f, scan));
+    j["files"] = list;
+    j["scan"] = json_scan(files, scan);
+    print_json(out, j);
 }
 
 void write_csv(std::ostream& out, const std::vector<FileAnalysis>& files,

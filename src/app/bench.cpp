@@ -4,6 +4,7 @@
 #include "ssbsim/core/parallel.hpp"
 #include "ssbsim/dynamics/dynamics.hpp"
 #include "ssbsim/dynamics/methods.hpp"
+#include "ssbsim/io/json.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/action.hpp"
 #include "ssbsim/physics/field.hpp"
@@ -250,27 +251,12 @@ std::string pad(std::string s, std::size_t width) {
     return s;
 }
 
-std::string json_rate(const Rate& r) {
-    std::ostringstream s;
-    s << std::setprecision(6) << "{\"median\": " << r.median << ", \"min\": " << r.min
-      << ", \"max\": " << r.max << "}";
-    return s.str();
-}
-
-std::string json_string(const std::string& text) {
-    std::string s = "\"";
-    for (char c : text) {
-        if (c == '"' || c == '\\') s += '\\';
-        if (static_cast<unsigned char>(c) >= 0x20) s += c;
-    }
-    return s + "\"";
-}
-
-std::string json_extents(const std::vector<std::int64_t>& e) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < e.size(); ++i)
-        s += (i ? ", " : "") + std::to_string(e[i]);
-    return s + "]";
+Json json_rate(const Rate& r) {
+    Json j;
+    j["median"] = json_number(r.median);
+    j["min"] = json_number(r.min);
+    j["max"] = json_number(r.max);
+    return j;
 }
 
 } // namespace
@@ -467,38 +453,48 @@ void print_bench(const BenchReport& r, std::ostream& out) {
 }
 
 void print_bench_json(const BenchReport& r, std::ostream& out) {
-    out << "{\n  \"cpu\": " << json_string(r.cpu)
-        << ",\n  \"compiler\": " << json_string(r.compiler)
-        << ",\n  \"build\": " << json_string(r.build) << ",\n  \"load_before\": " << r.load_before
-        << ",\n  \"load_after\": " << r.load_after << ",\n  \"max_threads\": " << r.max_threads
-        << ",\n  \"triad_bytes\": " << r.triad_bytes
-        << ",\n  \"bandwidth_bytes_per_s\": " << json_rate(r.bandwidth)
-        << ",\n  \"noise_per_s\": " << json_rate(r.noise) << ",\n  \"cases\": [";
-    for (std::size_t i = 0; i < r.cases.size(); ++i) {
-        const CaseFigures& c = r.cases[i];
-        out << (i ? "," : "") << "\n    {\"lattice\": " << json_extents(c.lattice)
-            << ", \"threads\": " << c.threads << ", \"methods\": {";
-        for (std::size_t j = 0; j < c.methods.size(); ++j) {
-            const MethodFigure& f = c.methods[j];
-            out << (j ? "," : "") << "\n      " << json_string(f.method)
-                << ": {\"site_updates_per_s\": " << json_rate(f.rate)
-                << ", \"bytes_per_site\": " << f.bytes_per_site
-                << ", \"roofline_fraction\": " << f.roofline_fraction
-                << ", \"noise_fraction\": " << f.noise_fraction << "}";
+    Json j;
+    j["cpu"] = r.cpu;
+    j["compiler"] = r.compiler;
+    j["build"] = r.build;
+    j["load_before"] = json_number(r.load_before);
+    j["load_after"] = json_number(r.load_after);
+    j["max_threads"] = r.max_threads;
+    j["triad_bytes"] = r.triad_bytes;
+    j["bandwidth_bytes_per_s"] = json_rate(r.bandwidth);
+    j["noise_per_s"] = json_rate(r.noise);
+    Json cases = Json::array();
+    for (const CaseFigures& c : r.cases) {
+        Json one;
+        one["lattice"] = c.lattice;
+        one["threads"] = c.threads;
+        Json methods = Json::object();
+        for (const MethodFigure& f : c.methods) {
+            Json m;
+            m["site_updates_per_s"] = json_rate(f.rate);
+            m["bytes_per_site"] = json_number(f.bytes_per_site);
+            m["roofline_fraction"] = json_number(f.roofline_fraction);
+            m["noise_fraction"] = json_number(f.noise_fraction);
+            methods[f.method] = m;
         }
-        out << "},\n     \"measure_sites_per_s\": " << json_rate(c.measure)
-            << ", \"measure_every_10_fraction\": " << c.measure_every_10 << "}";
+        one["methods"] = methods;
+        one["measure_sites_per_s"] = json_rate(c.measure);
+        one["measure_every_10_fraction"] = json_number(c.measure_every_10);
+        cases.push_back(one);
     }
-    out << "\n  ],\n  \"scaling\": [";
-    for (std::size_t i = 0; i < r.scaling.size(); ++i) {
-        const ScalingPoint& s = r.scaling[i];
-        out << (i ? "," : "") << "\n    {\"threads\": " << s.threads
-            << ", \"bandwidth_bytes_per_s\": " << json_rate(s.bandwidth)
-            << ", \"noise_per_s\": " << json_rate(s.noise)
-            << ", \"langevin\": " << json_rate(s.langevin) << ", \"flow\": " << json_rate(s.flow)
-            << "}";
+    j["cases"] = cases;
+    Json scaling = Json::array();
+    for (const ScalingPoint& p : r.scaling) {
+        Json one;
+        one["threads"] = p.threads;
+        one["bandwidth_bytes_per_s"] = json_rate(p.bandwidth);
+        one["noise_per_s"] = json_rate(p.noise);
+        one["langevin"] = json_rate(p.langevin);
+        one["flow"] = json_rate(p.flow);
+        scaling.push_back(one);
     }
-    out << "\n  ]\n}\n";
+    j["scaling"] = scaling;
+    print_json(out, j);
 }
 
 } // namespace ssbsim

@@ -4,6 +4,7 @@
 #include "ssbsim/deck/deck.hpp"
 #include "ssbsim/dynamics/simulation.hpp"
 #include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/io/inputs.hpp"
 #include "ssbsim/io/output.hpp"
 #include "ssbsim/io/series.hpp"
 #include "ssbsim/measure/observables.hpp"
@@ -73,6 +74,14 @@ std::size_t measure_rows(const h5::Group& root, const h5::Dataset& data, const C
     const std::size_t rows = committed_rows(steps);
     const std::map<std::int64_t, double> eps = recorded_eps(root);
     const RecordLayout layout(lattice, n);
+    // δh_x of action.h_source = file, read once and handed to each row's Simulation.
+    const std::optional<Field> source = read_source_field(config, lattice);
+    const auto source_copy = [&]() -> std::optional<Field> {
+        if (!source) return std::nullopt;
+        Field copy(lattice, n);
+        copy.copy_from(*source);
+        return copy;
+    };
     for (std::size_t i = 0; i < rows; ++i) {
         const auto e = eps.find(steps[i]);
         State state{fields_of_row(data, i, replicas, lattice, n, steps[i], where),
@@ -80,7 +89,7 @@ std::size_t measure_rows(const h5::Group& root, const h5::Dataset& data, const C
                     times[i],
                     e != eps.end() ? e->second : config.dynamics.step,
                     {}};
-        const Simulation sim(config, std::move(state));
+        const Simulation sim(config, std::move(state), source_copy());
         const Measurement m = sim.measure_all();
         for (const std::vector<double>& record : m.records)
             if (const char* name = nonfinite_observable(record, layout))

@@ -7,6 +7,7 @@
 #include "ssbsim/dynamics/methods.hpp"
 #include "ssbsim/dynamics/simulation.hpp"
 #include "ssbsim/io/checkpoint.hpp"
+#include "ssbsim/io/inputs.hpp"
 #include "ssbsim/io/output.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/action.hpp"
@@ -153,6 +154,16 @@ std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Latt
     return ck;
 }
 
+// The run's physics, from the checkpoint or from field.init. The files it needs are read here,
+// field.init_file before action.h_file, and handed in: the physics opens no file.
+Simulation start(const Config& config, const Lattice& lattice,
+                 std::optional<LoadedCheckpoint>& ck) {
+    if (ck) return Simulation(config, std::move(ck->state), read_source_field(config, lattice));
+    std::vector<Field> fields =
+        initial_fields(config, lattice, read_initial_field(config, lattice));
+    return Simulation(config, std::move(fields), read_source_field(config, lattice));
+}
+
 // Checkpoints go where the field is known to be good: finite and within dynamics.field_bound.
 void check_field(const Simulation& sim, double bound, std::int64_t last_good) {
     double m = 0.0;
@@ -172,8 +183,7 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
     const Lattice lattice(config.lattice);
     std::optional<LoadedCheckpoint> ck = find_checkpoint(config, lattice, mode, io.log);
     if (!ck) check_output_path(config.run);
-    Simulation sim = ck ? Simulation(config, std::move(ck->state))
-                        : Simulation(config, initial_fields(config, lattice));
+    Simulation sim = start(config, lattice, ck);
     ck.reset();
     const std::int64_t steps = config.dynamics.steps;
     warn_if_unstable(sim, steps, io.log);

@@ -1,8 +1,8 @@
-// Initial conditions (field.init): cold, hot, or the last configuration of an earlier output.
+// Initial conditions (field.init): cold, hot, or the last configuration of an earlier output
+// (read by the caller: io/inputs.hpp).
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/core/parallel.hpp"
 #include "ssbsim/dynamics/simulation.hpp"
-#include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/physics/rng.hpp"
 
 #include <string>
@@ -17,44 +17,18 @@ std::vector<double> per_component(std::vector<double> v, int n) {
     return v;
 }
 
-std::string shape_text(const std::vector<std::uint64_t>& shape) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i)
-        s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-}
-
-Field field_from_file(const Config& c, const Lattice& lattice) {
-    const std::string& path = c.field.init_file;
-    const std::string key = "field.init_file: '" + path + "'";
-    if (!h5::is_hdf5(path)) throw InputError(key + " does not exist or is not an HDF5 file");
-    try {
-        const h5::File file = h5::File::open_read(path);
-        const h5::Group root = file.root();
-        if (!root.exists("configurations/field"))
-            throw InputError(key + " has no /configurations/field (not an ssbsim output?)");
-        const h5::Dataset data = root.open_dataset("configurations/field");
-        const std::vector<std::uint64_t> shape = data.shape();
-        std::vector<std::uint64_t> want(lattice.extents().begin(), lattice.extents().end());
-        want.push_back(static_cast<std::uint64_t>(c.field.components));
-        if (shape.size() != want.size() + 1 ||
-            !std::equal(want.begin(), want.end(), shape.begin() + 1))
-            throw InputError(key + " holds configurations of shape " + shape_text(shape) +
-                             ", this run needs [n, " + shape_text(want).substr(1) +
-                             " (lattice.dims and field.components must match)");
-        if (shape[0] == 0) throw InputError(key + " holds no saved configuration");
-        Field phi(lattice, c.field.components);
-        phi.assign_site_major(data.read_rows_double(shape[0] - 1, 1));
-        return phi;
-    } catch (const IoError& e) {
-        throw InputError(key + " cannot be read: " + e.what());
-    }
-}
-
 } // namespace
 
-Field initial_field(const Config& c, const Lattice& lattice, int replica) {
-    if (c.field.init == InitKind::file) return field_from_file(c, lattice);
+Field initial_field(const Config& c, const Lattice& lattice, int replica,
+                    const std::optional<Field>& from_file) {
+    if (c.field.init == InitKind::file) {
+        if (!from_file)
+            throw std::logic_error("field.init = file: the caller must read field.init_file "
+                                   "(io/inputs.hpp)");
+        Field phi(lattice, c.field.components);
+        phi.copy_from(*from_file);
+        return phi;
+    }
     const int n = c.field.components;
     const std::vector<double> value = per_component(c.field.init_value, n);
     Field phi(lattice, n);
@@ -78,15 +52,16 @@ Field initial_field(const Config& c, const Lattice& lattice, int replica) {
     return phi;
 }
 
-std::vector<Field> initial_fields(const Config& c, const Lattice& lattice) {
+std::vector<Field> initial_fields(const Config& c, const Lattice& lattice,
+                                  const std::optional<Field>& from_file) {
     std::vector<Field> fields;
-    fields.push_back(initial_field(c, lattice, 0));
+    fields.push_back(initial_field(c, lattice, 0, from_file));
     // Only a hot start depends on the replica (its key); cold and file starts are copied.
     const bool own =
         c.run.replica_init == ReplicaInit::independent && c.field.init == InitKind::hot;
     for (int r = 1; r < c.run.replicas; ++r) {
         if (own) {
-            fields.push_back(initial_field(c, lattice, r));
+            fields.push_back(initial_field(c, lattice, r, from_file));
         } else {
             fields.emplace_back(lattice, c.field.components);
             fields.back().copy_from(fields.front());

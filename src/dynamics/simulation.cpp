@@ -30,8 +30,10 @@ std::vector<double> unit_direction(const std::vector<double>& h) {
 
 } // namespace
 
-Simulation::Simulation(const Config& config, std::vector<Field> initial)
-    : Simulation(config, State{std::move(initial), 0, 0.0, config.dynamics.step, {}}) {}
+Simulation::Simulation(const Config& config, std::vector<Field> initial,
+                       std::optional<Field> source_file)
+    : Simulation(config, State{std::move(initial), 0, 0.0, config.dynamics.step, {}},
+                 std::move(source_file)) {}
 
 namespace {
 std::vector<Field> one(Field f) {
@@ -41,14 +43,15 @@ std::vector<Field> one(Field f) {
 }
 } // namespace
 
-Simulation::Simulation(const Config& config, Field initial)
-    : Simulation(config, one(std::move(initial))) {}
+Simulation::Simulation(const Config& config, Field initial, std::optional<Field> source_file)
+    : Simulation(config, one(std::move(initial)), std::move(source_file)) {}
 
-Simulation::Simulation(const Config& config, State state)
+Simulation::Simulation(const Config& config, State state, std::optional<Field> source_file)
     : config_(config), lattice_(config.lattice),
       base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
-      h_direction_(unit_direction(base_action_.h)), source_(source_field(config, lattice_)),
-      measure_plans_(lattice_), state_(std::move(state)) {
+      h_direction_(unit_direction(base_action_.h)),
+      source_(source_field(config, lattice_, std::move(source_file))), measure_plans_(lattice_),
+      state_(std::move(state)) {
     const auto replicas = static_cast<std::int64_t>(state_.phi.size());
     const std::int64_t integrators = spreads_tasks(replicas, lattice_.volume()) ? replicas : 1;
     for (std::int64_t a = 0; a < integrators; ++a)

@@ -1,12 +1,13 @@
-// A run's physics without its I/O: the lattice, the explicit State (field, step, training time,
-// next step size) and the rule that turns the deck and the schedules into the parameters of each
-// step. Everything needed to continue a run is in State (invariant 3), so a checkpoint is State
-// plus the deck. Tested by test_dynamics and the deck-level tests.
+// A run's physics without its I/O (it opens no file; the app layer reads the inputs, io/inputs.hpp,
+// and writes the Measurement, io/output.hpp): the lattice, the explicit State (field, step,
+// training time, next step size) and the rule that turns the deck and the schedules into the
+// parameters of each step. Everything needed to continue a run is in State (invariant 3), so a
+// checkpoint is State plus the deck. Tested by test_dynamics and the deck-level tests.
 #pragma once
 
 #include "ssbsim/deck/config.hpp"
 #include "ssbsim/dynamics/dynamics.hpp"
-#include "ssbsim/io/output.hpp"
+#include "ssbsim/measure/measurement.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
@@ -28,10 +29,15 @@ struct State {
 
 class Simulation {
   public:
-    // A new run at step 0 from one field per replica.
-    Simulation(const Config& config, std::vector<Field> initial);
-    Simulation(const Config& config, Field initial); // a single replica
-    Simulation(const Config& config, State state);   // continuing from a checkpoint
+    // A new run at step 0 from one field per replica. `source_file`: δh_x of action.h_file,
+    // read by the caller (io/inputs.hpp: read_source_field) and required with action.h_source =
+    // file; the physics opens no file.
+    Simulation(const Config& config, std::vector<Field> initial,
+               std::optional<Field> source_file = std::nullopt);
+    Simulation(const Config& config, Field initial, // a single replica
+               std::optional<Field> source_file = std::nullopt);
+    Simulation(const Config& config, State state, // continuing from a checkpoint
+               std::optional<Field> source_file = std::nullopt);
 
     const Lattice& lattice() const { return lattice_; }
     const State& state() const { return state_; }
@@ -62,11 +68,13 @@ class Simulation {
 };
 
 // The initial field of field.init: cold, hot (counter-based noise, stream `init`, the key of
-// `replica`), or the last configuration of field.init_file. Throws InputError if the file is
-// unusable or its lattice differs.
-Field initial_field(const Config& config, const Lattice& lattice, int replica = 0);
+// `replica`), or a copy of `from_file`, the last configuration of field.init_file read by the
+// caller (io/inputs.hpp: read_initial_field; required with field.init = file).
+Field initial_field(const Config& config, const Lattice& lattice, int replica = 0,
+                    const std::optional<Field>& from_file = std::nullopt);
 // One initial field per replica: copies of replica 0's (run.replica_init = same), or each drawn
 // with its own key (independent).
-std::vector<Field> initial_fields(const Config& config, const Lattice& lattice);
+std::vector<Field> initial_fields(const Config& config, const Lattice& lattice,
+                                  const std::optional<Field>& from_file = std::nullopt);
 
 } // namespace ssbsim

@@ -7,8 +7,7 @@
 #include "ssbsim/deck/config.hpp"
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/io/series.hpp"
-#include "ssbsim/measure/layers.hpp"
-#include "ssbsim/measure/replicas.hpp"
+#include "ssbsim/measure/measurement.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
 
@@ -21,16 +20,6 @@
 #include <vector>
 
 namespace ssbsim {
-
-// Everything measured at one step: the observables of every replica, their overlap, and the
-// per-layer observables of a network geometry.
-struct Measurement {
-    std::int64_t step = 0;
-    double time = 0.0;
-    std::vector<std::vector<double>> records; // per replica, observable_specs() order
-    ReplicaMetrics replicas;                  // written when run.replicas > 1
-    std::optional<LayerObservables> layers;   // written with [network]
-};
 
 class OutputWriter {
   public:
