@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package ssbsim needs to build, test and post-process (idempotent).
 # Run as root (or with sudo) on Debian 12; does nothing when everything is already present.
+#   --cluster   also what the cluster tests need (scripts/local-slurm.sh, ctest --preset cluster):
+#               SLURM, munge, slurmdbd and MariaDB (for sacct). local-slurm.sh runs its own
+#               daemons; a munged or MariaDB that Debian starts after installing is not needed.
 set -euo pipefail
 
 packages=(
@@ -12,6 +15,9 @@ packages=(
   python3 python3-h5py python3-numpy python3-scipy python3-matplotlib
   python3-torch
 )
+if [ "${1:-}" = "--cluster" ]; then
+  packages+=(slurm-wlm slurmd slurmctld slurmdbd slurm-client munge mariadb-server mariadb-client)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

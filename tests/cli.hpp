@@ -58,6 +58,25 @@ inline Result run_ssbsim(const Scratch& s, const std::string& args) {
     return r;
 }
 
+// Starts `ssbsim ARGS` in the background (stdout discarded, stderr to bg.err); returns its pid.
+inline pid_t spawn_ssbsim(const Scratch& s, const std::string& args) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const std::string cmd = "cd '" + s.dir.string() + "' && exec '" + SSBSIM_BINARY + "' " +
+                                args + " > /dev/null 2> '" + s.path("bg.err") + "'";
+        ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    return pid;
+}
+
+// The exit status of a process from spawn_ssbsim (128 + signal if killed).
+inline int wait_for(pid_t pid) {
+    int raw = 0;
+    ::waitpid(pid, &raw, 0);
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+}
+
 inline const std::string analysis_dir = std::string(SSBSIM_SOURCE_DIR) + "/analysis/";
 
 // Runs `python3 analysis/SCRIPT ARGS` in the scratch directory; status and output.

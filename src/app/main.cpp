@@ -2,8 +2,10 @@
 // documented exit statuses (errors.hpp); everything else lives in the library.
 #include "ssbsim/analysis/analyze.hpp"
 #include "ssbsim/app/bench.hpp"
+#include "ssbsim/app/jobscript.hpp"
 #include "ssbsim/app/measure.hpp"
 #include "ssbsim/app/runner.hpp"
+#include "ssbsim/app/scan.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/deck/deck.hpp"
 #include "ssbsim/io/output.hpp"
@@ -12,6 +14,7 @@
 
 #include <boost/program_options.hpp>
 #include <csignal>
+#include <filesystem>
 #include <hdf5.h>
 #include <iostream>
 #include <unistd.h>
@@ -29,6 +32,9 @@ commands:
                  run the simulation described by the input deck; --resume continues
                  from its checkpoint (and starts afresh when there is none); a deck with
                  a [scan] section runs one point (--point) or all of them (--all)
+  jobscript DECK [--threads N] [--concurrent K] [--time T] [--ranks R]
+                 print a SLURM batch script for the deck: an array job over the points
+                 of its [scan] (each --resume: requeue-safe), else a single job
   keys [--markdown]
                  list every deck key with type, default, allowed range and description
   info FILE      summarise an ssbsim HDF5 output file
@@ -56,24 +62,22 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
     return vm;
 }
 
-// The points to run: the deck's [scan] points selected by --point/--all, each validated
-// before anything is written.
-std::vector<ScanPoint> selected_points(const po::variables_map& vm, const std::string& text,
-                                       const std::vector<std::string>& overrides,
-                                       const std::string& deck) {
-    std::vector<ScanPoint> points = scan_points(text, overrides, deck);
+// The indices of the points to run: the deck's [scan] points selected by --point/--all.
+std::vector<std::size_t> selected_points(const po::variables_map& vm, std::size_t count) {
     if (vm.count("point")) {
         const auto i = vm["point"].as<long long>();
-        if (i < 0 || i >= static_cast<long long>(points.size()))
+        if (i < 0 || i >= static_cast<long long>(count))
             throw InputError("--point " + std::to_string(i) + ": the deck has " +
-                             std::to_string(points.size()) + " points, 0 to " +
-                             std::to_string(points.size() - 1));
-        points = {points[static_cast<std::size_t>(i)]};
-    } else if (points.size() > 1 && !vm["all"].as<bool>()) {
-        throw InputError("the deck's [scan] has " + std::to_string(points.size()) +
-                         " points: run them with --all, one with --point I (see --list-points)");
+                             std::to_string(count) + " points, 0 to " + std::to_string(count - 1));
+        return {static_cast<std::size_t>(i)};
     }
-    return points;
+    if (count > 1 && !vm["all"].as<bool>())
+        throw InputError("the deck's [scan] has " + std::to_string(count) +
+                         " points: run them with --all, one with --point I (see --list-points)");
+    std::vector<std::size_t> all(count);
+    for (std::size_t i = 0; i < count; ++i)
+        all[i] = i;
+    return all;
 }
 
 int cmd_run(const std::vector<std::string>& args) {
@@ -97,25 +101,57 @@ int cmd_run(const std::vector<std::string>& args) {
     if (vm["overwrite"].as<bool>()) overrides.push_back("run.overwrite=true");
     const std::string deck = vm["deck"].as<std::string>();
     const std::string text = read_deck_file(deck);
+    const std::vector<ScanPoint> points = scan_points(text, overrides, deck);
     if (vm["list-points"].as<bool>()) {
-        const std::vector<ScanPoint> points = scan_points(text, overrides, deck);
         for (std::size_t i = 0; i < points.size(); ++i)
             std::cout << i << '\t' << points[i].output << '\t' << points[i].label << '\n';
         return exit_ok;
     }
-    std::vector<Config> configs;
-    for (const ScanPoint& p : selected_points(vm, text, overrides, deck)) {
+    // Every selected point is validated before anything is written.
+    std::vector<PointRun> runs;
+    for (const std::size_t i : selected_points(vm, points.size())) {
         std::vector<std::string> point_overrides = overrides;
         std::erase_if(point_overrides,
                       [](const std::string& o) { return o.starts_with("run.output="); });
-        point_overrides.insert(point_overrides.end(), p.settings.begin(), p.settings.end());
-        configs.push_back(load_deck_text(text, point_overrides, deck));
+        point_overrides.insert(point_overrides.end(), points[i].settings.begin(),
+                               points[i].settings.end());
+        runs.push_back({i, load_deck_text(text, point_overrides, deck)});
     }
-    const RunMode mode{vm["resume"].as<bool>(), vm["force"].as<bool>()};
-    for (const Config& config : configs) {
-        if (configs.size() > 1) std::cerr << "point: " << config.run.output << '\n';
-        run(config, {std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1}, mode);
-    }
+    const bool all = vm["all"].as<bool>();
+    const RunMode mode{vm["resume"].as<bool>(), vm["force"].as<bool>(), all};
+    const RunStreams streams{std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1};
+    if (all) return run_points(runs, streams, mode);
+    run(runs.front().config, streams, mode);
+    return exit_ok;
+}
+
+int cmd_jobscript(const std::vector<std::string>& args) {
+    po::options_description opts("jobscript options");
+    opts.add_options()("deck", po::value<std::string>()->required(), "input deck")(
+        "threads", po::value<int>()->default_value(1), "OpenMP threads per point")(
+        "concurrent", po::value<int>(), "array tasks running at once (default: all)")(
+        "time", po::value<std::string>()->default_value("24:00:00"), "time limit per task")(
+        "ranks", po::value<int>()->default_value(1), "MPI ranks per point (not yet available)");
+    po::positional_options_description pos;
+    pos.add("deck", 1);
+    const po::variables_map vm = parse(args, opts, pos);
+    const std::string deck = vm["deck"].as<std::string>();
+    const std::string text = read_deck_file(deck);
+    JobScriptInput input{std::filesystem::absolute(deck).lexically_normal().string(),
+                         std::filesystem::read_symlink("/proc/self/exe").string(),
+                         scan_points(text, {}, deck)};
+    for (const ScanPoint& p : input.points) // every point valid before a job is written
+        load_deck_text(text, p.settings, deck);
+    JobScriptOptions options;
+    options.threads = vm["threads"].as<int>();
+    if (vm.count("concurrent")) options.concurrent = vm["concurrent"].as<int>();
+    options.time = vm["time"].as<std::string>();
+    options.ranks = vm["ranks"].as<int>();
+    std::cout << slurm_script(input, options);
+    if (options.ranks > 1)
+        std::cerr << "jobscript: MPI decomposition is not yet available: each point runs as one "
+                     "process; the srun line for "
+                  << options.ranks << " ranks is in a comment of the script\n";
     return exit_ok;
 }
 
@@ -214,6 +250,7 @@ int cmd_analyze(const std::vector<std::string>& args) {
 int dispatch(const std::string& command, const std::vector<std::string>& args) {
     if (command == "run") return cmd_run(args);
     if (command == "keys") return cmd_keys(args);
+    if (command == "jobscript") return cmd_jobscript(args);
     if (command == "info") return cmd_info(args);
     if (command == "measure") return cmd_measure(args);
     if (command == "observables") {
@@ -248,23 +285,10 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
         return dispatch(argv[1], args);
-    } catch (const InputError& e) {
-        std::cerr << "ssbsim: error: " << e.what() << '\n';
-        return exit_bad_input;
     } catch (const po::error& e) {
         std::cerr << "ssbsim: error: " << e.what() << "\n(ssbsim help for usage)\n";
         return exit_bad_input;
-    } catch (const Interrupted& e) {
-        std::cerr << "ssbsim: interrupted: " << e.what() << '\n';
-        return exit_interrupted;
-    } catch (const DivergenceError& e) {
-        std::cerr << "ssbsim: diverged: " << e.what() << '\n';
-        return exit_diverged;
-    } catch (const IoError& e) {
-        std::cerr << "ssbsim: I/O error: " << e.what() << '\n';
-        return exit_io;
-    } catch (const std::exception& e) {
-        std::cerr << "ssbsim: internal error: " << e.what() << '\n';
-        return exit_internal;
+    } catch (...) {
+        return report_error(std::current_exception(), std::cerr);
     }
 }

@@ -9,6 +9,7 @@
 #include "ssbsim/io/checkpoint.hpp"
 #include "ssbsim/io/inputs.hpp"
 #include "ssbsim/io/output.hpp"
+#include "ssbsim/io/provenance.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/action.hpp"
 
@@ -164,6 +165,51 @@ Simulation start(const Config& config, const Lattice& lattice,
     return Simulation(config, std::move(fields), read_source_field(config, lattice));
 }
 
+// The deck an output recorded describes the same physics as this run's (a deck that does not
+// parse, from another version of ssbsim, does not).
+bool same_physics(const std::string& recorded, const Config& config) {
+    try {
+        return physics_differences(load_deck_text(recorded, {}, "output"), config).empty();
+    } catch (const InputError&) {
+        return false;
+    }
+}
+
+// An existing output of the same physics that already holds the whole run: never rerun.
+bool already_complete(const Config& config, std::ostream& log) {
+    if (!fs::exists(config.run.output)) return false;
+    const OutputStatus s = read_output_status(config.run.output);
+    if (!s.complete(config.dynamics.steps) || !same_physics(s.deck, config)) return false;
+    log << "'" << config.run.output << "' is complete (step "
+        << s.final_step.value_or(s.last_measured) << ", " << s.segments
+        << " run segment(s)): nothing to do\n";
+    return true;
+}
+
+// --resume without a checkpoint over an existing output: it is started again from step 0 only if
+// nothing complete is in it, i.e. it is a run of the same physics that was killed (or stopped by
+// a failed write) before its first checkpoint. Anything else is kept unless --overwrite.
+bool restartable(const Config& config, std::ostream& log) {
+    if (!fs::exists(config.run.output)) return false;
+    const OutputStatus s = read_output_status(config.run.output);
+    if (!s.ssbsim || !same_physics(s.deck, config)) return false;
+    if (s.complete(s.final_step.value_or(s.last_measured))) {
+        if (!config.run.overwrite)
+            throw InputError("resume: '" + config.run.output + "' holds a complete run of " +
+                             std::to_string(s.final_step.value_or(s.last_measured)) +
+                             " steps and its checkpoint is gone (checkpoint.keep = false), so it "
+                             "cannot be continued to dynamics.steps = " +
+                             std::to_string(config.dynamics.steps) +
+                             "; run it again with --overwrite");
+        return false;
+    }
+    if (s.exit_status == exit_diverged) return false; // the record of a divergence stays
+    log << "resume: '" << config.run.output
+        << "' holds no checkpointed step (the run stopped before its first checkpoint): starting "
+           "it again from step 0\n";
+    return true;
+}
+
 // Checkpoints go where the field is known to be good: finite and within dynamics.field_bound.
 void check_field(const Simulation& sim, double bound, std::int64_t last_good) {
     double m = 0.0;
@@ -179,10 +225,15 @@ void check_field(const Simulation& sim, double bound, std::int64_t last_good) {
 
 } // namespace
 
-void run(const Config& config, const RunStreams& io, const RunMode& mode) {
+RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) {
     const Lattice lattice(config.lattice);
+    if ((mode.resume || mode.skip_complete) && already_complete(config, io.log))
+        return RunOutcome::complete;
     std::optional<LoadedCheckpoint> ck = find_checkpoint(config, lattice, mode, io.log);
-    if (!ck) check_output_path(config.run);
+    Config fresh = config; // may replace an output that holds nothing complete
+    const bool restart = mode.resume && !ck && restartable(config, io.log);
+    fresh.run.overwrite = config.run.overwrite || restart;
+    if (!ck) check_output_path(fresh.run);
     Simulation sim = start(config, lattice, ck);
     ck.reset();
     const std::int64_t steps = config.dynamics.steps;
@@ -196,49 +247,65 @@ void run(const Config& config, const RunStreams& io, const RunMode& mode) {
     const StopSignals stop;
     const std::int64_t first = sim.state().step;
     OutputWriter out =
-        first > 0 ? OutputWriter::resume(config, first) : OutputWriter(config, lattice);
+        first > 0 ? OutputWriter::resume(config, first) : OutputWriter(fresh, lattice);
+    const std::string kind = first > 0 ? "resume" : restart ? "restart" : "new";
+    Segment segment(out.root(), first, kind, config.deck_text);
     const RecordLayout layout(lattice, config.field.components);
-    Measurement m = sim.measure_all();
-    std::int64_t last_good = first;
-    check_finite(m, layout, first);
-    if (first == 0) out.record(m);
     Progress progress(steps, io.log, io.interactive);
     Summary summary(config.field.components);
-    auto checkpoint = [&] {
-        check_field(sim, bound, last_good);
-        out.flush();
-        write_checkpoint(ckpt, sim.state(), config);
-    };
-    for (std::int64_t step = first + 1; step <= steps; ++step) {
-        sim.advance();
-        if (step % config.measure.every == 0 || step == steps) {
-            m = sim.measure_all();
-            check_finite(m, layout, last_good);
-            last_good = step;
-            out.record(m);
-            if (2 * step > steps) summary.add(m.records.front());
+    Measurement m;
+    try {
+        m = sim.measure_all();
+        std::int64_t last_good = first;
+        check_finite(m, layout, first);
+        if (first == 0) out.record(m);
+        auto checkpoint = [&] {
+            check_field(sim, bound, last_good);
+            segment.saved(sim.state().step);
+            out.flush();
+            write_checkpoint(ckpt, sim.state(), config);
+        };
+        for (std::int64_t step = first + 1; step <= steps; ++step) {
+            sim.advance();
+            if (step % config.measure.every == 0 || step == steps) {
+                m = sim.measure_all();
+                check_finite(m, layout, last_good);
+                last_good = step;
+                out.record(m);
+                if (2 * step > steps) summary.add(m.records.front());
+            }
+            if ((config.measure.save_every > 0 && step % config.measure.save_every == 0) ||
+                step == steps)
+                out.save_configuration(step, sim.state().time, sim.state().phi[0]);
+            if (step % ckpt_every == 0 || step == steps)
+                checkpoint();
+            else if (stop.requested())
+                checkpoint();
+            if (stop.requested() && step < steps)
+                throw Interrupted("signal " + std::to_string(stop.signal()) + " at step " +
+                                  std::to_string(step) + ": checkpoint written to '" + ckpt +
+                                  "'; continue with ssbsim run DECK --resume");
+            progress.update(step);
         }
-        if ((config.measure.save_every > 0 && step % config.measure.save_every == 0) ||
-            step == steps)
-            out.save_configuration(step, sim.state().time, sim.state().phi[0]);
-        if (step % ckpt_every == 0 || step == steps)
+        if (first >= steps) { // nothing to run: a fresh zero-step run still saves its field
+            if (first == 0) out.save_configuration(0, 0.0, sim.state().phi[0]);
             checkpoint();
-        else if (stop.requested())
-            checkpoint();
-        if (stop.requested() && step < steps)
-            throw Interrupted("signal " + std::to_string(stop.signal()) + " at step " +
-                              std::to_string(step) + ": checkpoint written to '" + ckpt +
-                              "'; continue with ssbsim run DECK --resume");
-        progress.update(step);
+        }
+        segment.finish(exit_ok); // before the checkpoint may go: complete, or resumable
+        out.flush();
+    } catch (...) {
+        // The output says how its segment ended whenever it can; the error itself goes on.
+        try {
+            segment.finish(exit_status_of(std::current_exception()));
+            out.flush();
+        } catch (...) {
+        }
+        throw;
     }
-    if (first >= steps) { // nothing to run: a fresh zero-step run still saves its field
-        if (first == 0) out.save_configuration(0, 0.0, sim.state().phi[0]);
-        checkpoint();
-    }
-    out.flush();
     if (!config.checkpoint.keep) remove_checkpoint(ckpt);
     progress.finish(steps);
     summary.print(sim, m.records.front(), io.out);
+    return RunOutcome::ran;
 }
 
 } // namespace ssbsim

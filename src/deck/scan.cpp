@@ -68,20 +68,47 @@ std::string name_part(std::string_view key, std::string value) {
     return std::string(key.substr(key.find('.') + 1)) + "=" + value;
 }
 
+// The scanned keys ("scan.<key>") in the deck's order, then those given only by --set, in
+// theirs: the first varies slowest, so array indices follow the deck as written (DeckValues is
+// sorted by name). The deck is valid INI here: read_deck_values has parsed it.
+std::vector<std::string> scan_key_order(std::string_view text,
+                                        const std::vector<std::string>& overrides) {
+    std::vector<std::string> order;
+    auto add = [&order](const std::string& key) {
+        if (std::find(order.begin(), order.end(), key) == order.end()) order.push_back(key);
+    };
+    std::string section;
+    std::size_t begin = 0;
+    while (begin <= text.size()) {
+        const std::size_t end = std::min(text.find('\n', begin), text.size());
+        std::string line = trim(text.substr(begin, end - begin));
+        begin = end + 1;
+        line = trim(line.substr(0, line.find('#')));
+        if (line.starts_with('[') && line.ends_with(']'))
+            section = trim(line.substr(1, line.size() - 2));
+        else if (section == "scan" && line.find('=') != std::string::npos)
+            add(std::string(scan_prefix) + trim(line.substr(0, line.find('='))));
+    }
+    for (const std::string& o : overrides)
+        if (o.starts_with(scan_prefix)) add(trim(o.substr(0, o.find('='))));
+    return order;
+}
+
 } // namespace
 
 std::vector<ScanPoint> scan_points(std::string_view text, const std::vector<std::string>& overrides,
                                    std::string_view deck_name) {
     const DeckValues values = read_deck_values(text, overrides, deck_name);
     std::vector<std::pair<std::string, std::vector<std::string>>> axes;
-    for (const auto& [name, value] : values)
-        if (name.starts_with(scan_prefix)) {
-            const std::string key = name.substr(scan_prefix.size());
-            if (const auto base = values.find(key); base != values.end() && base->second.given())
-                throw InputError("scan." + key + ": " + key +
-                                 " is also given a single value; give it in one place");
-            axes.emplace_back(key, scan_values(key, value.text));
-        }
+    for (const std::string& name : scan_key_order(text, overrides)) {
+        const auto value = values.find(name);
+        if (value == values.end()) continue;
+        const std::string key = name.substr(scan_prefix.size());
+        if (const auto base = values.find(key); base != values.end() && base->second.given())
+            throw InputError("scan." + key + ": " + key +
+                             " is also given a single value; give it in one place");
+        axes.emplace_back(key, scan_values(key, value->second.text));
+    }
     // The deck at the first point names the output of every point.
     std::vector<std::string> first = overrides;
     for (const auto& [key, list] : axes)

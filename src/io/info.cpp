@@ -1,6 +1,7 @@
 // `ssbsim info FILE`: a human summary of an output file, readable while a run is still writing.
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/io/output.hpp"
+#include "ssbsim/io/provenance.hpp"
 #include "ssbsim/io/series.hpp"
 
 #include <functional>
@@ -56,6 +57,7 @@ void describe_file(const std::string& path, std::ostream& out) {
                 << " never completely written: the run was killed during a flush)";
         out << '\n';
     }
+    describe_provenance(root, out);
     out << "datasets:\n";
     list_datasets(root, "", out);
     if (root.has_attr("deck")) out << "deck:\n" << root.read_attr_string("deck");

@@ -18,10 +18,18 @@ struct RunStreams {
 struct RunMode {
     bool resume = false; // continue from the checkpoint if there is one (else start at step 0)
     bool force = false;  // resume even if physics keys differ from the checkpoint's deck
+    bool skip_complete = false; // a complete output of the same physics is left alone (--all)
+};
+
+enum class RunOutcome {
+    ran,      // the run reached dynamics.steps
+    complete, // the output already held the complete run (--resume or skip_complete): untouched
 };
 
 // Throws InputError (nothing written), DivergenceError, IoError or Interrupted (checkpoint
-// written) for the exit statuses of errors.hpp.
-void run(const Config& config, const RunStreams& streams, const RunMode& mode = {});
+// written) for the exit statuses of errors.hpp. With `resume`, an output holding a complete run
+// of the same physics is never rerun, and one that was killed before its first checkpoint is
+// started again from step 0.
+RunOutcome run(const Config& config, const RunStreams& streams, const RunMode& mode = {});
 
 } // namespace ssbsim

@@ -2,6 +2,7 @@
 // Physics and I/O code throw these; nothing below main() prints or exits.
 #pragma once
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -36,5 +37,23 @@ struct DivergenceError : std::runtime_error {
 struct Interrupted : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// The exit status main() gives an exception: for records written while it propagates and for
+// `run --all`, which goes on past a failed point.
+inline int exit_status_of(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const InputError&) {
+        return exit_bad_input;
+    } catch (const DivergenceError&) {
+        return exit_diverged;
+    } catch (const IoError&) {
+        return exit_io;
+    } catch (const Interrupted&) {
+        return exit_interrupted;
+    } catch (...) {
+        return exit_internal;
+    }
+}
 
 } // namespace ssbsim

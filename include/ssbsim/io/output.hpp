@@ -40,6 +40,8 @@ class OutputWriter {
     void save_configurations(std::int64_t step, double time, const std::vector<Field>& phi);
     // Writes buffered records and flushes the file to disk.
     void flush();
+    // The file's root group, for the run's provenance records (provenance.hpp).
+    h5::Group root() const { return file_.root(); }
 
   private:
     OutputWriter(const Config& config, h5::File file);
@@ -61,7 +63,8 @@ class OutputWriter {
 
 namespace ssbsim {
 
-// `ssbsim info`: version, lattice, datasets with shapes and descriptions, last step, the deck.
+// `ssbsim info`: version, lattice, last step, completion and run segments (provenance.hpp),
+// datasets with shapes and descriptions, the deck.
 // Throws InputError if the file is not an HDF5 file.
 void describe_file(const std::string& path, std::ostream& out);
 
