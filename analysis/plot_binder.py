@@ -3,9 +3,9 @@
 size, with the crossings of successive sizes (the finite-size estimate of the critical coupling).
 
 Reads what `ssbsim analyze FILES... --write` stored in each file's /analysis group: the
-scanned deck key, U and chi with their jackknife errors, and the crossings. U is also
-recomputed here from the raw |M|^2 and |M|^4 columns over the same samples (the cut plus whole
-jackknife blocks), as a check of the two implementations.
+scanned deck key, U and chi with their Gamma-method errors, and the crossings. U is also
+recomputed here from the raw |M|^2 and |M|^4 columns over the same samples (every measurement
+after the cut), as a check of the two implementations.
 
 Example (files of a scan, see docs/analysis.md):
   ssbsim analyze binder_scan_2d_*.h5 --write
@@ -21,13 +21,10 @@ import ssbsim_reader as reader
 
 
 def binder_from_columns(run):
-    """1 - <|M|^4>/(3 <|M|^2>^2) over the samples analyze's jackknife used."""
-    skip, block = int(run.analysis["skip"]), int(run.analysis["block_length"])
+    """1 - <|M|^4>/(3 <|M|^2>^2) over the samples analyze used (all after the cut)."""
+    skip = int(run.analysis["skip"])
     m2, m4 = run.series("magnetization2")[skip:], run.series("magnetization4")[skip:]
-    if block == 0:
-        return float("nan")
-    used = len(m2) // block * block
-    return 1.0 - np.mean(m4[:used]) / (3.0 * np.mean(m2[:used]) ** 2)
+    return 1.0 - np.mean(m4) / (3.0 * np.mean(m2) ** 2)
 
 
 def main():

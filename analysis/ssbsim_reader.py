@@ -13,6 +13,7 @@ import json
 import math
 import os
 import sys
+import time
 
 import h5py
 import numpy as np
@@ -64,12 +65,31 @@ def committed_rows(steps):
     return int(np.argmax(bad)) if bad.any() else len(steps)
 
 
+# A reader that opens a file while the run flushes it can find its metadata half-written
+# (docs/output.md, "Reading a file while a run writes it"): HDF5 raises OSError, and reading
+# again a moment later sees the next consistent state. As `ssbsim analyze`: 5 attempts, 0.2 s.
+LIVE_READ_ATTEMPTS = 5
+LIVE_READ_PAUSE = 0.2
+
+
+def _retrying(read):
+    """read() again after an OSError, at most LIVE_READ_ATTEMPTS times."""
+    for attempt in range(LIVE_READ_ATTEMPTS):
+        try:
+            return read()
+        except OSError:
+            if attempt == LIVE_READ_ATTEMPTS - 1:
+                raise
+            time.sleep(LIVE_READ_PAUSE)
+    raise AssertionError("unreachable")
+
+
 def _open(path):
     """The file, opened for reading (also while a run writes it); UsageError if it cannot be."""
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file")
     try:
-        return h5py.File(path, "r", locking=False)
+        return _retrying(lambda: h5py.File(path, "r", locking=False))
     except OSError as e:
         raise UsageError(f"{path}: not a readable HDF5 file ({e})") from e
 
@@ -79,6 +99,12 @@ class Run:
 
     def __init__(self, path):
         self.path = path
+        try:
+            _retrying(lambda: self._read(path))
+        except OSError as e:
+            raise UsageError(f"{path}: cannot be read ({e})") from e
+
+    def _read(self, path):
         with _open(path) as f:
             if "observables" not in f or "deck" not in f.attrs or "dims" not in f.attrs:
                 raise UsageError(f"{path}: not an ssbsim run output (no /observables or deck)")

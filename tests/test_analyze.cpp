@@ -8,6 +8,7 @@
 // number.
 #include "cli.hpp"
 #include "ssbsim/analysis/analyze.hpp"
+#include "ssbsim/analysis/bias.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/io/json.hpp"
@@ -134,7 +135,7 @@ TEST_CASE("free field: analyze's xi2 and specific heat agree with the exact latt
     REQUIRE(heat);
     INFO("xi2 = " << xi->value << " +- " << xi->error << " (exact " << xi_exact
                   << ", 1/m = " << 1 / std::sqrt(m2) << "); C = " << heat->value << " +- "
-                  << heat->error << " (exact " << c_exact << "); blocks of " << fa.block_length);
+                  << heat->error << " (exact " << c_exact << ")");
     CHECK(std::abs(xi->value - xi_exact) < 3.0 * xi->error);
     CHECK(xi->error < 0.05 * xi_exact);
     CHECK(std::abs(heat->value - c_exact) < 3.0 * heat->error);
@@ -174,7 +175,7 @@ TEST_CASE("analyze: table, JSON, CSV and /analysis agree", "[analyze][cli]") {
             REQUIRE(q.read_attr_double("error") == json_value(json.out, name, "error"));
             REQUIRE(std::isfinite(q.read_attr_double("error")));
             // The CSV row carries the same value to all 17 digits.
-            const std::regex row(",(" + std::string(name) + "),[a-z]+,([-+0-9.eE]+),");
+            const std::regex row(",(" + std::string(name) + "),[a-z_]+,([-+0-9.eE]+),");
             std::smatch m;
             REQUIRE(std::regex_search(csv.out, m, row));
             REQUIRE(std::stod(m[2]) == json_value(json.out, name));
@@ -183,6 +184,76 @@ TEST_CASE("analyze: table, JSON, CSV and /analysis agree", "[analyze][cli]") {
     // --skip is honoured and recorded; a second --write replaces the first.
     REQUIRE(run_ssbsim(s, "analyze free.h5 --skip 7 --write").status == 0);
     REQUIRE(h5::File::open_read(file).root().open_group("analysis").read_attr_int64("skip") == 7);
+}
+
+TEST_CASE("Schwinger-Dyson bias check: 3 sigma and the tolerance, equilibrium only",
+          "[analyze][bias]") {
+    analysis::SamplerSettings eq{"langevin", 0.1, true};
+    CHECK(analysis::schwinger_dyson_bias(1.02, 0.001, eq));         // 20 sigma, 2 %
+    CHECK(analysis::schwinger_dyson_bias(0.95, 0.01, eq));          // 5 sigma below
+    CHECK_FALSE(analysis::schwinger_dyson_bias(1.005, 0.0001, eq)); // 50 sigma but 0.5 %
+    CHECK_FALSE(analysis::schwinger_dyson_bias(1.05, 0.02, eq));    // 5 % but 2.5 sigma
+    CHECK_FALSE(analysis::schwinger_dyson_bias(1.0, 0.0, eq));
+    CHECK_FALSE(analysis::schwinger_dyson_bias(1.2, std::nan(""), eq)); // no error estimate
+    analysis::SamplerSettings schedule = eq;
+    schedule.equilibrium = false; // T = 0 or a schedule: the estimator need not be 1
+    CHECK_FALSE(analysis::schwinger_dyson_bias(1.2, 0.001, schedule));
+    const std::string m = *analysis::schwinger_dyson_bias(1.2, 0.001, eq);
+    for (const char* word : {"step-size bias", "Schwinger-Dyson", "200 sigma", "dynamics.step",
+                             "0.1", "langevin2", "momentum", "exact sampler"})
+        CHECK(m.find(word) != std::string::npos);
+}
+
+TEST_CASE("a run with step-size bias is flagged by analyze and the run summary; an exact one is "
+          "not",
+          "[analyze][bias][cli]") {
+    // Biased: Euler-Maruyama at eps = 0.1 on the free field (the shipped deck), whose
+    // Schwinger-Dyson mean is exactly V^-1 sum_p 1/(1 - eps k_p/2) = 1.36 (k_p up to 9); and
+    // the case that went unnoticed: the 3D hopping action at lambda_K = 1.1, kappa_c, a stiff
+    // mass-form action (lambda = 7.8), by langevin2 at eps = 0.01 (SD ~ 0.93).
+    // Unbiased: BAOAB samples the Gaussian field exactly at any stable eps.
+    Scratch s("analyze-bias");
+    struct Case {
+        const char* name;
+        std::string settings;
+        bool biased;
+    };
+    s.write("stiff.ini", "[lattice]\ndims = 4 4 4\n[action]\nform = hopping\nkappa = 0.3750966\n"
+                         "lambda = 1.1\n[dynamics]\nmethod = langevin2\nstep = 0.01\n"
+                         "temperature = 1.0\nsteps = 100000\n[measure]\nevery = 10\n");
+    const std::string free_field = deck_path("free_field.ini");
+    for (const Case& c :
+         {Case{"euler", free_field + " --set dynamics.steps=20000", true},
+          Case{"exact", free_field + " --set dynamics.steps=20000 --set dynamics.method=momentum",
+               false},
+          Case{"stiff", s.path("stiff.ini"), true}}) {
+        INFO(c.name);
+        const std::string file = std::string(c.name) + ".h5";
+        const Result run = run_ssbsim(s, "run " + c.settings + " -o " + file);
+        INFO(run.err);
+        REQUIRE(run.status == 0);
+        INFO("run summary: " << run.out);
+        CHECK(run.out.find("<Schwinger-Dyson> = ") != std::string::npos);
+        CHECK((run.out.find("warning: step-size bias") != std::string::npos) == c.biased);
+
+        const Result table = run_ssbsim(s, "analyze " + file);
+        REQUIRE(table.status == 0);
+        INFO("analyze: " << table.out);
+        CHECK((table.out.find("warning: step-size bias") != std::string::npos) == c.biased);
+        const Result json = run_ssbsim(s, "analyze " + file + " --json");
+        REQUIRE(json.status == 0);
+        REQUIRE(valid_json(s, json.out));
+        CHECK(json.out.find(std::string("\"step_size_bias\": ") + (c.biased ? "true" : "false")) !=
+              std::string::npos);
+        CHECK((json.out.find("step-size bias: the Schwinger-Dyson mean") != std::string::npos) ==
+              c.biased);
+        const double sd = json_value(json.out, "schwinger_dyson");
+        const double sd_error = json_value(json.out, "schwinger_dyson", "error");
+        if (c.biased)
+            CHECK(std::abs(sd - 1.0) > 3.0 * sd_error);
+        else
+            CHECK(std::abs(sd - 1.0) < 3.0 * sd_error);
+    }
 }
 
 TEST_CASE("analyze: a scan is grouped by the recorded deck, whatever the file names",

@@ -152,6 +152,44 @@ TEST_CASE("hopping-form and mass-form decks of the same theory run the same phys
         REQUIRE(column(s.path("k.h5"), name) == column(s.path("m.h5"), name));
 }
 
+TEST_CASE("hopping-form runs record the hopping-form action density S_K/V", "[decks]") {
+    // S_K = sum_x [-2 kappa sum_mu phi_x phi_{x+mu} + phi_x^2 + lambda_K (phi_x^2 - 1)^2],
+    // summed here site by site on the last saved configuration, phi_K = phi_M / scale.
+    Scratch s("hopping-density");
+    const double kappa = 0.25, lambda_k = 0.3;
+    s.write("k.ini", "[lattice]\ndims = 6 8\n[dynamics]\nsteps = 200\nstep = 0.02\n"
+                     "[field]\ninit = hot\n[action]\nform = hopping\nkappa = 0.25\n"
+                     "lambda = 0.3\n");
+    REQUIRE(run_ssbsim(s, "run k.ini -o k.h5").status == 0);
+    const h5::File f = h5::File::open_read(s.path("k.h5"));
+    const h5::Group root = f.root();
+    const std::vector<double> action = column(s.path("k.h5"), "action");
+    const std::vector<double> hopping = column(s.path("k.h5"), "action_hopping");
+    REQUIRE(hopping.size() == action.size());
+    for (std::size_t i = 0; i < action.size(); ++i)
+        REQUIRE(hopping[i] == action[i] + lambda_k);
+    const double scale = root.open_group("parameters").read_attr_double("hopping_field_scale");
+    const std::vector<double> phi = root.open_dataset("configurations/field").read_double();
+    const int lx = 6, ly = 8;
+    REQUIRE(phi.size() >= static_cast<std::size_t>(lx * ly));
+    const double* last = phi.data() + phi.size() - lx * ly; // [x][y], N = 1
+    const auto at = [&](int x, int y) {
+        return last[((x + lx) % lx) * ly + (y + ly) % ly] / scale;
+    };
+    double sum = 0.0;
+    for (int x = 0; x < lx; ++x)
+        for (int y = 0; y < ly; ++y) {
+            const double p = at(x, y), p2 = p * p;
+            sum += -2.0 * kappa * p * (at(x + 1, y) + at(x, y + 1)) + p2 +
+                   lambda_k * (p2 - 1.0) * (p2 - 1.0);
+        }
+    CHECK(hopping.back() == Approx(sum / (lx * ly)).epsilon(1e-12));
+    // A mass-form run has no such column.
+    REQUIRE(run_ssbsim(s, "run " + deck_path("free_field.ini") + " --set dynamics.steps=10 -o m.h5")
+                .status == 0);
+    CHECK_FALSE(h5::File::open_read(s.path("m.h5")).root().exists("observables/action_hopping"));
+}
+
 TEST_CASE("init = file continues from the last saved configuration", "[decks]") {
     Scratch s("init-file");
     REQUIRE(run_ssbsim(s, "run " + deck_path("ising2d_broken.ini") +

@@ -1,11 +1,13 @@
 // `ssbsim analyze`, per file: reading an output, the thermalisation cut, Γ-method estimates of
-// every column and jackknife estimates of the derived quantities (analyze.hpp).
+// every column and Γ-method estimates of the derived quantities (analyze.hpp).
 #include "ssbsim/analysis/analyze.hpp"
 
+#include "ssbsim/analysis/bias.hpp"
 #include "ssbsim/analysis/stats.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/deck/deck.hpp"
 #include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/io/live_read.hpp"
 #include "ssbsim/io/series.hpp"
 #include "ssbsim/measure/observables.hpp"
 
@@ -13,6 +15,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <malloc.h>
 #include <numeric>
 #include <set>
 #include <sstream>
@@ -115,6 +118,16 @@ void read_contents(const h5::Group& root, RunData& run) {
                              " is missing (written by an older ssbsim, or not an ssbsim run "
                              "output); it is needed for the analysis");
     run.boundary = boundary_of(obs, run, config);
+    if (root.exists("records/observables")) {  // the table in one pass (series.hpp): fast
+        std::vector<std::string> not_averaged; // functions of distance (column_estimates)
+        for (const ObservableSpec& spec : observable_specs())
+            if (spec.shape == Shape::axes_by_extent) not_averaged.push_back(spec.name);
+        SeriesData data = read_series(root, "observables", not_averaged);
+        run.step = std::move(data.steps);
+        for (auto& [name, c] : data.columns)
+            run.columns[name] = Column{std::move(c.row_shape), std::move(c.values)};
+        return;
+    }
     run.step = obs.open_dataset("step").read_int64();
     for (const std::string& name : obs.children())
         if (name != "step") run.columns[name] = read_column(obs.open_dataset(name));
@@ -141,8 +154,12 @@ std::string number(double v) {
 
 // Rows [skip, end) of one entry of a column.
 std::vector<double> used(const Column& c, std::size_t index, std::size_t skip) {
-    std::vector<double> all = c.entry(index);
-    return std::vector<double>(all.begin() + static_cast<std::ptrdiff_t>(skip), all.end());
+    const std::size_t w = c.width(), n = c.rows();
+    std::vector<double> out;
+    out.reserve(n - std::min(skip, n));
+    for (std::size_t r = skip; r < n; ++r)
+        out.push_back(c.values[r * w + index]);
+    return out;
 }
 
 Estimate gamma_estimate(const std::string& name, const std::vector<double>& series) {
@@ -291,44 +308,42 @@ struct Primaries {
     stats::SeriesList list() const { return stats::as_series_list(series); }
 };
 
-double tau_or_half(const Estimate* e) {
-    if (!e) return nan;
-    if (e->method == "constant") return 0.5;
-    return e->tau_int;
-}
-
 Estimate derived_missing(const std::string& name, const std::string& note) {
     Estimate e;
     e.name = name;
-    e.method = "jackknife";
+    e.method = "gamma_derived";
     e.value = e.error = e.tau_int = e.tau_int_error = e.n_effective = nan;
     e.note = note;
     return e;
 }
 
-Estimate jackknife_estimate(const std::string& name, const Primaries& p,
-                            const stats::DerivedQuantity& f, std::size_t block_length) {
+// Wolff's linearised estimator: f of the means, its error by the Γ-method on the projected series
+// Σ_a ∂f/∂a (a_i − ā) (stats::gamma_method), whose τ_int is the derived quantity's own.
+Estimate derived_estimate(const std::string& name, const Primaries& p,
+                          const stats::DerivedQuantity& f) {
     try {
-        const stats::JackknifeResult r = stats::jackknife(p.list(), f, block_length);
+        const stats::GammaResult r = stats::gamma_method(p.list(), f);
         Estimate e = derived_missing(name, "");
-        e.value = r.value;
+        e.value = r.mean;
         e.error = r.error;
-        e.n_samples = r.n_used;
-        e.n_effective = static_cast<double>(r.n_blocks);
+        e.tau_int = r.tau_int;
+        e.tau_int_error = r.tau_int_error;
+        e.n_effective = r.n_effective;
+        e.n_samples = r.n_samples;
         return e;
     } catch (const InputError& ex) {
         return derived_missing(name, ex.what());
     }
 }
 
-// ξ₂ from the jackknife of ξ₂² (always finite where S(k_min) > 0); σ(ξ₂) = σ(ξ₂²) / (2 ξ₂).
-Estimate xi2_estimate(const RunData& run, const Primaries& p, std::size_t block_length) {
+// ξ₂ from the estimate of ξ₂² (always finite where S(k_min) > 0); σ(ξ₂) = σ(ξ₂²) / (2 ξ₂).
+Estimate xi2_estimate(const RunData& run, const Primaries& p) {
     const std::vector<std::int64_t> extents = run.dims;
     const std::vector<Boundary> boundary = run.boundary;
     const stats::DerivedQuantity f = [&](std::span<const double> means) {
         return second_moment_xi_squared(means[0], means.subspan(1), extents, boundary);
     };
-    Estimate sq = jackknife_estimate("xi2", p, f, block_length);
+    Estimate sq = derived_estimate("xi2", p, f);
     if (!std::isfinite(sq.value)) {
         if (sq.note.empty() || sq.note.find("not finite") != std::string::npos)
             sq.note = "undefined: no periodic axis, or S(k_min) = 0";
@@ -348,8 +363,7 @@ Estimate xi2_estimate(const RunData& run, const Primaries& p, std::size_t block_
     return e;
 }
 
-Estimate specific_heat_estimate(const RunData& run, std::size_t skip, double volume,
-                                std::size_t block_length) {
+Estimate specific_heat_estimate(const RunData& run, std::size_t skip, double volume) {
     const std::vector<double> t = used(run.columns.at("temperature"), 0, skip);
     if (!is_constant(t)) return derived_missing("specific_heat", "temperature varies (a schedule)");
     const double temperature = t.front();
@@ -364,77 +378,54 @@ Estimate specific_heat_estimate(const RunData& run, std::size_t skip, double vol
     std::vector<double> e2(e.size());
     std::transform(e.begin(), e.end(), e2.begin(), [](double x) { return x * x; });
     p.series = {e, e2};
-    Estimate c = jackknife_estimate(
-        "specific_heat", p,
-        [&](std::span<const double> m) {
-            return volume * (m[1] - m[0] * m[0]) / (temperature * temperature);
-        },
-        block_length);
+    Estimate c = derived_estimate("specific_heat", p, [&](std::span<const double> m) {
+        return volume * (m[1] - m[0] * m[0]) / (temperature * temperature);
+    });
     if (c.note.empty()) c.note = "V (<e^2> - <e>^2) / T^2, e = S/V";
     return c;
 }
 
-// Block length for every derived quantity: from the largest τ_int of the primaries they use.
-std::optional<std::size_t> derived_block_length(const FileAnalysis& fa, const RunData& run,
-                                                std::size_t n_used, std::string& why) {
-    std::vector<std::string> names = {"abs_magnetization", "magnetization2", "magnetization4",
-                                      "action", "structure_factor_zero"};
-    for (std::size_t mu = 0; mu < run.dims.size(); ++mu)
-        names.push_back("structure_factor[" + std::to_string(mu) + "]");
-    double tau_max = 0.5;
-    for (const std::string& name : names) {
-        const double tau = tau_or_half(fa.find(name));
-        if (!std::isfinite(tau)) {
-            why = "no block length: the autocorrelation time of " + name +
-                  " could not be estimated (see its note)";
-            return std::nullopt;
-        }
-        tau_max = std::max(tau_max, tau);
-    }
-    try {
-        return stats::choose_block_length(tau_max, n_used);
-    } catch (const InputError& e) {
-        why = e.what();
-        return std::nullopt;
-    }
-}
-
 void derived_estimates(const RunData& run, std::size_t skip, FileAnalysis& fa) {
-    const std::size_t n_used = run.step.size() - skip;
-    std::string why;
-    const std::optional<std::size_t> block = derived_block_length(fa, run, n_used, why);
     const int n = run.components;
     const double volume = run.volume();
-    std::vector<std::string> names = {"binder"};
-    if (n > 1) names.push_back("binder_on");
-    for (const char* name : {"chi", "xi2", "specific_heat"})
-        names.push_back(name);
-    if (!block) {
-        for (const std::string& name : names)
-            fa.estimates.push_back(derived_missing(name, why));
-        return;
-    }
-    fa.block_length = *block;
     const auto col = [&](const char* name, std::size_t i = 0) {
         return used(run.columns.at(name), i, skip);
     };
     Primaries moments{{col("magnetization2"), col("magnetization4")}};
-    fa.estimates.push_back(jackknife_estimate(
-        "binder", moments, [](std::span<const double> m) { return binder(m[0], m[1]); }, *block));
+    fa.estimates.push_back(derived_estimate(
+        "binder", moments, [](std::span<const double> m) { return binder(m[0], m[1]); }));
     if (n > 1)
-        fa.estimates.push_back(jackknife_estimate(
-            "binder_on", moments,
-            [n](std::span<const double> m) { return binder_on(m[0], m[1], n); }, *block));
+        fa.estimates.push_back(
+            derived_estimate("binder_on", moments,
+                             [n](std::span<const double> m) { return binder_on(m[0], m[1], n); }));
     Primaries chi{{col("magnetization2"), col("abs_magnetization")}};
-    fa.estimates.push_back(jackknife_estimate(
-        "chi", chi,
-        [volume](std::span<const double> m) { return susceptibility(m[0], m[1], volume); },
-        *block));
+    fa.estimates.push_back(derived_estimate("chi", chi, [volume](std::span<const double> m) {
+        return susceptibility(m[0], m[1], volume);
+    }));
     Primaries s{{col("structure_factor_zero")}};
     for (std::size_t mu = 0; mu < run.dims.size(); ++mu)
         s.series.push_back(col("structure_factor", mu));
-    fa.estimates.push_back(xi2_estimate(run, s, *block));
-    fa.estimates.push_back(specific_heat_estimate(run, skip, volume, *block));
+    fa.estimates.push_back(xi2_estimate(run, s));
+    fa.estimates.push_back(specific_heat_estimate(run, skip, volume));
+}
+
+// The Schwinger-Dyson check of the sampler (bias.hpp), on equilibrium ensembles only: T > 0 and
+// the step constant over the analysed samples.
+void check_step_size_bias(FileAnalysis& fa) {
+    const Estimate* sd = fa.find("schwinger_dyson");
+    const Estimate* t = fa.find("temperature");
+    const Estimate* eps = fa.find("step_size");
+    if (!sd || !t || !eps) return;
+    const auto constant = [](const Estimate* e) { return e->error == 0.0; };
+    analysis::SamplerSettings settings;
+    const auto method = fa.values.find("dynamics.method");
+    settings.method = method == fa.values.end() ? "" : method->second;
+    settings.step = eps->value;
+    settings.equilibrium = constant(t) && t->value > 0.0 && constant(eps);
+    if (const auto message = schwinger_dyson_bias(sd->value, sd->error, settings)) {
+        fa.step_size_bias = true;
+        fa.warnings.push_back(*message);
+    }
 }
 
 void final_values(const RunData& run, FileAnalysis& fa) {
@@ -469,14 +460,23 @@ double RunData::volume() const {
 }
 
 RunData read_run(const std::string& path) {
+    // The analysis makes and drops series of up to 10^7 doubles; glibc would map each from the
+    // kernel and unmap it again (fresh zeroed pages every time: a third of the run time on long
+    // files). Kept in the heap instead, they are reused. A process-wide setting, harmless here.
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
     if (!h5::is_hdf5(path))
         throw InputError(path + ": not an HDF5 file (or truncated before its header)");
     RunData run;
-    run.source = path;
     try {
-        const h5::File file = h5::File::open_read(path);
-        read_contents(file.root(), run);
+        run = read_retrying([&] { // the file may be in the middle of a flush (live_read.hpp)
+            RunData r;
+            r.source = path;
+            const h5::File file = h5::File::open_read(path);
+            read_contents(file.root(), r);
+            return r;
+        });
     } catch (const IoError& e) {
         throw InputError(path + ": cannot be read (a truncated or damaged file?): " + e.what());
     }
@@ -533,6 +533,7 @@ FileAnalysis analyze_run(const RunData& run, const Options& options) {
     fa.first_step = run.step[fa.skip];
     fa.last_step = run.step.back();
     column_estimates(run, fa.skip, fa);
+    check_step_size_bias(fa);
     derived_estimates(run, fa.skip, fa);
     final_values(run, fa);
     return fa;

@@ -108,16 +108,13 @@ void table_file(std::ostream& out, const FileAnalysis& f, const ScanAnalysis& sc
         << rpad("tau_int", 10) << rpad("N_eff", 9) << " note\n";
     bool derived = false;
     for (const Estimate& e : f.estimates) {
-        if (e.method == "jackknife" && !derived) {
+        if (e.method == "gamma_derived" && !derived) {
             derived = true;
-            out << "   derived quantities, blocked jackknife";
-            if (f.block_length > 0) out << " (blocks of " << f.block_length << " measurements)";
-            out << ":\n";
+            out << "   derived quantities, Gamma-method of the linearised estimator:\n";
         }
         const ValueText t = value_error(e.value, e.error);
         const std::string tau = std::isnan(e.tau_int) ? "" : general(e.tau_int, 3);
-        const std::string neff =
-            std::isnan(e.n_effective) || e.method == "jackknife" ? "" : general(e.n_effective, 4);
+        const std::string neff = std::isnan(e.n_effective) ? "" : general(e.n_effective, 4);
         out << "   " << pad(e.name, 26) << rpad(t.value, 16) << rpad(t.error, 12) << rpad(tau, 10)
             << rpad(neff, 9) << (e.note.empty() ? "" : " " + e.note) << '\n';
     }
@@ -192,8 +189,8 @@ Json json_file(const FileAnalysis& f, const ScanAnalysis& scan) {
     j["used"] = f.measurements - f.skip;
     j["first_step"] = f.first_step;
     j["last_step"] = f.last_step;
-    j["block_length"] = f.block_length;
     j["equilibrated"] = !f.at_limit;
+    j["step_size_bias"] = f.step_size_bias;
     j["warnings"] = f.warnings;
     Json final_values = Json::object();
     for (const auto& [name, v] : f.final_values)
@@ -358,7 +355,6 @@ void store_analysis(const FileAnalysis& f, const ScanAnalysis& scan) {
     g.write_attr("measurements", static_cast<std::int64_t>(f.measurements));
     g.write_attr("first_step", f.first_step);
     g.write_attr("last_step", f.last_step);
-    g.write_attr("block_length", static_cast<std::int64_t>(f.block_length));
     std::string warnings;
     for (const std::string& w : f.warnings)
         warnings += w + "\n";

@@ -1,13 +1,21 @@
 #include "ssbsim/analysis/stats.hpp"
 
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/measure/autocorrelation.hpp"
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <complex>
 #include <cstdio>
+#include <fftw3.h>
 #include <limits>
+#include <memory>
+#include <mutex>
+#include <new>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -26,10 +34,10 @@ std::string fmt(double v) {
 }
 
 void require_finite(std::span<const double> series, const std::string& what) {
-    for (std::size_t i = 0; i < series.size(); ++i) {
-        require(std::isfinite(series[i]),
-                what + " contains a non-finite value at index " + std::to_string(i));
-    }
+    // The message is built only on failure: this runs over every sample of every series.
+    for (std::size_t i = 0; i < series.size(); ++i)
+        if (!std::isfinite(series[i]))
+            throw InputError(what + " contains a non-finite value at index " + std::to_string(i));
 }
 
 // Validates a list of primaries and returns their common length.
@@ -70,28 +78,85 @@ double evaluate(const DerivedQuantity& f, std::span<const double> means, const c
     return v;
 }
 
-// ----- Gamma-method ---------------------------------------------------------------------------
+// ----- lag sums by FFT ------------------------------------------------------------------------
 
-// Gamma(t) with the normalisation 1/(N-t) of Wolff eq. (31).
-double autocovariance(std::span<const double> dev, std::size_t t) {
-    const std::size_t n = dev.size();
-    double sum = 0.0;
-    for (std::size_t i = 0; i + t < n; ++i)
-        sum += dev[i] * dev[i + t];
-    return sum / static_cast<double>(n - t);
+struct FftwFree {
+    void operator()(void* p) const noexcept { fftw_free(p); }
+};
+
+template <class T>
+std::unique_ptr<T[], FftwFree> fftw_array(std::size_t n) {
+    T* p = static_cast<T*>(fftw_malloc(sizeof(T) * n));
+    if (p == nullptr) throw std::bad_alloc();
+    return std::unique_ptr<T[], FftwFree>(p);
 }
 
-// Wolff's automatic windowing (section 3.3, UWerr): with Gamma computed lazily, the first W with
-// g(W) = exp(-W/tau_W) - tau_W/sqrt(W N) < 0, tau_W = S / ln((2 tau_int(W)+1)/(2 tau_int(W)-1)).
-// Appends the Gamma values it needed to `gamma`.
-std::size_t automatic_window(std::span<const double> dev, double s_tau,
-                             std::vector<double>& gamma) {
-    const std::size_t n = dev.size();
+// One real-to-complex and one complex-to-real plan of length `size` on owned buffers; FFTW_ESTIMATE
+// so the plan (hence every bit of the result) depends on the length alone.
+class RealTransforms {
+  public:
+    explicit RealTransforms(std::size_t size)
+        : size_(size), real_(fftw_array<double>(size)),
+          spectrum_(fftw_array<fftw_complex>(size / 2 + 1)) {
+        const int n = static_cast<int>(size);
+        const std::lock_guard<std::mutex> lock(fftw_planner_lock());
+        forward_ = fftw_plan_dft_r2c_1d(n, real_.get(), spectrum_.get(), FFTW_ESTIMATE);
+        backward_ = fftw_plan_dft_c2r_1d(n, spectrum_.get(), real_.get(), FFTW_ESTIMATE);
+        if (forward_ == nullptr || backward_ == nullptr) {
+            release();
+            throw std::runtime_error("FFTW could not plan a transform of length " +
+                                     std::to_string(size));
+        }
+    }
+    RealTransforms(const RealTransforms&) = delete;
+    RealTransforms& operator=(const RealTransforms&) = delete;
+    ~RealTransforms() { release(); }
+
+    double* real() { return real_.get(); }
+    fftw_complex* spectrum() { return spectrum_.get(); }
+    void forward() { fftw_execute(forward_); }   // real -> spectrum
+    void backward() { fftw_execute(backward_); } // spectrum -> real, times size
+
+  private:
+    void release() {
+        const std::lock_guard<std::mutex> lock(fftw_planner_lock());
+        if (forward_) fftw_destroy_plan(forward_);
+        if (backward_) fftw_destroy_plan(backward_);
+        forward_ = backward_ = nullptr;
+    }
+    std::size_t size_;
+    std::unique_ptr<double[], FftwFree> real_;
+    std::unique_ptr<fftw_complex[], FftwFree> spectrum_;
+    fftw_plan forward_ = nullptr, backward_ = nullptr;
+};
+
+// ----- Gamma-method ---------------------------------------------------------------------------
+
+// Lags computed in the first pass of the Gamma-method; each further pass multiplies them by
+// lag_growth until the window closes (cost O(N log lags) per pass, so the total stays
+// O(N log W)).
+constexpr std::size_t initial_lags = 128;
+constexpr std::size_t lag_growth = 8;
+
+// Gamma(t) = lag_sums(t) / (N - t), the normalisation of Wolff eq. (31), for t < lags.
+std::vector<double> autocovariances(std::span<const double> dev, std::size_t lags) {
+    std::vector<double> gamma = lag_sums(dev, lags);
+    for (std::size_t t = 0; t < gamma.size(); ++t)
+        gamma[t] /= static_cast<double>(dev.size() - t);
+    return gamma;
+}
+
+// Wolff's automatic windowing (section 3.3, UWerr) on the Gamma values at hand: the first W
+// with g(W) = exp(-W/tau_W) - tau_W/sqrt(W N) < 0, tau_W = S / ln((2 tau_int(W)+1)/(2
+// tau_int(W)-1)). Empty when the window has not closed within the lags given but more exist
+// (below N/2); throws when it does not close below N/2 at all.
+std::optional<std::size_t> automatic_window(const std::vector<double>& gamma, std::size_t n,
+                                            double s_tau) {
     if (s_tau == 0.0) return 0;
     const std::size_t w_max = n / 2;
     double g_int = 0.0; // tau_int(W) - 1/2 from the raw Gamma
     for (std::size_t w = 1; w <= w_max; ++w) {
-        gamma.push_back(autocovariance(dev, w));
+        if (w >= gamma.size()) return std::nullopt;
         g_int += gamma[w] / gamma[0];
         const double tau_w = g_int <= 0.0 ? std::numeric_limits<double>::epsilon()
                                           : s_tau / std::log((g_int + 1.0) / g_int);
@@ -152,14 +217,21 @@ GammaResult analyse_deviations(std::span<const double> dev, double value,
     const double nd = static_cast<double>(n);
     require(options.s_tau >= 0.0, "Gamma-method: S must be >= 0, got " + fmt(options.s_tau));
 
-    std::vector<double> gamma{autocovariance(dev, 0)};
+    // Gamma by FFT over a growing number of lags until the window closes and the plotted lags
+    // are covered; every lag up to N/2 exists.
+    std::size_t lags = std::min(initial_lags, n / 2 + 1);
+    std::vector<double> gamma = autocovariances(dev, lags);
     require(gamma[0] > 0.0, "the quantity does not fluctuate over the " + std::to_string(n) +
                                 " samples: its error is zero and tau_int is undefined");
-
-    const std::size_t window = automatic_window(dev, options.s_tau, gamma);
-    const std::size_t lags = plotted_lags(window, n, options);
-    for (std::size_t t = gamma.size(); t <= lags; ++t)
-        gamma.push_back(autocovariance(dev, t));
+    std::optional<std::size_t> found;
+    while (!(found = automatic_window(gamma, n, options.s_tau))) {
+        lags = std::min(lags * lag_growth, n / 2 + 1);
+        gamma = autocovariances(dev, lags);
+    }
+    const std::size_t window = *found;
+    const std::size_t needed = plotted_lags(window, n, options) + 1;
+    if (needed > gamma.size()) gamma = autocovariances(dev, needed);
+    gamma.resize(needed);
 
     const auto c_f = [&] {
         double c = gamma[0];
@@ -427,6 +499,53 @@ std::optional<Crossing> quadratic_crossing(std::span<const double> x, const Diff
 }
 
 } // namespace
+
+// Blocks of K = lags rounded up to a power of two, each transformed once, zero-padded to 2K
+// (FFT A_b). The sums over pairs starting in block b are the cross-correlation of block b with
+// blocks b, b+1, whose padded transform is A_b + (-1)^k A_{b+1} (a shift by K = half the length):
+// C = sum_b conj(A_b) (A_b + (-1)^k A_{b+1}), and one inverse transform of C gives every
+// sum_i x_i x_{i+t}, t < K, without wrapped pairs (t + i < 2K). Cost O(N log K).
+std::vector<double> lag_sums(std::span<const double> x, std::size_t lags) {
+    const std::size_t n = x.size();
+    lags = std::min(lags, n);
+    if (lags == 0) return {};
+    const std::size_t k_len = std::bit_ceil(lags);
+    const std::size_t size = 2 * k_len, bins = k_len + 1;
+    RealTransforms fft(size);
+    const std::size_t blocks = (n + k_len - 1) / k_len;
+    std::vector<std::complex<double>> current(bins), next(bins), sum(bins);
+    const auto transform_block = [&](std::size_t b, std::vector<std::complex<double>>& out) {
+        const std::size_t begin = b * k_len, end = std::min(n, begin + k_len);
+        std::copy(x.begin() + static_cast<std::ptrdiff_t>(begin),
+                  x.begin() + static_cast<std::ptrdiff_t>(end), fft.real());
+        std::fill(fft.real() + (end - begin), fft.real() + size, 0.0);
+        fft.forward();
+        for (std::size_t k = 0; k < bins; ++k)
+            out[k] = {fft.spectrum()[k][0], fft.spectrum()[k][1]};
+    };
+    transform_block(0, current);
+    for (std::size_t b = 0; b < blocks; ++b) {
+        if (b + 1 < blocks)
+            transform_block(b + 1, next);
+        else
+            std::fill(next.begin(), next.end(), std::complex<double>{});
+        for (std::size_t k = 0; k < bins; ++k) {
+            const std::complex<double> shifted = k % 2 == 0 ? next[k] : -next[k];
+            sum[k] += std::conj(current[k]) * (current[k] + shifted);
+        }
+        std::swap(current, next);
+    }
+    for (std::size_t k = 0; k < bins; ++k) {
+        fft.spectrum()[k][0] = sum[k].real();
+        fft.spectrum()[k][1] = sum[k].imag();
+    }
+    fft.backward();
+    std::vector<double> out(lags);
+    const double scale = 1.0 / static_cast<double>(size);
+    for (std::size_t t = 0; t < lags; ++t)
+        out[t] = fft.real()[t] * scale;
+    return out;
+}
 
 SeriesList as_series_list(const std::vector<std::vector<double>>& series) {
     return SeriesList(series.begin(), series.end());

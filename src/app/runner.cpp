@@ -1,5 +1,7 @@
 #include "ssbsim/app/runner.hpp"
 
+#include "ssbsim/analysis/bias.hpp"
+#include "ssbsim/analysis/stats.hpp"
 #include "ssbsim/app/progress.hpp"
 #include "ssbsim/app/signals.hpp"
 #include "ssbsim/core/errors.hpp"
@@ -74,7 +76,8 @@ void check_finite(const Measurement& m, const RecordLayout& layout, std::int64_t
 }
 
 // Running means of the order parameters over the second half of the run (the first half is
-// taken as thermalisation); a quick look, not an error analysis.
+// taken as thermalisation); a quick look, not an error analysis -- except for the
+// Schwinger-Dyson check of the sampler's step-size bias, which gets a Gamma-method error.
 class Summary {
   public:
     explicit Summary(int components) : n_(components) {}
@@ -87,6 +90,14 @@ class Summary {
         abs_m_ += std::sqrt(m2);
         phi2_ += record[record_offset("phi2", n_)];
         action_ += record[record_offset("action", n_)];
+        schwinger_dyson_.push_back(record[record_offset("schwinger_dyson", n_)]);
+        const double t = record[record_offset("temperature", n_)];
+        const double eps = record[record_offset("step_size", n_)];
+        if (count_ == 0) {
+            temperature_ = t;
+            step_ = eps;
+        }
+        constant_ = constant_ && t == temperature_ && eps == step_;
         ++count_;
     }
 
@@ -102,13 +113,40 @@ class Summary {
                 << " measurements):\n    <|M|> = " << abs_m_ / count_
                 << "\n    <|phi|^2> = " << phi2_ / count_ << "\n    <S/V> = " << action_ / count_
                 << '\n';
+        print_bias_check(sim.config(), out);
         out << "  output: " << sim.config().run.output << '\n';
     }
 
   private:
+    // The same check and words as `ssbsim analyze` (analysis/bias.hpp), over the second half.
+    void print_bias_check(const Config& config, std::ostream& out) const {
+        if (!constant_ || !(temperature_ > 0.0) ||
+            schwinger_dyson_.size() < stats::min_gamma_samples)
+            return;
+        stats::GammaOptions options;
+        options.max_lag = 1; // no plot data
+        stats::GammaResult sd;
+        try {
+            sd = stats::gamma_method(schwinger_dyson_, options);
+        } catch (const InputError&) {
+            return; // too short for its autocorrelation: nothing reliable to say
+        }
+        out << "    <Schwinger-Dyson> = " << sd.mean << " +- " << std::setprecision(2) << sd.error
+            << std::setprecision(6) << " (1 in equilibrium)\n";
+        analysis::SamplerSettings settings;
+        settings.method = config.key_values.at("dynamics.method");
+        settings.step = step_;
+        settings.equilibrium = true;
+        if (const auto message = analysis::schwinger_dyson_bias(sd.mean, sd.error, settings))
+            out << "  warning: " << *message << '\n';
+    }
+
     int n_;
     double abs_m_ = 0.0, phi2_ = 0.0, action_ = 0.0;
     std::int64_t count_ = 0;
+    std::vector<double> schwinger_dyson_;
+    double temperature_ = 0.0, step_ = 0.0;
+    bool constant_ = true; // T and the step the same at every measurement of the second half
 };
 
 // The typed deck a checkpoint recorded (a resolved deck, so it always validates unless it was

@@ -72,7 +72,9 @@ std::string try_read(const std::string& path, const Lattice& lattice, int compon
         }
         out.state =
             State{read_fields(data), root.read_attr_int64("step"), root.read_attr_double("time"),
-                  root.read_attr_double("next_eps"), std::move(momentum)};
+                  root.read_attr_double("next_eps"), std::move(momentum),
+                  // checkpoints before the compensated time sum have none: 0 (docs/output.md)
+                  root.has_attr("time_residual") ? root.read_attr_double("time_residual") : 0.0};
         out.deck_text = root.read_attr_string("deck");
         out.path = path;
         return "";
@@ -130,6 +132,7 @@ void write_checkpoint(const std::string& path, const State& state, const Config&
         root.write_attr("deck", config.deck_text);
         root.write_attr("step", state.step);
         root.write_attr("time", state.time);
+        root.write_attr("time_residual", state.time_residual);
         root.write_attr("next_eps", state.next_eps);
         std::vector<std::uint64_t> shape = {state.phi.size()};
         for (std::int64_t l : config.lattice.dims)

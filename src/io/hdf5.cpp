@@ -15,6 +15,7 @@
 #include <numeric>
 #include <stdexcept>
 #include <string_view>
+#include <sys/file.h>
 
 namespace ssbsim::h5 {
 
@@ -982,10 +983,47 @@ Handle File::access_plist(const std::string& path) {
     return fapl;
 }
 
+namespace {
+
+// Reading while a run writes (docs/output.md, "Reading a file while a run writes it"): ssbsim
+// opens every file with HDF5's own locking off, so its readers never wait for a lock and never
+// hold one. A writer then holds a *shared* flock on the file: HDF5 readers elsewhere (h5py with
+// default settings takes a shared lock) can open it, while any other HDF5 writer (h5py "r+",
+// a second `analyze --write`), which asks for an exclusive lock, is refused. The exclusive lock
+// taken first refuses to write a file that another program already holds open, as HDF5 did.
+void disable_hdf5_locking(hid_t fapl, const Where& w) {
+#if H5_VERSION_GE(1, 10, 7)
+    check(H5Pset_file_locking(fapl, false, true), "configure file locking for", w);
+#else
+    (void)fapl;
+    (void)w;
+#endif
+}
+
+void hold_writer_lock(hid_t file, const Where& w) {
+    void* handle = nullptr;
+    check(H5Fget_vfd_handle(file, H5P_DEFAULT, &handle), "get the file descriptor of", w);
+    const int fd = *static_cast<const int*>(handle);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == ENOLCK || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)
+            return; // a file system without flock (some Lustre/NFS mounts): nothing to hold
+        throw IoError("HDF5: cannot write " + render(w) +
+                      ": another program has it open (h5py or another HDF5 reader holding its "
+                      "lock, or a writer); close it there and retry (" +
+                      std::strerror(errno) + ")");
+    }
+    if (::flock(fd, LOCK_SH | LOCK_NB) != 0) // downgrade: let readers in, keep writers out
+        throw IoError("HDF5: lost the lock on " + render(w) +
+                      " to another program opening it for writing; retry");
+}
+
+} // namespace
+
 File File::create(const std::string& path, bool overwrite) {
     quiet();
     const Where w{path};
     const Handle fapl = access_plist(path);
+    disable_hdf5_locking(fapl.get(), w);
     const hid_t id =
         H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl.get());
     if (id < 0) {
@@ -996,7 +1034,9 @@ File File::create(const std::string& path, bool overwrite) {
             !overwrite && existed ? "the file exists and overwrite is off; " : "";
         throw IoError("HDF5: cannot create file " + render(w) + ": " + why + stack);
     }
-    return File(Handle(id, Kind::file), path);
+    Handle file(id, Kind::file);
+    hold_writer_lock(file.get(), w);
+    return File(std::move(file), path);
 }
 
 File File::open_read(const std::string& path) {
@@ -1011,6 +1051,7 @@ File File::open(const std::string& path, bool writable) {
     quiet();
     const Where w{path};
     const Handle fapl = access_plist(path);
+    disable_hdf5_locking(fapl.get(), w);
     const hid_t id = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get());
     if (id < 0) {
         const std::string stack = take_error_stack();
@@ -1021,7 +1062,9 @@ File File::open(const std::string& path, bool writable) {
         throw IoError("HDF5: cannot open file " + render(w) +
                       (writable ? " for writing: " : " for reading: ") + why + stack);
     }
-    return File(Handle(id, Kind::file), path);
+    Handle file(id, Kind::file);
+    if (writable) hold_writer_lock(file.get(), w);
+    return File(std::move(file), path);
 }
 
 void File::flush() {

@@ -1,10 +1,12 @@
 // `ssbsim info FILE`: a human summary of an output file, readable while a run is still writing.
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/io/live_read.hpp"
 #include "ssbsim/io/output.hpp"
 #include "ssbsim/io/provenance.hpp"
 #include "ssbsim/io/series.hpp"
 
 #include <functional>
+#include <sstream>
 
 namespace ssbsim {
 
@@ -31,10 +33,8 @@ void list_datasets(const h5::Group& g, const std::string& prefix, std::ostream& 
     }
 }
 
-} // namespace
-
-void describe_file(const std::string& path, std::ostream& out) {
-    if (!h5::is_hdf5(path)) throw InputError("'" + path + "' does not exist or is not HDF5");
+// One complete reading of the file into `out`.
+void describe(const std::string& path, std::ostream& out) {
     const h5::File file = h5::File::open_read(path);
     const h5::Group root = file.root();
     out << "file: " << path << '\n';
@@ -61,6 +61,18 @@ void describe_file(const std::string& path, std::ostream& out) {
     out << "datasets:\n";
     list_datasets(root, "", out);
     if (root.has_attr("deck")) out << "deck:\n" << root.read_attr_string("deck");
+}
+
+} // namespace
+
+void describe_file(const std::string& path, std::ostream& out) {
+    if (!h5::is_hdf5(path)) throw InputError("'" + path + "' does not exist or is not HDF5");
+    // Into a buffer first: a read during the writer's flush is retried (live_read.hpp).
+    out << read_retrying([&] {
+        std::ostringstream text;
+        describe(path, text);
+        return text.str();
+    });
 }
 
 } // namespace ssbsim

@@ -83,6 +83,20 @@ std::vector<ColumnSpec> observable_columns(const Lattice& lattice, int component
 const ColumnSpec time_column{
     "time", {}, "lattice units", "training time t = sum of the step sizes epsilon so far"};
 
+// With action.form = hopping: the hopping-form action density, last in /observables (so every
+// other column keeps its place in the table).
+const ColumnSpec hopping_action_column{
+    "action_hopping",
+    {},
+    "lattice units",
+    "hopping-form action density S_K/V = action + lambda_hopping (the action column is the mass "
+    "form S/V = S_K/V - lambda_K); action.form = hopping only"};
+
+std::optional<double> hopping_lambda(const Config& config) {
+    if (config.action.form != ActionForm::hopping) return std::nullopt;
+    return config.action.lambda; // lambda_K in the hopping form
+}
+
 std::vector<ColumnSpec> replica_columns(const Lattice& lattice, const Config& c) {
     std::vector<ColumnSpec> columns =
         observable_columns(lattice, c.field.components, c.run.replicas);
@@ -175,6 +189,8 @@ void OutputWriter::add_configurations(h5::Group& root, const Config& config, con
 OutputWriter::OutputWriter(const Config& config, const Lattice& lattice, int saved_replicas)
     : saved_replicas_(saved_replicas),
       record_widths_(record_widths(lattice, config.field.components)),
+      hopping_lambda_(hopping_lambda(config)),
+      action_offset_(static_cast<std::size_t>(record_offset("action", config.field.components))),
       last_flush_(std::chrono::steady_clock::now()),
       // Created under a temporary name and renamed once valid (end of this constructor), so
       // the output never exists half-created, whenever the process dies.
@@ -195,6 +211,7 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice, int sav
 
     std::vector<ColumnSpec> columns = observable_columns(lattice, n, 1);
     columns.insert(columns.begin(), time_column);
+    if (hopping_lambda_) columns.push_back(hopping_action_column);
     observables_.emplace(root, "observables",
                          "one row per measurement (replica 0), every measure.every steps", columns);
     const ActionParams action = resolve_action(config.action, lattice.dims(), n);
@@ -225,6 +242,8 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice, int sav
 
 OutputWriter::OutputWriter(const Config& config, h5::File file)
     : record_widths_(record_widths(Lattice(config.lattice), config.field.components)),
+      hopping_lambda_(hopping_lambda(config)),
+      action_offset_(static_cast<std::size_t>(record_offset("action", config.field.components))),
       last_flush_(std::chrono::steady_clock::now()), file_(std::move(file)) {
     const h5::Group root = file_.root();
     observables_.emplace(root, "observables");
@@ -272,6 +291,8 @@ OutputWriter OutputWriter::resume(const Config& config, std::int64_t step) {
 void OutputWriter::record(const Measurement& m) {
     std::vector<double> row = {m.time};
     row.insert(row.end(), m.records.front().begin(), m.records.front().end());
+    if (hopping_lambda_) // S_K = S_M + V lambda_K (README, the model)
+        row.push_back(m.records.front()[action_offset_] + *hopping_lambda_);
     observables_->append(m.step, row);
     if (replicas_) {
         // [observable][replica][...]: each observable's replicas side by side.

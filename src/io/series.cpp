@@ -2,6 +2,7 @@
 
 #include "ssbsim/core/errors.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -156,6 +157,52 @@ std::vector<std::int64_t> Series::steps() const {
 
 void Series::truncate(std::uint64_t rows) {
     table_.truncate_rows(rows);
+}
+
+SeriesData read_series(const h5::Group& root, const std::string& name,
+                       const std::vector<std::string>& skip) {
+    const h5::Dataset table = root.open_dataset(table_name(name));
+    const std::vector<std::string> names = table.read_attr_strings("columns");
+    const std::vector<std::int64_t> offsets = table.read_attr_int64s("offsets");
+    const std::vector<std::int64_t> widths = table.read_attr_int64s("widths");
+    const std::uint64_t width = row_width(table);
+    if (names.empty() || names.size() != offsets.size() || names.size() != widths.size() ||
+        names.front() != "step")
+        throw IoError("HDF5: the layout attributes of " + table.name() + " do not match");
+    const h5::Group views = root.open_group(name);
+    SeriesData data;
+    std::vector<bool> wanted(names.size(), false);
+    for (std::size_t i = 1; i < names.size(); ++i) {
+        wanted[i] = std::find(skip.begin(), skip.end(), names[i]) == skip.end();
+        if (!wanted[i]) continue;
+        const std::vector<std::uint64_t> shape = views.open_dataset(names[i]).shape();
+        SeriesData::Column& c = data.columns[names[i]];
+        if (shape.size() > 1) c.row_shape.assign(shape.begin() + 1, shape.end());
+        if (row_size(c.row_shape) != static_cast<std::uint64_t>(widths[i]))
+            throw IoError("HDF5: column " + names[i] + " of " + table.name() +
+                          " has a width that does not match its view");
+    }
+    const std::uint64_t rows = table.shape().front();
+    data.steps.reserve(rows);
+    for (auto& [n, c] : data.columns)
+        c.values.reserve(rows * row_size(c.row_shape));
+    std::vector<std::vector<double>*> out(names.size(), nullptr);
+    for (std::size_t i = 1; i < names.size(); ++i)
+        if (wanted[i]) out[i] = &data.columns[names[i]].values;
+    const std::uint64_t block = std::max<std::uint64_t>(1, (std::uint64_t{1} << 20) / width);
+    for (std::uint64_t first = 0; first < rows; first += block) {
+        const std::uint64_t n = std::min(block, rows - first);
+        const std::vector<double> part = table.read_rows_double(first, n);
+        for (std::uint64_t r = 0; r < n; ++r) {
+            const double* row = part.data() + r * width;
+            data.steps.push_back(std::isnan(row[0]) ? std::numeric_limits<std::int64_t>::min()
+                                                    : static_cast<std::int64_t>(row[0]));
+            for (std::size_t i = 1; i < names.size(); ++i)
+                if (out[i])
+                    out[i]->insert(out[i]->end(), row + offsets[i], row + offsets[i] + widths[i]);
+        }
+    }
+    return data;
 }
 
 } // namespace ssbsim

@@ -10,14 +10,12 @@
 
 namespace ssbsim {
 
-namespace {
-
-// FFTW's planner keeps process-wide state and is not thread-safe (only the execute functions
-// are): plans are made and destroyed under this lock.
-std::mutex& planner_lock() {
+std::mutex& fftw_planner_lock() {
     static std::mutex m;
     return m;
 }
+
+namespace {
 
 struct FftwFree {
     void operator()(void* p) const noexcept { fftw_free(p); }
@@ -44,7 +42,7 @@ Autocorrelation::Autocorrelation(std::int64_t length, bool periodic)
     const auto real = allocate<double>(size_);
     const auto spectrum = allocate<fftw_complex>(size_ / 2 + 1);
     const int n = static_cast<int>(size_);
-    const std::lock_guard<std::mutex> lock(planner_lock());
+    const std::lock_guard<std::mutex> lock(fftw_planner_lock());
     // FFTW_ESTIMATE: the plan depends on the length alone, not on timings, so every run (and
     // every thread count) uses the same algorithm and gets the same bits.
     forward_ = fftw_plan_dft_r2c_1d(n, real.get(), spectrum.get(), FFTW_ESTIMATE);
@@ -65,7 +63,7 @@ Autocorrelation::Autocorrelation(Autocorrelation&& other) noexcept
 
 Autocorrelation::~Autocorrelation() {
     if (forward_ == nullptr) return;
-    const std::lock_guard<std::mutex> lock(planner_lock());
+    const std::lock_guard<std::mutex> lock(fftw_planner_lock());
     fftw_destroy_plan(forward_);
     fftw_destroy_plan(backward_);
 }

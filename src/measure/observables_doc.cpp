@@ -49,6 +49,12 @@ void print_observables(std::ostream& out) {
         out << "| `" << s.name << "` | " << shape_text(s.shape) << " | " << kind_text(s.kind)
             << " | " << s.units << " | " << d << " |\n";
     }
+    out << "\n**Hopping-form runs** (`action.form = hopping`). The simulation runs the exact "
+           "mass-form image of the hopping action, and the fields and every column above are in "
+           "the mass form: `action` is S_M/V = S_K/V - lambda_K (S_K = S_M + V lambda_K for "
+           "phi_M = sqrt(2 kappa) phi_K), `kinetic` and `potential` are its mass-form parts. "
+           "Such runs have one more column, `/observables/action_hopping` [n], the hopping-form "
+           "density S_K/V = `action` + lambda_K, to compare with the hopping-form literature.\n";
 }
 
 } // namespace ssbsim

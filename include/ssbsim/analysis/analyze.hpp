@@ -1,8 +1,9 @@
 // `ssbsim analyze`: error analysis of run outputs, one file at a time and over the files of a scan.
 // Per file: thermalisation cut (automatic: stats::thermalisation_cut on a few robust observables,
 // the largest cut wins; or given), every observable column by Wolff's Γ-method, and the derived
-// quantities (Binder cumulant, χ, ξ₂, specific heat) by a blocked jackknife. Over files: groups by
-// lattice size and the deck key that varies, and the crossings of the Binder curves of
+// quantities (Binder cumulant, χ, ξ₂, specific heat) by the Γ-method of the linearised
+// estimator (Wolff 2004, eq. 3.20ff: the series projected on the gradient of f). Over files: groups
+// by lattice size and the deck key that varies, and the crossings of the Binder curves of
 // successive sizes (stats::find_crossing). Files are identified by their recorded deck, `dims`
 // and /parameters, never by their names. Definitions and formats: docs/analysis.md.
 // Tested by tests/test_analyze.cpp (and through the program by tests/test_python.cpp).
@@ -59,17 +60,18 @@ struct Options {
     std::optional<std::size_t> skip; // measurements to drop; empty: automatic
 };
 
-// Fewest measurements left after the cut that the analysis accepts (20 jackknife blocks of 5).
+// Fewest measurements left after the cut that the analysis accepts (the automatic cut's 100
+// batches; the Γ-method further needs 20 effective samples).
 inline constexpr std::size_t min_samples = 100;
 
 struct Estimate {
     std::string name;     // column name, "name[i]" for an entry of a vector column
-    std::string method;   // "gamma", "jackknife", "constant", "parameter"
+    std::string method;   // "gamma", "gamma_derived", "constant", "parameter"
     double value = 0.0;   // NaN when it does not exist (see note)
     double error = 0.0;   // NaN when no error estimate exists (see note)
-    double tau_int = 0.0; // Γ-method; NaN for jackknife/constant/parameter
+    double tau_int = 0.0; // Γ-method (derived: of the projected series); NaN for constant/parameter
     double tau_int_error = 0.0;
-    double n_effective = 0.0; // N / (2 τ_int); jackknife: number of blocks
+    double n_effective = 0.0; // N / (2 τ_int)
     std::size_t n_samples = 0;
     std::string note; // why a number is missing, or how it was formed
 };
@@ -82,9 +84,9 @@ struct FileAnalysis {
     std::size_t measurements = 0;
     std::size_t skip = 0;
     bool skip_automatic = true;
-    bool at_limit = false;                      // the automatic cut hit N/2: no equilibrium reached
+    bool at_limit = false;       // the automatic cut hit N/2: no equilibrium reached
+    bool step_size_bias = false; // Schwinger-Dyson differs from 1 (bias.hpp); a warning says why
     std::int64_t first_step = 0, last_step = 0; // steps of the first used and last measurement
-    std::size_t block_length = 0;               // jackknife blocks of the derived quantities
     std::vector<Estimate> estimates;            // columns, then derived quantities
     std::map<std::string, double> final_values; // last record: time, order parameters
     std::vector<std::string> warnings;

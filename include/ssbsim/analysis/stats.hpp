@@ -25,6 +25,14 @@ using DerivedQuantity = std::function<double(std::span<const double> means)>;
 SeriesList as_series_list(const std::vector<std::vector<double>>& series);
 
 // ---------------------------------------------------------------------------------------------
+// Autocorrelation sums
+
+// sum_{i=0}^{N-1-t} x_i x_{i+t} for t = 0 .. min(lags, N) - 1, by FFT (FFTW, blocked
+// Wiener-Khinchin) in O(N log lags): equal to the direct sums to ~1e-15 of sum x_i^2. The
+// Gamma-method computes its Gamma(t) with it.
+std::vector<double> lag_sums(std::span<const double> x, std::size_t lags);
+
+// ---------------------------------------------------------------------------------------------
 // Gamma-method (Wolff 2004)
 
 struct GammaOptions {

@@ -22,9 +22,12 @@ namespace ssbsim {
 struct State {
     std::vector<Field> phi;      // one field per replica (run.replicas)
     std::int64_t step = 0;       // completed steps
-    double time = 0.0;           // training time t = Σ ε over completed steps
+    double time = 0.0;           // training time t = Σ ε over completed steps (advance_time)
     double next_eps = 0.0;       // step size to try next (flow_adaptive adapts it)
     std::vector<Field> momentum; // method = momentum: one per replica; else empty
+    // The part of Σ ε that `time` cannot hold: time + time_residual is the sum to about twice
+    // double precision (a compensated sum); 0 for a constant step, where time = step × ε.
+    double time_residual = 0.0;
 };
 
 class Simulation {
@@ -55,6 +58,8 @@ class Simulation {
     NoiseKey key(int replica) const;
 
   private:
+    void advance_time(double dt);
+
     Config config_;
     Lattice lattice_;
     ActionParams base_action_;

@@ -51,6 +51,8 @@ class OutputWriter {
 
     int saved_replicas_ = 1;
     std::vector<std::size_t> record_widths_; // per observable, observable_specs() order
+    std::optional<double> hopping_lambda_;   // lambda_K with action.form = hopping
+    std::size_t action_offset_;              // of S/V in a record
     std::chrono::steady_clock::time_point last_flush_;
     h5::File file_;
     std::optional<Series> observables_;    // /observables: replica 0

@@ -5,12 +5,18 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <vector>
 
 struct fftw_plan_s; // <fftw3.h>: fftw_plan is a pointer to it
 
 namespace ssbsim {
+
+// FFTW's planner keeps process-wide state and is not thread-safe (only the execute functions
+// are): every plan in the program (here and in the analysis' lag sums) is made and destroyed
+// under this one lock.
+std::mutex& fftw_planner_lock();
 
 // Made once per length and boundary: FFTW's planning costs milliseconds at 10^5 points, more
 // than the transforms themselves. Applying it is const and thread-safe.
