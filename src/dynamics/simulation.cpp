@@ -127,7 +127,7 @@ void Simulation::advance() {
 // the error at ~1 ulp of t over any number of steps. Both parts are in the checkpoint, so a
 // resumed run continues the same sum bit for bit.
 void Simulation::advance_time(double dt) {
-    if (config_.dynamics.method != Method::flow_adaptive && !config_.schedule.step) {
+    if (!method_spec(config_.dynamics.method).adaptive_step && !config_.schedule.step) {
         state_.time = static_cast<double>(state_.step) * dt;
         state_.time_residual = 0.0;
         return;
