@@ -62,8 +62,10 @@ long long number_after(const std::string& text, const std::string& label) {
     return std::stoll(m[1]);
 }
 
-// The Python side of one poll: the reader's row count, then plain h5py's (default locking;
-// every column of /observables must have the step's length), then whether h5py could open the
+// The Python side of one poll: the reader's row count, then plain h5py's (default locking,
+// retrying an OSError as docs/output.md advises: opened during a flush, HDF5 can find the file
+// shorter than its superblock says; every column of /observables must have the step's length),
+// then whether h5py could open the
 // file for writing (it must not while the run holds it).
 const char* const python_poll = R"(
 import sys
@@ -71,10 +73,18 @@ sys.path.insert(0, sys.argv[1])
 import h5py, ssbsim_reader
 run = ssbsim_reader.Run(sys.argv[2])
 reader_rows = len(run.series("action"))
-with h5py.File(sys.argv[2], "r") as f:
-    n = f["observables/step"].shape[0]
-    assert all(f["observables"][c].shape[0] == n for c in f["observables"]), "ragged columns"
-    h5py_rows = n
+import time
+for attempt in range(5):  # a read during the writer's flush can fail: retry (docs/output.md)
+    try:
+        with h5py.File(sys.argv[2], "r") as f:
+            n = f["observables/step"].shape[0]
+            assert all(f["observables"][c].shape[0] == n for c in f["observables"]), "ragged"
+            h5py_rows = n
+        break
+    except OSError:
+        if attempt == 4:
+            raise
+        time.sleep(0.2)
 try:
     h5py.File(sys.argv[2], "r+").close()
     writable = 1
