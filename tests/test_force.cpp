@@ -1,5 +1,8 @@
 // The force kernel against a central finite difference of the action, on small lattices of
-// every dimension with mixed periodic/open boundaries, one and three components.
+// every dimension with mixed periodic/open boundaries, one and three components; and the
+// kernel contract for a split lattice: a slab of rows with halo rows, swept with its global row
+// offset, computes the same force and draws the same noise as the whole lattice.
+#include "dynamics/sweep.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/force.hpp"
 #include "ssbsim/physics/rng.hpp"
@@ -168,5 +171,89 @@ TEST_CASE(
         auto x = lat.coordinates(s);
         x[1] = 0;
         REQUIRE(f[s] == f[lat.site(x)]); // bit for bit
+    }
+}
+
+namespace {
+
+// One Euler–Maruyama step y = φ + εF + σξ of the rows in `rows` of `phi` into `y`.
+void euler_rows(const Lattice& lat, RowRange rows, const ActionParams& p, const Field& phi,
+                Field& y, std::uint64_t step) {
+    const double eps = 0.05, sigma = 0.7;
+    detail::force_sweep(lat, rows, p, phi, detail::NoiseDraw{{9, 2}, step},
+                        [&](int a, std::int64_t off, const double* xi) {
+                            double* out = y.component(a) + off;
+                            return [=](std::int64_t t, double f, double x) {
+                                out[t] = x + eps * f + sigma * xi[t];
+                            };
+                        });
+}
+
+} // namespace
+
+TEST_CASE("a slab of rows with halo rows, swept at its global row offset, updates as the whole "
+          "lattice with the same force and noise",
+          "[force][bitwise]") {
+    const auto P = Boundary::periodic, O = Boundary::open;
+    struct Case {
+        std::vector<std::int64_t> dims;
+        std::vector<Boundary> bc;
+        int n;
+        std::int64_t s0, s1; // the slab: slices [s0, s1) of axis 0
+    };
+    const std::vector<Case> cases = {
+        {{8, 40}, {P, P}, 1, 3, 6},
+        {{8, 40}, {P, O}, 2, 0, 2},        // the halo below wraps round
+        {{8, 40}, {O, P}, 1, 0, 3},        // open axis 0: the halo holds the edge slice itself
+        {{6, 3, 300}, {P, O, P}, 2, 5, 6}, // rows longer than a tile; the halo above wraps
+        {{5, 2, 3, 4}, {O, P, O, P}, 1, 2, 4},
+    };
+    for (const Case& c : cases) {
+        const Lattice whole(c.dims, c.bc);
+        ActionParams p;
+        p.m2 = -0.6;
+        p.lambda = 0.8;
+        for (int mu = 0; mu < whole.dims(); ++mu)
+            p.coupling[mu] = 0.7 + 0.2 * mu;
+        for (int a = 0; a < c.n; ++a)
+            p.h.push_back(0.1 * (a + 1));
+        const Field phi = random_field(whole, c.n, 21);
+        Field expected(whole, c.n);
+        euler_rows(whole, RowRange::whole(whole), p, phi, expected, 7);
+
+        // The slab in memory: slices s0 - 1 ... s1 of axis 0 (halo, own slices, halo).
+        const std::int64_t L0 = c.dims[0], per_slice = whole.rows() / L0;
+        const std::int64_t slice_sites = per_slice * whole.row_length();
+        std::vector<std::int64_t> local_dims = c.dims;
+        local_dims[0] = c.s1 - c.s0 + 2;
+        std::vector<Boundary> local_bc = c.bc;
+        local_bc[0] = O; // the halo rows are the neighbours; nothing wraps inside the slab
+        const Lattice slab(local_dims, local_bc);
+        Field local(slab, c.n), out(slab, c.n);
+        for (std::int64_t k = 0; k < local_dims[0]; ++k) {
+            std::int64_t g = c.s0 - 1 + k; // the global slice held at local slice k
+            if (c.bc[0] == P)
+                g = (g + L0) % L0;
+            else
+                g = std::clamp<std::int64_t>(g, 0, L0 - 1); // an open end: the edge itself
+            for (int a = 0; a < c.n; ++a)
+                std::copy_n(phi.component(a) + g * slice_sites, slice_sites,
+                            local.component(a) + k * slice_sites);
+        }
+        const RowRange own{per_slice, (local_dims[0] - 1) * per_slice, (c.s0 - 1) * per_slice};
+        euler_rows(slab, own, p, local, out, 7);
+        INFO("dims " << whole.dims() << " slab [" << c.s0 << ", " << c.s1 << ")");
+        for (int a = 0; a < c.n; ++a)
+            for (std::int64_t i = 0; i < (c.s1 - c.s0) * slice_sites; ++i)
+                REQUIRE(out.component(a)[slice_sites + i] ==
+                        expected.component(a)[c.s0 * slice_sites + i]);
+
+        // The offset matters: counted from the slab's own origin the noise is another one.
+        euler_rows(slab, {own.first, own.last, 0}, p, local, out, 7);
+        bool all_same = true;
+        for (std::int64_t i = 0; i < (c.s1 - c.s0) * slice_sites; ++i)
+            all_same = all_same && out.component(0)[slice_sites + i] ==
+                                       expected.component(0)[c.s0 * slice_sites + i];
+        REQUIRE_FALSE(all_same);
     }
 }

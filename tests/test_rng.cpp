@@ -1,6 +1,9 @@
 // Counter-based noise: the raw Philox words against Random123 bit for bit, the accuracy of our
 // vectorised log and sincos against long-double references and libm, Gaussian moments and
-// tails, and that a variate depends only on its counter (never on the range it is drawn in).
+// tails, and that a variate depends only on its counter (never on the range it is drawn in);
+// the uniform variates: their documented counters, range (0, 1], moments, thread-independence,
+// and independence from the Gaussians of the same site.
+#include "ssbsim/core/parallel.hpp"
 #include "ssbsim/physics/rng.hpp"
 
 #include <Random123/philox.h>
@@ -10,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <numbers>
+#include <omp.h>
 #include <random>
 #include <vector>
 
@@ -24,13 +28,21 @@ std::vector<double> draw(NoiseKey key, Stream stream, std::uint64_t step, int co
     return v;
 }
 
-// The documented counter of a site pair.
+std::vector<double> draw_uniform(NoiseKey key, Stream stream, std::uint64_t step, int comp,
+                                 std::int64_t first, std::int64_t n) {
+    std::vector<double> v(static_cast<std::size_t>(n));
+    fill_uniform(key, stream, step, comp, first, n, v.data());
+    return v;
+}
+
+// The documented counter of a site pair (uniform: the counters of fill_uniform).
 r123::Philox4x32::ctr_type counter(std::uint64_t pair, int component, Stream stream,
-                                   std::uint64_t step) {
+                                   std::uint64_t step, bool uniform = false) {
     return {{static_cast<std::uint32_t>(pair),
              static_cast<std::uint32_t>((pair >> 32) & 0xffffu) |
                  static_cast<std::uint32_t>(component) << 16 |
-                 static_cast<std::uint32_t>(stream) << 24,
+                 static_cast<std::uint32_t>(stream) << 24 |
+                 static_cast<std::uint32_t>(uniform) << 31,
              static_cast<std::uint32_t>(step), static_cast<std::uint32_t>(step >> 32)}};
 }
 
@@ -247,4 +259,107 @@ TEST_CASE("key, stream, step and component each select an independent variate", 
             same += o[i] == base[i];
         REQUIRE(same == 0);
     }
+}
+
+TEST_CASE("uniform variates are (m + 1) 2^-53 of their documented Philox counters", "[rng]") {
+    const NoiseKey key{5, 9};
+    const std::uint64_t step = (std::uint64_t{1} << 35) + 3;
+    const int component = 2;
+    const std::int64_t first_pair = 777, pairs = 300;
+    const auto u = draw_uniform(key, Stream::dynamics, step, component, 2 * first_pair, 2 * pairs);
+    for (std::int64_t j = 0; j < pairs; ++j) {
+        const auto r =
+            r123::Philox4x32()(counter(first_pair + j, component, Stream::dynamics, step, true),
+                               {{key.seed, key.replica}});
+        const std::uint64_t a = (std::uint64_t{r[1]} << 32) | r[0];
+        const std::uint64_t b = (std::uint64_t{r[3]} << 32) | r[2];
+        REQUIRE(u[2 * j] == std::ldexp(static_cast<double>((a >> 11) + 1), -53));
+        REQUIRE(u[2 * j + 1] == std::ldexp(static_cast<double>((b >> 11) + 1), -53));
+    }
+}
+
+TEST_CASE("uniform variates lie in 0 < u <= 1 with the moments and histogram of U(0 1)", "[rng]") {
+    const std::int64_t n = 4'000'000;
+    const auto u = draw_uniform({7, 0}, Stream::dynamics, 3, 0, 1, n); // odd start: pairs split
+    CHECK(*std::min_element(u.begin(), u.end()) > 0.0);
+    CHECK(*std::max_element(u.begin(), u.end()) <= 1.0);
+    // Sample moments E u^k = 1/(k+1), standard error sqrt((E u^2k − (E u^k)²) / n).
+    for (int parity : {0, 1, 2}) {
+        double m[4] = {}, count = 0;
+        for (std::int64_t i = 0; i < n; ++i) {
+            if (parity < 2 && (i & 1) != parity) continue;
+            double p = 1.0;
+            for (double& mk : m)
+                mk += (p *= u[i]);
+            count += 1;
+        }
+        for (int k = 1; k <= 4; ++k) {
+            const double mean = m[k - 1] / count, exact = 1.0 / (k + 1);
+            const double sd = std::sqrt((1.0 / (2 * k + 1) - exact * exact) / count);
+            INFO("parity " << parity << " moment " << k << ": " << mean);
+            CHECK(std::abs(mean - exact) < 5.0 * sd);
+        }
+    }
+    // 64 equal bins: chi² with 63 degrees of freedom (mean 63, sd ~11.2), 5 sigma.
+    std::vector<double> bins(64, 0.0);
+    for (double x : u)
+        bins[std::min<std::size_t>(63, static_cast<std::size_t>(x * 64.0))] += 1.0;
+    const double expected = static_cast<double>(n) / 64.0;
+    double chi2 = 0.0;
+    for (double b : bins)
+        chi2 += (b - expected) * (b - expected) / expected;
+    INFO("chi2 " << chi2);
+    CHECK(std::abs(chi2 - 63.0) < 5.0 * std::sqrt(2.0 * 63.0));
+    // Neighbouring sites (the two halves of one Philox draw) are uncorrelated.
+    double c = 0.0;
+    for (std::int64_t i = 1; i + 1 < n; i += 2)
+        c += (u[i] - 0.5) * (u[i + 1] - 0.5);
+    CHECK(std::abs(c / (n / 2 - 1)) < 5.0 / 12.0 / std::sqrt(n / 2.0));
+}
+
+TEST_CASE("uniform variates have the same bits for any range and any number of threads", "[rng]") {
+    const std::int64_t rows = 64, len = 1000;
+    const auto whole = draw_uniform({1, 2}, Stream::init, 5, 1, 0, rows * len);
+    for (std::int64_t first : {0, 1, 31, 32, 33, 499})
+        for (std::int64_t n : {1, 2, 33, 64, 65, 801}) {
+            const auto part = draw_uniform({1, 2}, Stream::init, 5, 1, first, n);
+            for (std::int64_t i = 0; i < n; ++i)
+                REQUIRE(part[i] == whole[first + i]);
+        }
+    // Row by row on the threads of the kernels (for_each_row), as a sampler would draw them.
+    for (int threads : {1, 2, 3}) {
+        omp_set_num_threads(threads);
+        std::vector<double> rowwise(static_cast<std::size_t>(rows * len));
+        for_each_row(rows, len, [&](std::int64_t r) {
+            fill_uniform({1, 2}, Stream::init, 5, 1, r * len, len, rowwise.data() + r * len);
+        });
+        REQUIRE(std::equal(rowwise.begin(), rowwise.end(), whole.begin()));
+    }
+    omp_set_num_threads(omp_get_num_procs());
+}
+
+TEST_CASE("uniforms are independent of the Gaussians of the same key and stream and step and site",
+          "[rng]") {
+    // Different counters: no uniform shares its 53 bits with the Box–Muller input of a normal.
+    const std::int64_t n = 2'000'000;
+    const auto u = draw_uniform({4, 1}, Stream::dynamics, 8, 0, 0, n);
+    const auto z = draw({4, 1}, Stream::dynamics, 8, 0, 0, n);
+    // If the uniform were the Box–Muller u1 of the same pair, |z| would be sqrt(−2 ln u).
+    int equal_radius = 0;
+    for (std::int64_t i = 0; i + 1 < 1000; i += 2)
+        equal_radius +=
+            std::abs(std::hypot(z[i], z[i + 1]) - std::sqrt(-2.0 * std::log(u[i]))) < 1e-12;
+    CHECK(equal_radius == 0);
+    // Correlations of u with z, z² and |z| at the same site vanish within 5 standard errors.
+    double c1 = 0, c2 = 0, c3 = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double du = u[i] - 0.5;
+        c1 += du * z[i];
+        c2 += du * (z[i] * z[i] - 1.0);
+        c3 += du * (std::abs(z[i]) - std::sqrt(2.0 / std::numbers::pi));
+    }
+    const double su = std::sqrt(1.0 / 12.0), sn = std::sqrt(static_cast<double>(n));
+    CHECK(std::abs(c1 / n) < 5.0 * su * 1.0 / sn);
+    CHECK(std::abs(c2 / n) < 5.0 * su * std::sqrt(2.0) / sn);
+    CHECK(std::abs(c3 / n) < 5.0 * su * std::sqrt(1.0 - 2.0 / std::numbers::pi) / sn);
 }

@@ -10,6 +10,7 @@
 #include "ssbsim/physics/rng.hpp"
 
 #include <optional>
+#include <utility>
 
 namespace ssbsim::detail {
 
@@ -18,12 +19,14 @@ struct NoiseDraw {
     std::uint64_t step;
 };
 
-// make_update(a, off, xi) returns the update of component a on the tile whose first site has
-// global index off: a callable (t, F, φ) for the tile's site t, with F the force of `src` there
-// and φ the value of `src`; xi points at the tile's noise of component a (nullptr without
-// noise). The update may write site t of any field but `src`.
+// make_update(a, off, xi) returns the update of component a on the tile whose first site sits
+// at memory offset `off` of the component planes: a callable (t, F, φ) for the tile's site t,
+// with F the force of `src` there and φ the value of `src`; xi points at the tile's noise of
+// component a (nullptr without noise), drawn by the global site index (RowGeometry), not by
+// `off`. The update may write site t of any field but `src`. `rows` selects the rows to update
+// and their place in the whole lattice (a slab: see RowRange).
 template <class MakeUpdate>
-void force_sweep(const Lattice& lattice, const ActionParams& p, const Field& src,
+void force_sweep(const Lattice& lattice, RowRange rows, const ActionParams& p, const Field& src,
                  std::optional<NoiseDraw> noise, MakeUpdate&& make_update) {
     const int n_comp = src.components();
     const std::int64_t len = lattice.row_length();
@@ -32,19 +35,18 @@ void force_sweep(const Lattice& lattice, const ActionParams& p, const Field& src
         constexpr int S = decltype(slow)::value;
         constexpr bool Single = decltype(single)::value;
         for_each_row_with(
-            lattice.rows(), len, [&] { return TileScratch(n_comp); },
-            [&](std::int64_t row, TileScratch& s) {
-                const RowGeometry g(lattice, row);
+            rows.last - rows.first, len, [&] { return TileScratch(n_comp); },
+            [&](std::int64_t r, TileScratch& s) {
+                const RowGeometry g(lattice, rows.first + r, rows.global_row_offset);
                 for_each_tile(len, [&](std::int64_t i0, std::int64_t i1) {
-                    const std::int64_t off = g.base + i0;
                     if (noise)
                         for (int a = 0; a < n_comp; ++a)
-                            fill_gaussian(noise->key, Stream::dynamics, noise->step, a, off,
-                                          i1 - i0, s.noise_of(a));
+                            fill_gaussian(noise->key, Stream::dynamics, noise->step, a,
+                                          g.global_site + i0, i1 - i0, s.noise_of(a));
                     if (!Single) tile_phi2(src, g, i0, i1, s.phi2.data());
                     apply_force<S, Single>(
                         lattice, fp.params, src, g, i0, i1, s.phi2.data(), [&](int a) {
-                            return make_update(a, off, noise ? s.noise_of(a) : nullptr);
+                            return make_update(a, g.base + i0, noise ? s.noise_of(a) : nullptr);
                         });
                 });
             });
@@ -55,6 +57,14 @@ void force_sweep(const Lattice& lattice, const ActionParams& p, const Field& src
         else
             sweep(slow, std::false_type{});
     });
+}
+
+// The sweep over the whole lattice, held entirely in memory (what every integrator runs today).
+template <class MakeUpdate>
+void force_sweep(const Lattice& lattice, const ActionParams& p, const Field& src,
+                 std::optional<NoiseDraw> noise, MakeUpdate&& make_update) {
+    force_sweep(lattice, RowRange::whole(lattice), p, src, noise,
+                std::forward<MakeUpdate>(make_update));
 }
 
 } // namespace ssbsim::detail

@@ -4,8 +4,9 @@
 
 namespace ssbsim {
 
-RowGeometry::RowGeometry(const Lattice& lattice, std::int64_t row)
-    : row(row), base(row * lattice.row_length()) {
+RowGeometry::RowGeometry(const Lattice& lattice, std::int64_t row, std::int64_t global_row_offset)
+    : row(row), base(row * lattice.row_length()), global_row(row + global_row_offset),
+      global_site(global_row * lattice.row_length()) {
     for (int mu = 0; mu + 1 < lattice.dims(); ++mu) {
         up[mu] = lattice.row_neighbour(row, mu, +1) * lattice.row_length();
         down[mu] = lattice.row_neighbour(row, mu, -1) * lattice.row_length();

@@ -41,12 +41,18 @@ struct Words {
     return c;
 }
 
+// What a counter's words become: the Gaussians of fill_gaussian or the uniforms of
+// fill_uniform, never both (the top bit of the stream byte tells them apart).
+enum class Variate : std::uint64_t { gaussian = 0, uniform = 1 };
+
 // The counter of one site pair (layout documented in rng.hpp).
 struct CounterBase {
     std::uint64_t tag, step_lo, step_hi;
-    CounterBase(Stream stream, std::uint64_t step, int component)
+    CounterBase(Stream stream, std::uint64_t step, int component,
+                Variate variate = Variate::gaussian)
         : tag((static_cast<std::uint64_t>(component) & 0xffu) << 16 |
-              static_cast<std::uint64_t>(stream) << 24),
+              (static_cast<std::uint64_t>(stream) & 0x7fu) << 24 |
+              static_cast<std::uint64_t>(variate) << 31),
           step_lo(step & low32), step_hi(step >> 32) {}
     Words at(std::uint64_t pair) const {
         return {pair & low32, ((pair >> 32) & 0xffffu) | tag, step_lo, step_hi};
@@ -154,28 +160,61 @@ constexpr int block_pairs = 16;
     }
 }
 
-} // namespace
+// out[0, 2·block_pairs): the uniforms (m + 1) 2^-53 in (0, 1] of sites 2·pair0 ..., m the top
+// 53 bits of the pair's words (w1 w0) for site 2k and (w3 w2) for site 2k+1.
+[[gnu::always_inline]] inline void uniforms_block(const RoundKeys& keys, const CounterBase& ctr,
+                                                  std::uint64_t pair0, double* __restrict out) {
+    double u0[block_pairs], u1[block_pairs];
+#pragma omp simd
+    for (int j = 0; j < block_pairs; ++j) {
+        const Words w = philox(ctr.at(pair0 + static_cast<std::uint64_t>(j)), keys);
+        const std::uint64_t a = (w.w1 << 32) | w.w0, b = (w.w3 << 32) | w.w2;
+        u0[j] = static_cast<double>((a >> 11) + 1) * 0x1.0p-53;
+        u1[j] = static_cast<double>((b >> 11) + 1) * 0x1.0p-53;
+    }
+#pragma omp simd
+    for (int j = 0; j < block_pairs; ++j) {
+        out[2 * j] = u0[j];
+        out[2 * j + 1] = u1[j];
+    }
+}
 
-void fill_gaussian(NoiseKey key, Stream stream, std::uint64_t step, int component,
-                   std::int64_t first_site, std::int64_t n, double* out) {
+// Sites [first_site, first_site + n) into out, whole blocks of 2·block_pairs sites at a time by
+// block(pair0, dst); a partial block at either end is generated whole into a buffer and the
+// requested sites copied out, so a site's bits never depend on the range asked for.
+template <class Block>
+void fill_sites(std::int64_t first_site, std::int64_t n, double* out, Block&& block) {
     if (n <= 0) return;
-    const RoundKeys keys(key);
-    const CounterBase ctr(stream, step, component);
     const std::int64_t last = first_site + n; // exclusive
     constexpr std::int64_t block_sites = 2 * block_pairs;
     double edge[block_sites];
     for (std::int64_t start = first_site & ~std::int64_t{1}; start < last; start += block_sites) {
-        // A partial block at either end is generated whole into `edge`, and the requested
-        // sites copied out.
         const bool whole = start >= first_site && start + block_sites <= last;
-        normals_block(keys, ctr, static_cast<std::uint64_t>(start >> 1),
-                      whole ? out + (start - first_site) : edge);
+        block(static_cast<std::uint64_t>(start >> 1), whole ? out + (start - first_site) : edge);
         if (whole) continue;
         const std::int64_t lo = std::max(start, first_site);
         const std::int64_t hi = std::min(start + block_sites, last);
         std::memcpy(out + (lo - first_site), edge + (lo - start),
                     static_cast<std::size_t>(hi - lo) * sizeof(double));
     }
+}
+
+} // namespace
+
+void fill_gaussian(NoiseKey key, Stream stream, std::uint64_t step, int component,
+                   std::int64_t first_site, std::int64_t n, double* out) {
+    const RoundKeys keys(key);
+    const CounterBase ctr(stream, step, component);
+    fill_sites(first_site, n, out,
+               [&](std::uint64_t pair0, double* dst) { normals_block(keys, ctr, pair0, dst); });
+}
+
+void fill_uniform(NoiseKey key, Stream stream, std::uint64_t step, int component,
+                  std::int64_t first_site, std::int64_t n, double* out) {
+    const RoundKeys keys(key);
+    const CounterBase ctr(stream, step, component, Variate::uniform);
+    fill_sites(first_site, n, out,
+               [&](std::uint64_t pair0, double* dst) { uniforms_block(keys, ctr, pair0, dst); });
 }
 
 namespace rng_detail {

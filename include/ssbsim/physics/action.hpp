@@ -1,8 +1,8 @@
 // The φ⁴ action in its two parametrisations and the exact map between them.
 // Mass form: S = Σ_x [ Σ_μ J_μ/2 |φ_{x+μ} − φ_x|² + m²/2 |φ|² + λ/4 |φ|⁴ − h·φ ].
 // Hopping form: S = Σ_x [ −2κ Σ_μ φ_x·φ_{x+μ} + |φ|² + λ_K (|φ|² − 1)² − h_K·φ ], identical to the
-// mass form with J = 1 under φ_M = √(2κ) φ_K on a periodic lattice
-// (shared/reference/validation.md). The kernels see only ActionParams (mass form). Tested by
+// mass form with J = 1 under φ_M = √(2κ) φ_K on a periodic lattice. The kernels see only
+// ActionParams (mass form); action_sum gives S of a configuration (Metropolis, HMC). Tested by
 // test_action.
 #pragma once
 
@@ -43,6 +43,14 @@ HoppingParams hopping_from_mass(const ActionParams& m, int dims);
 
 // The deck's action section, resolved to the mass form the kernels use.
 ActionParams resolve_action(const ActionConfig& c, int dims, int components);
+
+// S[φ] of the mass form, summed over the whole lattice: per axis the nearest-neighbour term
+// J_μ/2 |φ_{x+μ} − φ_x|² (no link across an open boundary) or, along a mean-field axis,
+// J_μ |φ_x − φ̄|² with φ̄ the mean of the fibre through x; plus m²/2 |φ|² + λ/4 |φ|⁴ − (h + h_x)·φ
+// (h_x: params.source). Summed through the fixed-order reduction of parallel.hpp: the same bits
+// for any number of threads. The measurement's `action` is the same sum formed in its own pass
+// (equal to rounding).
+double action_sum(const Lattice& lattice, const ActionParams& params, const Field& phi);
 
 // Largest step for which Euler–Maruyama / Euler flow is linearly stable on the quadratic part:
 // ε < 2 / (Σ_μ c_μ J_μ + m²), c_μ = 4 for a nearest-neighbour axis (the highest lattice momentum)

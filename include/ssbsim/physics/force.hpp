@@ -22,14 +22,34 @@ namespace ssbsim {
 // Sites per tile: the noise and |φ|² of one tile stay in L1 cache between the passes.
 inline constexpr std::int64_t tile_sites = 256;
 
-// Where a row and its neighbour rows start (site offsets into a component plane).
+// Where a row lives in memory and where it sits in the whole lattice, kept apart so that a slab
+// of rows (a future MPI split along axis 0, with halo rows) computes what the whole lattice does.
+// `lattice` is the geometry of the field in memory (for a slab: its rows including the halos);
+// local row r of it is row r + global_row_offset of the whole lattice. `row` and `base` (the
+// site offset of the row in a component plane) address memory; `up`/`down` are the memory
+// offsets of the neighbour rows; `global_site`, the global index of the row's first site, is
+// what the noise is counted by (invariant 1). Tested by test_force and test_dynamics ("a slab").
 struct RowGeometry {
-    std::int64_t row = 0;
-    std::int64_t base = 0;
+    std::int64_t row = 0;         // local row: memory, and the fibre means of a mean-field axis
+    std::int64_t base = 0;        // memory offset of the row's first site
+    std::int64_t global_row = 0;  // row of the whole lattice
+    std::int64_t global_site = 0; // global index of the row's first site: the noise counter
     std::int64_t up[max_dims - 1] = {};
     std::int64_t down[max_dims - 1] = {};
 
-    RowGeometry(const Lattice& lattice, std::int64_t row);
+    RowGeometry(const Lattice& lattice, std::int64_t row, std::int64_t global_row_offset = 0);
+};
+
+// The rows a sweep updates: local rows [first, last) of a field laid out as `lattice`, whose
+// row r is row r + global_row_offset of the whole lattice. whole() is every row of a lattice
+// held entirely in memory; a slab updates its own rows and only reads its halo rows. Mean-field
+// axes need the fibre means of the whole lattice: a slab sweep is for nearest-neighbour axes.
+struct RowRange {
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+    std::int64_t global_row_offset = 0;
+
+    static RowRange whole(const Lattice& lattice) { return {0, lattice.rows(), 0}; }
 };
 
 // Means of φ along the mean-field axes (action.coupling_kind = mean), one per fibre (line along
