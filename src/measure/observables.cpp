@@ -21,63 +21,6 @@ namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-// The descriptions are what users read in the files (h5py .attrs["description"]) and in
-// `ssbsim info`; docs/analysis.md explains the definitions at length.
-constexpr std::array<ObservableSpec, 20> specs{{
-    {"magnetization", Shape::components, "lattice units",
-     "lattice mean of the field, M_a = V^-1 sum_x phi_x^a"},
-    {"abs_magnetization", Shape::scalar, "lattice units",
-     "order parameter |M| = sqrt(sum_a M_a^2) of the lattice-mean field"},
-    {"magnetization2", Shape::scalar, "lattice units", "|M|^2 = sum_a M_a^2"},
-    {"magnetization4", Shape::scalar, "lattice units", "|M|^4 = (sum_a M_a^2)^2"},
-    {"phi2", Shape::scalar, "lattice units", "mean squared field, V^-1 sum_x |phi_x|^2"},
-    {"phi4", Shape::scalar, "lattice units", "mean quartic field, V^-1 sum_x |phi_x|^4"},
-    {"action", Shape::scalar, "lattice units", "action density S/V = kinetic + potential"},
-    {"kinetic", Shape::scalar, "lattice units",
-     "kinetic (gradient) part of S/V, V^-1 sum_x sum_mu J_mu/2 |phi_{x+mu} - phi_x|^2"},
-    {"potential", Shape::scalar, "lattice units",
-     "potential part of S/V, V^-1 sum_x [m2/2 |phi|^2 + lambda/4 |phi|^4 - h.phi]"},
-    {"grad_norm", Shape::scalar, "lattice units",
-     "RMS gradient of the action, sqrt(V^-1 sum_x |dS/dphi_x|^2)"},
-    {"domain_walls", Shape::scalar, "1 (fraction of links)",
-     "fraction of nearest-neighbour links <x, x+mu> with phi_x.phi_{x+mu} < 0 (N = 1: the ends "
-     "have opposite signs, a domain wall crosses the link; N > 1: the field turns by more than "
-     "90 degrees); links across open boundaries and along mean-field axes do not exist and are "
-     "not counted (0 without any link)"},
-    {"schwinger_dyson", Shape::scalar, "1",
-     "Schwinger-Dyson estimator (N V T)^-1 sum_x phi_x.dS/dphi_x, whose mean is 1 in "
-     "equilibrium at temperature T; at T = 0 (gradient flow) the unnormalised "
-     "(N V)^-1 sum_x phi_x.dS/dphi_x, which is 0 at a stationary point"},
-    {"structure_factor_zero", Shape::scalar, "lattice units",
-     "structure factor at zero momentum, S(0) = V^-1 |sum_x phi_x|^2 = V |M|^2"},
-    {"xi2", Shape::scalar, "lattice spacings",
-     "second-moment correlation length of this configuration, xi2^2 = sum_mu (S(0) - S_mu) / "
-     "sum_mu 4 sin^2(pi/L_mu) S_mu over the periodic nearest-neighbour axes (S_mu = "
-     "structure_factor); NaN when xi2^2 <= 0 (S(0) <= S(k_min): no correlation resolved) or no "
-     "axis qualifies. One "
-     "configuration is a noisy estimate; ssbsim analyze forms xi2 from the means of S",
-     Kind::partial},
-    {"temperature", Shape::scalar, "lattice units",
-     "noise temperature T in force at this step (schedule value; 0 for gradient flow)",
-     Kind::parameter},
-    {"step_size", Shape::scalar, "lattice units",
-     "step size epsilon in force at this step (learning rate; flow_adaptive: next step)",
-     Kind::parameter},
-    {"m2", Shape::scalar, "lattice units", "mass parameter m2 in force at this step (mass form)",
-     Kind::parameter},
-    {"h", Shape::components, "lattice units", "external field h in force at this step (mass form)",
-     Kind::parameter},
-    {"structure_factor", Shape::axes, "lattice units",
-     "structure factor at the lowest non-zero momentum along each axis mu, S_mu = "
-     "V^-1 sum_a |sum_x phi_x^a exp(2 pi i x_mu / L_mu)|^2"},
-    {"correlator", Shape::axes_by_extent, "lattice units",
-     "zero-momentum (time-slice) correlator along each axis mu, C_mu(t) = mean over slice "
-     "pairs of Phi_mu(s).Phi_mu(s+t) / (V/L_mu), Phi_mu(s) = sum of phi over the slice x_mu = s; "
-     "periodic axes: all L_mu pairs (sum_t C_mu(t) = S(0)); open axes: the L_mu - t pairs inside "
-     "the lattice; NaN for t >= L_mu",
-     Kind::partial},
-}};
-
 bool lattice_shaped(const ObservableSpec& s) {
     return s.shape == Shape::axes || s.shape == Shape::axes_by_extent;
 }
@@ -457,6 +400,152 @@ void correlator(const std::vector<double>& products, std::int64_t L, bool period
         record.push_back(nan);
 }
 
+// What the evaluators read: the site and slice sums of the one pass over the field, and the
+// quantities several observables share.
+struct Measured {
+    const Lattice& lattice;
+    const StepParams& params;
+    const ActionParams& p; // params.action with the fibre means of the field
+    const SumLayout& at;
+    const std::vector<double>& sums;
+    const MeasurePlans& plans;
+    int n;
+    double v;                   // volume
+    double m_sq;                // |M|² = Σ_a M_a²
+    std::vector<double> s_kmin; // S_μ(k_min) per axis
+
+    double density(int sum) const { return sums[sum] / v; }
+    double s0() const { return v * m_sq; }
+};
+
+// Appends one observable's values (its row of the record, innermost index fastest).
+using Evaluator = void (*)(const Measured&, std::vector<double>& record);
+
+struct Observable {
+    ObservableSpec spec;
+    Evaluator evaluate;
+};
+
+// Every observable in output order, with how it is evaluated: adding an observable is one row
+// (and, if it needs a new site sum, that sum in SumLayout and the pass). The descriptions are
+// what users read in the files (h5py .attrs["description"]) and in `ssbsim info`;
+// docs/analysis.md explains the definitions at length.
+constexpr std::array<Observable, 20> observables{{
+    {{"magnetization", Shape::components, "lattice units",
+      "lattice mean of the field, M_a = V^-1 sum_x phi_x^a"},
+     [](const Measured& m, std::vector<double>& r) {
+         for (int a = 0; a < m.n; ++a)
+             r.push_back(m.sums[a] / m.v);
+     }},
+    {{"abs_magnetization", Shape::scalar, "lattice units",
+      "order parameter |M| = sqrt(sum_a M_a^2) of the lattice-mean field"},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(std::sqrt(m.m_sq)); }},
+    {{"magnetization2", Shape::scalar, "lattice units", "|M|^2 = sum_a M_a^2"},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.m_sq); }},
+    {{"magnetization4", Shape::scalar, "lattice units", "|M|^4 = (sum_a M_a^2)^2"},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.m_sq * m.m_sq); }},
+    {{"phi2", Shape::scalar, "lattice units", "mean squared field, V^-1 sum_x |phi_x|^2"},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.density(m.at.phi2)); }},
+    {{"phi4", Shape::scalar, "lattice units", "mean quartic field, V^-1 sum_x |phi_x|^4"},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.density(m.at.phi4)); }},
+    {{"action", Shape::scalar, "lattice units", "action density S/V = kinetic + potential"},
+     [](const Measured& m, std::vector<double>& r) {
+         r.push_back(m.density(m.at.kinetic) + m.density(m.at.potential));
+     }},
+    {{"kinetic", Shape::scalar, "lattice units",
+      "kinetic (gradient) part of S/V, V^-1 sum_x sum_mu J_mu/2 |phi_{x+mu} - phi_x|^2"},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.density(m.at.kinetic)); }},
+    {{"potential", Shape::scalar, "lattice units",
+      "potential part of S/V, V^-1 sum_x [m2/2 |phi|^2 + lambda/4 |phi|^4 - h.phi]"},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.density(m.at.potential)); }},
+    {{"grad_norm", Shape::scalar, "lattice units",
+      "RMS gradient of the action, sqrt(V^-1 sum_x |dS/dphi_x|^2)"},
+     [](const Measured& m, std::vector<double>& r) {
+         r.push_back(std::sqrt(m.density(m.at.force2)));
+     }},
+    {{"domain_walls", Shape::scalar, "1 (fraction of links)",
+      "fraction of nearest-neighbour links <x, x+mu> with phi_x.phi_{x+mu} < 0 (N = 1: the ends "
+      "have opposite signs, a domain wall crosses the link; N > 1: the field turns by more than "
+      "90 degrees); links across open boundaries and along mean-field axes do not exist and are "
+      "not counted (0 without any link)"},
+     [](const Measured& m, std::vector<double>& r) {
+         const std::int64_t links = total_links(m.lattice, m.p);
+         r.push_back(links > 0 ? m.sums[m.at.walls] / static_cast<double>(links) : 0.0);
+     }},
+    {{"schwinger_dyson", Shape::scalar, "1",
+      "Schwinger-Dyson estimator (N V T)^-1 sum_x phi_x.dS/dphi_x, whose mean is 1 in "
+      "equilibrium at temperature T; at T = 0 (gradient flow) the unnormalised "
+      "(N V)^-1 sum_x phi_x.dS/dphi_x, which is 0 at a stationary point"},
+     [](const Measured& m, std::vector<double>& r) {
+         // φ·∂S/∂φ = −φ·F; dividing by T only where there is a temperature keeps T = 0 NaN-free.
+         const double virial = -m.sums[m.at.virial] / (m.v * m.n);
+         const double t = m.params.temperature;
+         r.push_back(t > 0.0 ? virial / t : virial);
+     }},
+    {{"structure_factor_zero", Shape::scalar, "lattice units",
+      "structure factor at zero momentum, S(0) = V^-1 |sum_x phi_x|^2 = V |M|^2"},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.s0()); }},
+    {{"xi2", Shape::scalar, "lattice spacings",
+      "second-moment correlation length of this configuration, xi2^2 = sum_mu (S(0) - S_mu) / "
+      "sum_mu 4 sin^2(pi/L_mu) S_mu over the periodic nearest-neighbour axes (S_mu = "
+      "structure_factor); NaN when xi2^2 <= 0 (S(0) <= S(k_min): no correlation resolved) or no "
+      "axis qualifies. One "
+      "configuration is a noisy estimate; ssbsim analyze forms xi2 from the means of S",
+      Kind::partial},
+     [](const Measured& m, std::vector<double>& r) {
+         // A mean-field axis has no momentum (its sites are permutable): left out of ξ₂ like an
+         // open one.
+         std::vector<Boundary> boundary(static_cast<std::size_t>(m.lattice.dims()));
+         for (int mu = 0; mu < m.lattice.dims(); ++mu)
+             boundary[mu] =
+                 m.p.kind[mu] == CouplingKind::mean ? Boundary::open : m.lattice.boundary(mu);
+         r.push_back(second_moment_xi(m.s0(), m.s_kmin, m.lattice.extents(), boundary));
+     }},
+    {{"temperature", Shape::scalar, "lattice units",
+      "noise temperature T in force at this step (schedule value; 0 for gradient flow)",
+      Kind::parameter},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.params.temperature); }},
+    {{"step_size", Shape::scalar, "lattice units",
+      "step size epsilon in force at this step (learning rate; flow_adaptive: next step)",
+      Kind::parameter},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.params.eps); }},
+    {{"m2", Shape::scalar, "lattice units", "mass parameter m2 in force at this step (mass form)",
+      Kind::parameter},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.p.m2); }},
+    {{"h", Shape::components, "lattice units", "external field h in force at this step (mass form)",
+      Kind::parameter},
+     [](const Measured& m, std::vector<double>& r) {
+         for (int a = 0; a < m.n; ++a)
+             r.push_back(m.p.h[a]);
+     }},
+    {{"structure_factor", Shape::axes, "lattice units",
+      "structure factor at the lowest non-zero momentum along each axis mu, S_mu = "
+      "V^-1 sum_a |sum_x phi_x^a exp(2 pi i x_mu / L_mu)|^2"},
+     [](const Measured& m, std::vector<double>& r) {
+         r.insert(r.end(), m.s_kmin.begin(), m.s_kmin.end());
+     }},
+    {{"correlator", Shape::axes_by_extent, "lattice units",
+      "zero-momentum (time-slice) correlator along each axis mu, C_mu(t) = mean over slice "
+      "pairs of Phi_mu(s).Phi_mu(s+t) / (V/L_mu), Phi_mu(s) = sum of phi over the slice x_mu = s; "
+      "periodic axes: all L_mu pairs (sum_t C_mu(t) = S(0)); open axes: the L_mu - t pairs inside "
+      "the lattice; NaN for t >= L_mu",
+      Kind::partial},
+     [](const Measured& m, std::vector<double>& r) {
+         const auto products = lag_products(m.lattice, m.at, m.sums, m.plans);
+         const int max_extent = RecordLayout(m.lattice, m.n).max_extent;
+         for (int mu = 0; mu < m.lattice.dims(); ++mu)
+             correlator(products[mu], m.lattice.extent(mu), m.lattice.periodic(mu), m.v, max_extent,
+                        r);
+     }},
+}};
+
+constexpr std::array<ObservableSpec, observables.size()> specs = [] {
+    std::array<ObservableSpec, observables.size()> out{};
+    for (std::size_t i = 0; i < observables.size(); ++i)
+        out[i] = observables[i].spec;
+    return out;
+}();
+
 } // namespace
 
 std::span<const ObservableSpec> observable_specs() {
@@ -586,55 +675,26 @@ std::vector<double> measure(const Lattice& lattice, const Field& phi, const Step
     const SumLayout at(lattice, n);
     const std::vector<double> sums = with_slow_axes(
         d, [&](auto slow) { return field_sums<decltype(slow)::value>(lattice, phi, p, at); });
-    const double v = static_cast<double>(lattice.volume());
+    Measured m{lattice, params,
+               p,       at,
+               sums,    plans,
+               n,       static_cast<double>(lattice.volume()),
+               0.0,     std::vector<double>(static_cast<std::size_t>(d))};
+    for (int a = 0; a < n; ++a)
+        m.m_sq += (sums[a] / m.v) * (sums[a] / m.v);
+    for (int mu = 0; mu < d; ++mu)
+        m.s_kmin[mu] = structure_factor(sums.data() + at.slices[mu], n, plans.cos_kmin(mu),
+                                        plans.sin_kmin(mu), m.v);
     const RecordLayout layout(lattice, n);
     std::vector<double> record;
     record.reserve(static_cast<std::size_t>(record_size(layout)));
-
-    double m_sq = 0.0;
-    for (int a = 0; a < n; ++a) {
-        record.push_back(sums[a] / v);
-        m_sq += (sums[a] / v) * (sums[a] / v);
+    for (const Observable& o : observables) {
+        const std::size_t before = record.size();
+        o.evaluate(m, record);
+        if (record.size() - before != static_cast<std::size_t>(layout.width(o.spec)))
+            throw std::logic_error(std::string("observable ") + o.spec.name +
+                                   ": its evaluator does not fill its shape");
     }
-    record.push_back(std::sqrt(m_sq));
-    record.push_back(m_sq);
-    record.push_back(m_sq * m_sq);
-    const double kinetic = sums[at.kinetic] / v, potential = sums[at.potential] / v;
-    record.push_back(sums[at.phi2] / v);
-    record.push_back(sums[at.phi4] / v);
-    record.push_back(kinetic + potential);
-    record.push_back(kinetic);
-    record.push_back(potential);
-    record.push_back(std::sqrt(sums[at.force2] / v));
-    const std::int64_t links = total_links(lattice, p);
-    record.push_back(links > 0 ? sums[at.walls] / static_cast<double>(links) : 0.0);
-    // φ·∂S/∂φ = −φ·F; dividing by T only where there is a temperature keeps T = 0 NaN-free.
-    const double virial = -sums[at.virial] / (v * n);
-    record.push_back(params.temperature > 0.0 ? virial / params.temperature : virial);
-    const double s0 = v * m_sq;
-    record.push_back(s0);
-
-    std::vector<double> s_kmin(static_cast<std::size_t>(d));
-    for (int mu = 0; mu < d; ++mu)
-        s_kmin[mu] = structure_factor(sums.data() + at.slices[mu], n, plans.cos_kmin(mu),
-                                      plans.sin_kmin(mu), v);
-    // A mean-field axis has no momentum (its sites are permutable): left out of ξ₂ like an
-    // open one.
-    std::vector<Boundary> boundary(static_cast<std::size_t>(d));
-    for (int mu = 0; mu < d; ++mu)
-        boundary[mu] = p.kind[mu] == CouplingKind::mean ? Boundary::open : lattice.boundary(mu);
-    record.push_back(second_moment_xi(s0, s_kmin, lattice.extents(), boundary));
-
-    record.push_back(params.temperature);
-    record.push_back(params.eps);
-    record.push_back(p.m2);
-    for (int a = 0; a < n; ++a)
-        record.push_back(p.h[a]);
-    record.insert(record.end(), s_kmin.begin(), s_kmin.end());
-    const std::vector<std::vector<double>> products = lag_products(lattice, at, sums, plans);
-    for (int mu = 0; mu < d; ++mu)
-        correlator(products[mu], lattice.extent(mu), lattice.periodic(mu), v, layout.max_extent,
-                   record);
     return record;
 }
 
