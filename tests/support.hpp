@@ -1,5 +1,5 @@
 // Shared test helpers: programmatic configs, running a simulation into a time series, exact
-// free-field sums over lattice momenta.
+// free-field sums over lattice momenta, a scoped OpenMP thread count.
 #pragma once
 
 #include "ssbsim/deck/config.hpp"
@@ -9,9 +9,25 @@
 #include <cmath>
 #include <functional>
 #include <numbers>
+#include <omp.h>
 #include <vector>
 
 namespace ssbsim::test {
+
+// Sets the OpenMP thread count for a scope and restores the previous one on leaving it (also by
+// an exception), so that a bitwise test on 1 or 2 threads never changes the tests after it.
+class ThreadCount {
+  public:
+    explicit ThreadCount(int threads) : previous_(omp_get_max_threads()) {
+        omp_set_num_threads(threads);
+    }
+    ~ThreadCount() { omp_set_num_threads(previous_); }
+    ThreadCount(const ThreadCount&) = delete;
+    ThreadCount& operator=(const ThreadCount&) = delete;
+
+  private:
+    int previous_;
+};
 
 // A small periodic lattice, one component, free field unless changed.
 inline Config free_config(std::vector<std::int64_t> dims, double m2, Method method, double eps) {
@@ -54,6 +70,18 @@ inline std::vector<double> series(Simulation& sim, const char* name, std::int64_
             sim.advance();
         out.push_back(sim.measure()[offset]);
     }
+    return out;
+}
+
+// The field after `steps` steps from a cold start at 0.3, run on `threads` threads (the thread
+// count in force before is restored).
+inline Field run_with_threads(const Config& c, int threads, int steps) {
+    const ThreadCount scope(threads);
+    Simulation sim(c, cold_field(c, 0.3));
+    for (int i = 0; i < steps; ++i)
+        sim.advance();
+    Field out(sim.lattice(), c.field.components);
+    out.copy_from(sim.state().phi[0]);
     return out;
 }
 

@@ -245,17 +245,6 @@ Config interacting_config(Method method) {
     return c;
 }
 
-Field run_with_threads(const Config& c, int threads, int steps) {
-    omp_set_num_threads(threads);
-    Simulation sim(c, cold_field(c, 0.3));
-    for (int i = 0; i < steps; ++i)
-        sim.advance();
-    omp_set_num_threads(omp_get_num_procs());
-    Field out(sim.lattice(), c.field.components);
-    out.copy_from(sim.state().phi[0]);
-    return out;
-}
-
 } // namespace
 
 TEST_CASE("every method writes identical bits with 1 and 2 threads", "[dynamics][bitwise]") {
@@ -270,13 +259,11 @@ TEST_CASE("every method writes identical bits with 1 and 2 threads", "[dynamics]
 TEST_CASE("measurements are bitwise independent of the thread count", "[dynamics][bitwise]") {
     const Config c = interacting_config(Method::langevin);
     auto record = [&](int threads) {
-        omp_set_num_threads(threads);
+        const ThreadCount scope(threads);
         Simulation sim(c, cold_field(c, 0.3));
         for (int i = 0; i < 20; ++i)
             sim.advance();
-        auto r = sim.measure();
-        omp_set_num_threads(omp_get_num_procs());
-        return r;
+        return sim.measure();
     };
     const auto one = record(1), two = record(2);
     REQUIRE(one.size() == two.size());
@@ -312,4 +299,22 @@ TEST_CASE("a symmetric cold start at phi = 0 stays exactly 0 under every flow",
     sim.advance();
     const Field zero(sim.lattice(), c.field.components);
     REQUIRE_FALSE(sim.state().phi[0].bitwise_equal(zero));
+}
+
+TEST_CASE("run_with_threads and ThreadCount restore the thread count in force before",
+          "[dynamics]") {
+    const ThreadCount outer(3);
+    REQUIRE(omp_get_max_threads() == 3);
+    Config c = free_config({4, 4}, 1.0, Method::langevin, 0.01);
+    run_with_threads(c, 1, 2);
+    CHECK(omp_get_max_threads() == 3);
+    run_with_threads(c, 2, 2);
+    CHECK(omp_get_max_threads() == 3);
+    try {
+        const ThreadCount inner(1);
+        CHECK(omp_get_max_threads() == 1);
+        throw std::runtime_error("leaving the scope by an exception");
+    } catch (const std::runtime_error&) {
+    }
+    CHECK(omp_get_max_threads() == 3);
 }

@@ -73,12 +73,11 @@ TEST_CASE("replicas of a small lattice run side by side with the bits of one thr
             method == Method::flow_adaptive ? ReplicaInit::same : ReplicaInit::independent;
         const Lattice lat(c.lattice);
         auto run = [&](int threads) {
-            omp_set_num_threads(threads);
+            const ThreadCount scope(threads);
             Simulation sim(c, initial_fields(c, lat));
             for (int i = 0; i < 30; ++i)
                 sim.advance();
             const Measurement m = sim.measure_all();
-            omp_set_num_threads(omp_get_num_procs());
             return std::make_pair(std::move(sim), m);
         };
         const auto [one, m1] = run(1);

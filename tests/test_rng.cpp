@@ -327,6 +327,7 @@ TEST_CASE("uniform variates have the same bits for any range and any number of t
                 REQUIRE(part[i] == whole[first + i]);
         }
     // Row by row on the threads of the kernels (for_each_row), as a sampler would draw them.
+    const int threads_before = omp_get_max_threads();
     for (int threads : {1, 2, 3}) {
         omp_set_num_threads(threads);
         std::vector<double> rowwise(static_cast<std::size_t>(rows * len));
@@ -335,7 +336,7 @@ TEST_CASE("uniform variates have the same bits for any range and any number of t
         });
         REQUIRE(std::equal(rowwise.begin(), rowwise.end(), whole.begin()));
     }
-    omp_set_num_threads(omp_get_num_procs());
+    omp_set_num_threads(threads_before);
 }
 
 TEST_CASE("uniforms are independent of the Gaussians of the same key and stream and step and site",

@@ -5,7 +5,8 @@
 // second-order error estimate and step control) and `momentum` (underdamped Langevin by BAOAB,
 // heavy-ball SGD); what each method is and needs is its row in the method registry
 // (methods.hpp). Integrators own their work buffers and no other state: everything needed to
-// continue is in the arguments. Tested by test_dynamics.
+// continue is in the arguments. Tested by test_dynamics and test_integrators (symmetries,
+// monotonicity and convergence order on an interacting theory).
 #pragma once
 
 #include "ssbsim/deck/config.hpp"

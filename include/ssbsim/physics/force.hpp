@@ -28,7 +28,7 @@ inline constexpr std::int64_t tile_sites = 256;
 // local row r of it is row r + global_row_offset of the whole lattice. `row` and `base` (the
 // site offset of the row in a component plane) address memory; `up`/`down` are the memory
 // offsets of the neighbour rows; `global_site`, the global index of the row's first site, is
-// what the noise is counted by (invariant 1). Tested by test_force and test_dynamics ("a slab").
+// what the noise is counted by (invariant 1). Tested by test_force ("a slab of rows").
 struct RowGeometry {
     std::int64_t row = 0;         // local row: memory, and the fibre means of a mean-field axis
     std::int64_t base = 0;        // memory offset of the row's first site
