@@ -1,77 +1,9 @@
 #!/usr/bin/python3
-"""Histogram of the magnetisation M over the measurements after the thermalisation cut.
+"""Kept for existing command lines: the same as `python3 -m ssbsim.plot histogram` (ssbsim/plot/histogram.py)."""
+import os
+import sys
 
-One peak around 0 in the symmetric phase; two peaks at +-M0 once the Z2 symmetry is broken
-(on a finite lattice the field tunnels between them, so both show up in a long enough run).
-Several files (e.g. couplings across the transition) are overlaid. The number of peaks is
-counted on a Gaussian kernel density estimate: local maxima above 10 % of the highest.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ssbsim.plot.histogram import main  # noqa: E402
 
-Example:
-  ssbsim analyze a.h5 b.h5 --write
-  /usr/bin/python3 analysis/plot_histogram.py a.h5 b.h5 -o histogram.png
-"""
-
-import argparse
-
-import numpy as np
-from scipy.stats import gaussian_kde
-
-import ssbsim_reader as reader
-
-
-def peaks(samples):
-    """Positions of the modes of a kernel density estimate of the samples."""
-    if np.all(samples == samples[0]):
-        return [float(samples[0])]
-    grid = np.linspace(samples.min(), samples.max(), 400)
-    density = gaussian_kde(samples)(grid)
-    inner = (density[1:-1] > density[:-2]) & (density[1:-1] >= density[2:])
-    found = [i + 1 for i in np.nonzero(inner)[0] if density[i + 1] > 0.1 * density.max()]
-    for edge in (0, len(grid) - 1):  # a mode at the edge of the range
-        if density[edge] == density.max():
-            found.append(edge)
-    return sorted(float(grid[i]) for i in found)
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("files", nargs="+", help="ssbsim outputs (HDF5)")
-    parser.add_argument("--component", type=int, default=0, help="component of M (default 0)")
-    parser.add_argument("--bins", type=int, default=60)
-    parser.add_argument("--skip", type=int, help="thermalisation cut in measurements "
-                        "(default: the one stored by ssbsim analyze --write)")
-    reader.add_common_arguments(parser, "_histogram.png")
-    args = parser.parse_args()
-
-    runs = reader.open_runs(args.files)
-    plt = reader.figure()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    results = []
-    for run in runs:
-        try:
-            skip = run.skip(args.skip)
-            m = run.series("magnetization", args.component)[skip:]
-            abs_m = run.series("abs_magnetization")[skip:]
-        except reader.UsageError as e:
-            reader.fail(str(e))
-        key, x = run.coupling()
-        label = run.size_label + (f", {key} = {x:g}" if key else "")
-        found = peaks(m)
-        ax.hist(m, bins=args.bins, density=True, histtype="step", lw=1.2,
-                label=f"{label}: {len(found)} peak{'s' if len(found) != 1 else ''}")
-        results.append({"file": run.path, "label": label, "skip": skip, "n_used": len(m),
-                        "mean_m": float(np.mean(m)), "mean_abs_m": float(np.mean(abs_m)),
-                        "peaks": found, "n_peaks": len(found)})
-    ax.set_xlabel(f"M_{args.component}")
-    ax.set_ylabel("probability density")
-    ax.legend(fontsize="small")
-    output = reader.save_figure(fig, args, "_histogram.png", runs[0])
-    reader.write_json(args.json, {"files": results, "png": output})
-    for r in results:
-        print(f"{r['file']}: {r['n_peaks']} peak(s) at {', '.join(f'{p:.3g}' for p in r['peaks'])}")
-    print(output)
-
-
-if __name__ == "__main__":
-    main()
+main()

@@ -79,12 +79,29 @@ inline int wait_for(pid_t pid) {
 
 inline const std::string analysis_dir = std::string(SSBSIM_SOURCE_DIR) + "/analysis/";
 
+// A script of the source tree ("tests/python/x.py"), or a module ("-m ssbsim.plot").
+inline std::string args_script(const std::string& script) {
+    return script.starts_with("-m ") ? script
+                                     : "'" + std::string(SSBSIM_SOURCE_DIR) + "/" + script + "'";
+}
+
 // Runs `python3 analysis/SCRIPT ARGS` in the scratch directory; status and output.
 inline Result run_script(const Scratch& s, const std::string& script, const std::string& args) {
     const std::string out = s.path("py.out"), err = s.path("py.err");
     const std::string cmd = "cd '" + s.dir.string() + "' && " + SSBSIM_PYTHON + " '" +
                             analysis_dir + script + "' " + args + " > '" + out + "' 2> '" + err +
                             "'";
+    const int raw = std::system(cmd.c_str());
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), slurp(out), slurp(err)};
+}
+
+// Runs `python3 SCRIPT ARGS` (SCRIPT relative to the source tree) in the scratch directory with
+// the package of analysis/ importable, as after `pip install ./analysis`.
+inline Result run_python(const Scratch& s, const std::string& script, const std::string& args) {
+    const std::string out = s.path("py.out"), err = s.path("py.err");
+    const std::string cmd = "cd '" + s.dir.string() + "' && PYTHONPATH='" + analysis_dir + "' " +
+                            SSBSIM_PYTHON + " " + args_script(script) + " " + args + " > '" + out +
+                            "' 2> '" + err + "'";
     const int raw = std::system(cmd.c_str());
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw), slurp(out), slurp(err)};
 }

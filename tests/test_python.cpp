@@ -177,3 +177,44 @@ TEST_CASE("plot_training: order parameter over training time of a schedule run",
     CHECK(ordering > 0.2 * py_number(s, "t.json", "d['runs'][0]['t_final']"));
     CHECK(ordering < py_number(s, "t.json", "d['runs'][0]['t_final']"));
 }
+
+TEST_CASE("the Python package's analysis equals ssbsim analyze, replicas combined", "[python]") {
+    // Two implementations of docs/analysis.md (C++ direct sums, numpy FFT): every estimate of
+    // a one-replica run and of a four-replica run agrees to 1e-9.
+    Scratch s("py-package");
+    run_ok(s, "run " + deck_path("free_field.ini") + " --set dynamics.steps=10000 -o one.h5");
+    run_ok(s, "run " + deck_path("ising2d_broken.ini") +
+                  " --set lattice.dims='8 8' --set run.replicas=4 --set dynamics.steps=20000 "
+                  "-o four.h5");
+    for (const char* file : {"one", "four"}) {
+        INFO(file);
+        const Result a = run_ssbsim(s, std::string("analyze ") + file + ".h5 --json");
+        REQUIRE(a.status == 0);
+        s.write("analyze.json", a.out);
+        const Result r =
+            run_python(s, "tests/python/check_analyze.py", std::string(file) + ".h5 analyze.json");
+        INFO(r.out << r.err);
+        REQUIRE(r.status == 0);
+        REQUIRE(r.out.find(file == std::string("one") ? "replicas 1" : "replicas 4") !=
+                std::string::npos);
+    }
+}
+
+TEST_CASE("python3 -m ssbsim.plot lists its commands and runs them", "[python]") {
+    Scratch s("py-module");
+    const Result help = run_python(s, "-m ssbsim.plot", "--help");
+    REQUIRE(help.status == 0);
+    for (const char* command : {"binder", "timeseries", "movie", "snapshot"})
+        REQUIRE(help.out.find(command) != std::string::npos);
+    REQUIRE(run_python(s, "-m ssbsim.plot", "nonsense").status == 2);
+    // timeseries needs no earlier `ssbsim analyze --write`: the package finds the same cut.
+    run_ok(s, "run " + deck_path("free_field.ini") + " --set dynamics.steps=5000 -o free.h5");
+    const Result r = run_python(s, "-m ssbsim.plot", "timeseries free.h5 -o ts.png --json ts.json");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    require_png(s, "ts.png");
+    const Result a = run_ssbsim(s, "analyze free.h5 --json");
+    s.write("analyze.json", a.out);
+    REQUIRE(py_number(s, "ts.json", "d['skip']") ==
+            py_number(s, "analyze.json", "d['files'][0]['skip']"));
+}

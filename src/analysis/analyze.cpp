@@ -133,6 +133,40 @@ void read_contents(const h5::Group& root, RunData& run) {
         if (name != "step") run.columns[name] = read_column(obs.open_dataset(name));
 }
 
+// Replicas are independent chains of one ensemble: analysing them together (as pyerrors does for
+// replica ensembles) uses every sample instead of replica 0's alone. Each /replicas column
+// [n, R, ...] becomes R blocks of n rows; `time` (in /observables only) is repeated per block.
+// A killed writer can leave the two tables with different committed rows: the shorter wins.
+void combine_replicas(const h5::Group& root, RunData& run) {
+    const auto r = root.has_attr("replicas") ? root.read_attr_int64("replicas") : 1;
+    if (r < 2 || !root.exists("replicas/step")) return;
+    const h5::Group rep = root.open_group("replicas");
+    const std::size_t n =
+        std::min(run.step.size(), committed_rows(rep.open_dataset("step").read_int64()));
+    const auto replicas = static_cast<std::size_t>(r);
+    for (auto& [name, c] : run.columns) {
+        const std::size_t w = c.width();
+        std::vector<double> blocks;
+        blocks.reserve(replicas * n * w);
+        if (!rep.exists(name)) {
+            for (std::size_t k = 0; k < replicas; ++k)
+                blocks.insert(blocks.end(), c.values.begin(),
+                              c.values.begin() + static_cast<std::ptrdiff_t>(n * w));
+        } else {
+            const Column all = read_column(rep.open_dataset(name)); // [rows, R, row_shape]
+            for (std::size_t k = 0; k < replicas; ++k)
+                for (std::size_t i = 0; i < n; ++i) {
+                    const auto at = static_cast<std::ptrdiff_t>((i * replicas + k) * w);
+                    blocks.insert(blocks.end(), all.values.begin() + at,
+                                  all.values.begin() + at + static_cast<std::ptrdiff_t>(w));
+                }
+        }
+        c.values = std::move(blocks);
+    }
+    run.step.resize(n);
+    run.replicas = static_cast<int>(r);
+}
+
 bool is_constant(const std::vector<double>& v) {
     return std::all_of(v.begin(), v.end(), [&](double x) { return x == v.front(); });
 }
@@ -152,13 +186,15 @@ std::string number(double v) {
     return s.str();
 }
 
-// Rows [skip, end) of one entry of a column.
-std::vector<double> used(const Column& c, std::size_t index, std::size_t skip) {
-    const std::size_t w = c.width(), n = c.rows();
+// Rows [skip, end) of one entry of a column, of every replica, chained.
+std::vector<double> used(const RunData& run, const Column& c, std::size_t index, std::size_t skip) {
+    const std::vector<double> all = c.entry(index);
+    const std::size_t n = run.step.size();
     std::vector<double> out;
-    out.reserve(n - std::min(skip, n));
-    for (std::size_t r = skip; r < n; ++r)
-        out.push_back(c.values[r * w + index]);
+    out.reserve(static_cast<std::size_t>(run.replicas) * (n - skip));
+    for (std::size_t r = 0; r < static_cast<std::size_t>(run.replicas); ++r)
+        out.insert(out.end(), all.begin() + static_cast<std::ptrdiff_t>(r * n + skip),
+                   all.begin() + static_cast<std::ptrdiff_t>((r + 1) * n));
     return out;
 }
 
@@ -247,7 +283,7 @@ void column_estimates(const RunData& run, std::size_t skip, FileAnalysis& fa) {
         if (spec && (spec->kind == Kind::partial || spec->shape == Shape::axes_by_extent)) continue;
         const Column& c = run.columns.at(name);
         for (std::size_t i = 0; i < c.width(); ++i) {
-            const std::vector<double> series = used(c, i, skip);
+            const std::vector<double> series = used(run, c, i, skip);
             if (spec && spec->kind == Kind::parameter)
                 fa.estimates.push_back(
                     parameter_estimate(entry_name(name, c, i), series, fa.warnings));
@@ -257,13 +293,20 @@ void column_estimates(const RunData& run, std::size_t skip, FileAnalysis& fa) {
     }
 }
 
-// The automatic cut: the largest MSER cut of the thermalisation columns.
+// The automatic cut: the largest MSER cut of the thermalisation columns (of every replica).
 void automatic_cut(const RunData& run, FileAnalysis& fa) {
     fa.skip = 0;
+    const std::size_t n = run.step.size();
     for (const char* name : thermalisation_columns) {
         if (!run.columns.count(name)) continue;
-        const stats::ThermalisationResult r =
-            stats::thermalisation_cut(run.columns.at(name).entry(0));
+        const std::vector<double> all = run.columns.at(name).entry(0);
+        stats::ThermalisationResult r;
+        for (std::size_t k = 0; k < static_cast<std::size_t>(run.replicas); ++k) {
+            const stats::ThermalisationResult one =
+                stats::thermalisation_cut(std::span<const double>(all).subspan(k * n, n));
+            r.cut = std::max(r.cut, one.cut);
+            r.at_limit = r.at_limit || one.at_limit;
+        }
         if (r.cut >= fa.skip) fa.skip = r.cut;
         if (r.at_limit) {
             fa.at_limit = true;
@@ -364,14 +407,14 @@ Estimate xi2_estimate(const RunData& run, const Primaries& p) {
 }
 
 Estimate specific_heat_estimate(const RunData& run, std::size_t skip, double volume) {
-    const std::vector<double> t = used(run.columns.at("temperature"), 0, skip);
+    const std::vector<double> t = used(run, run.columns.at("temperature"), 0, skip);
     if (!is_constant(t)) return derived_missing("specific_heat", "temperature varies (a schedule)");
     const double temperature = t.front();
     if (!(temperature > 0.0))
         return derived_missing("specific_heat", "T = 0 (gradient flow): no equilibrium ensemble");
     // Shifting e by its mean leaves the variance unchanged and avoids cancellation in <e²> − <e>².
     Primaries p;
-    std::vector<double> e = used(run.columns.at("action"), 0, skip);
+    std::vector<double> e = used(run, run.columns.at("action"), 0, skip);
     const double shift = mean_of(e);
     for (double& x : e)
         x -= shift;
@@ -389,7 +432,7 @@ void derived_estimates(const RunData& run, std::size_t skip, FileAnalysis& fa) {
     const int n = run.components;
     const double volume = run.volume();
     const auto col = [&](const char* name, std::size_t i = 0) {
-        return used(run.columns.at(name), i, skip);
+        return used(run, run.columns.at(name), i, skip);
     };
     Primaries moments{{col("magnetization2"), col("magnetization4")}};
     fa.estimates.push_back(derived_estimate(
@@ -475,13 +518,14 @@ RunData read_run(const std::string& path) {
             r.source = path;
             const h5::File file = h5::File::open_read(path);
             read_contents(file.root(), r);
+            if (r.step.empty()) throw InputError(path + ": holds no measurements");
+            drop_unwritten_rows(r);
+            combine_replicas(file.root(), r);
             return r;
         });
     } catch (const IoError& e) {
         throw InputError(path + ": cannot be read (a truncated or damaged file?): " + e.what());
     }
-    if (run.step.empty()) throw InputError(path + ": holds no measurements");
-    drop_unwritten_rows(run);
     if (run.planned_steps > 0 && run.step.back() < run.planned_steps)
         run.warnings.push_back("incomplete run: the last measurement is at step " +
                                std::to_string(run.step.back()) +
@@ -522,6 +566,7 @@ FileAnalysis analyze_run(const RunData& run, const Options& options) {
     fa.components = run.components;
     fa.values = run.values;
     fa.measurements = run.step.size();
+    fa.replicas = run.replicas;
     fa.warnings = run.warnings;
     try {
         choose_cut(run, options, fa);

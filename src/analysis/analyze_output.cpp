@@ -102,6 +102,10 @@ void table_file(std::ostream& out, const FileAnalysis& f, const ScanAnalysis& sc
     out << "\n   " << f.measurements << " measurements (steps up to " << f.last_step
         << "); thermalisation cut " << f.skip << (f.skip_automatic ? " (automatic)" : " (--skip)")
         << "; " << f.measurements - f.skip << " used from step " << f.first_step << '\n';
+    if (f.replicas > 1)
+        out << "   " << f.replicas << " replicas combined as independent chains: the same cut on "
+            << "each, " << f.replicas << " x " << f.measurements - f.skip
+            << " samples; final values are replica 0's\n";
     for (const std::string& w : f.warnings)
         out << "   warning: " << w << '\n';
     out << "   " << pad("quantity", 26) << rpad("value", 16) << rpad("error", 12)
@@ -186,6 +190,7 @@ Json json_file(const FileAnalysis& f, const ScanAnalysis& scan) {
     j["measurements"] = f.measurements;
     j["skip"] = f.skip;
     j["skip_automatic"] = f.skip_automatic;
+    j["replicas"] = f.replicas;
     j["used"] = f.measurements - f.skip;
     j["first_step"] = f.first_step;
     j["last_step"] = f.last_step;
@@ -353,6 +358,7 @@ void store_analysis(const FileAnalysis& f, const ScanAnalysis& scan) {
     g.write_attr("skip", static_cast<std::int64_t>(f.skip));
     g.write_attr("skip_automatic", static_cast<std::int64_t>(f.skip_automatic));
     g.write_attr("measurements", static_cast<std::int64_t>(f.measurements));
+    g.write_attr("replicas", static_cast<std::int64_t>(f.replicas));
     g.write_attr("first_step", f.first_step);
     g.write_attr("last_step", f.last_step);
     std::string warnings;

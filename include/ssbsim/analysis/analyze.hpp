@@ -41,8 +41,12 @@ struct RunData {
     std::map<std::string, std::string> values; // the deck as section.key -> text
     std::int64_t planned_steps = -1;           // dynamics.steps (-1: unknown)
     std::vector<std::int64_t> step;
-    std::map<std::string, Column> columns; // /observables/<name>, all of equal row count
-    std::vector<std::string> warnings;     // e.g. an incomplete run
+    // /observables/<name>; with R = `replicas` > 1 the columns of /replicas instead, as R blocks
+    // of step.size() rows, replica 0 first (independent chains, analysed together; `time`
+    // repeated per block).
+    std::map<std::string, Column> columns;
+    int replicas = 1;
+    std::vector<std::string> warnings; // e.g. an incomplete run
 
     double volume() const;
 };
@@ -81,7 +85,8 @@ struct FileAnalysis {
     std::vector<std::int64_t> dims;
     int components = 1;
     std::map<std::string, std::string> values; // the recorded deck
-    std::size_t measurements = 0;
+    std::size_t measurements = 0;              // per replica
+    int replicas = 1;                          // combined: the same cut on each, series chained
     std::size_t skip = 0;
     bool skip_automatic = true;
     bool at_limit = false;       // the automatic cut hit N/2: no equilibrium reached
