@@ -1,5 +1,5 @@
 #!/bin/sh
-# ssbsim against the NumPy peer (../shared/peers/numpy_langevin.py) on the same lattice: Euler-
+# ssbsim against a NumPy peer (scripts/numpy_langevin.py) on the same lattice: Euler-
 # Maruyama Langevin, 2D, N = 1, the peer's action (m2 = -1, lambda = 1, eps = 0.01, T = 1).
 # The two run alternately for ROUNDS rounds, so that a change in the machine's load hits both;
 # the ratio of the medians is printed at the end. Builds ssbsim first if there is no binary.
@@ -17,7 +17,7 @@ build=${SSBSIM_BUILD:-$root/build/release}
 L=${L:-2048}
 rounds=${ROUNDS:-3}
 steps=${STEPS:-20}
-peer=${PEER:-$root/../shared/peers/numpy_langevin.py}
+peer=${PEER:-$root/scripts/numpy_langevin.py}
 python=${PYTHON:-/usr/bin/python3}
 
 if [ ! -f "$peer" ]; then

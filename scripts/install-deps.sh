@@ -10,10 +10,11 @@ packages=(
   build-essential cmake g++ pkg-config
   libboost-program-options-dev libboost-dev
   libhdf5-dev hdf5-tools
-  libeigen3-dev librandom123-dev libfftw3-dev nlohmann-json3-dev
+  librandom123-dev libfftw3-dev nlohmann-json3-dev
   catch2
   python3 python3-h5py python3-numpy python3-scipy python3-matplotlib
   python3-torch
+  python3-xarray python3-h5netcdf python3-pil python3-setuptools python3-venv python3-pip ffmpeg
 )
 if [ "${1:-}" = "--cluster" ]; then
   packages+=(slurm-wlm slurmd slurmctld slurmdbd slurm-client munge mariadb-server mariadb-client)

@@ -79,10 +79,10 @@ inline int wait_for(pid_t pid) {
 
 inline const std::string analysis_dir = std::string(SSBSIM_SOURCE_DIR) + "/analysis/";
 
-// A script of the source tree ("tests/python/x.py"), or a module ("-m ssbsim.plot").
+// A script of the source tree ("tests/python/x.py"), or an option ("-m ssbsim.plot", "-c").
 inline std::string args_script(const std::string& script) {
-    return script.starts_with("-m ") ? script
-                                     : "'" + std::string(SSBSIM_SOURCE_DIR) + "/" + script + "'";
+    return script.starts_with("-") ? script
+                                   : "'" + std::string(SSBSIM_SOURCE_DIR) + "/" + script + "'";
 }
 
 // Runs `python3 analysis/SCRIPT ARGS` in the scratch directory; status and output.

@@ -495,7 +495,7 @@ TEST_CASE("binder_scan_2d at CI size: the 8x8/16x16 Binder crossing is within 0.
 
 TEST_CASE("the published point: 32x32, lambda = 0.5, m2 = -0.7 reproduces <S/V> and <|M|>",
           "[analyze][physics][long]") {
-    // Reference (shared/reference/validation.md): <S/V> = 0.35903(98), <|M|> = 0.4346(64),
+    // Reference (docs/validation.md): <S/V> = 0.35903(98), <|M|> = 0.4346(64),
     // U = 0.524, chi = 34.5 (no errors quoted for those two). langevin2 at eps = 0.01 biases S/V
     // by ~ -2e-4 (O(eps^2), from the Schwinger-Dyson estimator's 1e-3), a fifth of the reference
     // error. Two seeds run side by side and are combined.

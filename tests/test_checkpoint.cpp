@@ -133,7 +133,11 @@ TEST_CASE("SIGTERM writes a checkpoint and exits with status 5 within 5 s", "[ch
     INFO(slurp(s.path("bg.err")));
     REQUIRE(status == 5);
     REQUIRE(seconds < 5.0);
-    REQUIRE(slurp(s.path("bg.err")).find("--resume") != std::string::npos);
+    // The hint repeats the command line, overrides and output included, with --resume.
+    REQUIRE(slurp(s.path("bg.err"))
+                .find("continue with ssbsim run run.ini --set 'schedule.m2=cosine 0.5 -1.2 "
+                      "[0:400000]' --set checkpoint.every=1000000 --set dynamics.steps=400000 "
+                      "-o long.h5 --resume") != std::string::npos);
     // The interrupted run continues to exactly the uninterrupted result.
     const std::int64_t stopped =
         h5::File::open_read(s.path("long.ckpt.h5")).root().read_attr_int64("step");

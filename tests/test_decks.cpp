@@ -289,3 +289,46 @@ TEST_CASE("a [scan] deck expands into named points, run one by one or all", "[de
     REQUIRE(bad.err.find("action.lambda") != std::string::npos);
     REQUIRE(std::distance(std::filesystem::directory_iterator(t.dir), {}) == 1);
 }
+
+TEST_CASE("ssbsim COMMAND --help describes the command and exits 0", "[decks][cli]") {
+    Scratch s("help");
+    for (const char* command :
+         {"run", "keys", "info", "observables", "analyze", "bench", "version"}) {
+        INFO(command);
+        for (const char* flag : {" --help", " -h"}) {
+            const Result r = run_ssbsim(s, std::string(command) + flag);
+            REQUIRE(r.status == 0);
+            REQUIRE(r.out.find(std::string("usage: ssbsim ") + command) != std::string::npos);
+        }
+    }
+    const Result run = run_ssbsim(s, "run --help");
+    CHECK(run.out.find("--output") != std::string::npos); // the options, with their meaning
+    CHECK(run.out.find("--resume") != std::string::npos);
+}
+
+TEST_CASE("ssbsim info on a checkpoint shows its step and time", "[decks][cli][checkpoint]") {
+    Scratch s("info-ckpt");
+    REQUIRE(run_ssbsim(s, "run " + deck_path("free_field.ini") +
+                              " --set dynamics.steps=300 --set checkpoint.every=100 -o f.h5")
+                .status == 0);
+    const Result r = run_ssbsim(s, "info f.ckpt.h5");
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    REQUIRE(r.out.find("checkpoint: step 300  time 30") != std::string::npos);
+    REQUIRE(r.out.find("complete") != std::string::npos);
+}
+
+TEST_CASE("the end-of-run means warn when a schedule varies over the second half",
+          "[decks][cli][schedule]") {
+    Scratch s("summary-schedule");
+    const Result fixed =
+        run_ssbsim(s, "run " + deck_path("free_field.ini") + " --set dynamics.steps=400 -o a.h5");
+    REQUIRE(fixed.status == 0);
+    CHECK(fixed.out.find("mix ensembles") == std::string::npos);
+    const Result scheduled =
+        run_ssbsim(s, "run " + deck_path("anneal.ini") + " --set dynamics.steps=2000 -o b.h5");
+    INFO(scheduled.out);
+    REQUIRE(scheduled.status == 0);
+    CHECK(scheduled.out.find("note: temperature varies from") != std::string::npos);
+    CHECK(scheduled.out.find("mix ensembles") != std::string::npos);
+}

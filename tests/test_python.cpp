@@ -218,3 +218,57 @@ TEST_CASE("python3 -m ssbsim.plot lists its commands and runs them", "[python]")
     REQUIRE(py_number(s, "ts.json", "d['skip']") ==
             py_number(s, "analyze.json", "d['files'][0]['skip']"));
 }
+
+TEST_CASE("xarray opens every row group with named dimensions and step/time coordinates",
+          "[python][xarray]") {
+    // Plain xr.open_dataset(engine="h5netcdf", group=...) on a lattice run with replicas and on
+    // a network run: no phony dimensions, step (and time) coordinates, the lattice axes named.
+    Scratch s("py-xarray");
+    run_ok(s, "run " + deck_path("ising2d_broken.ini") +
+                  " --set lattice.dims='8 6' --set run.replicas=3 --set dynamics.steps=500 "
+                  "--set measure.save_every=100 -o lattice.h5");
+    // A scan point: the output name gets the point's key (net_layer_coupling=1.h5).
+    run_ok(s, "run " + deck_path("nn_decoupling.ini") +
+                  " --point 0 --set dynamics.steps=200 --set measure.save_every=100 -o net.h5");
+    for (const auto& [file, axes] : {std::pair<std::string, std::string>{"lattice.h5", "x1,x2"},
+                                     {"net_layer_coupling=1.h5", "layer,neuron,input"}}) {
+        const Result r = run_python(s, "tests/python/check_xarray.py", file + " " + axes);
+        INFO(r.out << r.err);
+        REQUIRE(r.status == 0);
+    }
+}
+
+TEST_CASE("movie: GIF and MP4 of the saved configurations, one frame each", "[python][movie]") {
+    // A 32x32 quench with 11 saved configurations (steps 200..2200): both files exist, are
+    // animations of 11 frames (Pillow counts the GIF's; ffprobe the MP4's) of the requested size.
+    Scratch s("py-movie");
+    run_ok(s, "run " + deck_path("quench_movie.ini") +
+                  " --set lattice.dims='32 32' --set dynamics.steps=2200 "
+                  "--set schedule.temperature='linear 2.5 0.2' --set measure.save_every=200 "
+                  "-o q.h5");
+    const Result r = run_python(s, "-m ssbsim.plot", "movie q.h5 --fps 6 --json m.json");
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    REQUIRE(py_number(s, "m.json", "d['frames']") == 11);
+    REQUIRE(py_number(s, "m.json", "d['shape'][0]") == 32);
+    REQUIRE(py_number(s, "m.json", "len(d['files'])") == 2);
+    REQUIRE(std::filesystem::file_size(s.path("q_movie.gif")) > 10000);
+    REQUIRE(std::filesystem::file_size(s.path("q_movie.mp4")) > 10000);
+    const Result gif = run_python(
+        s, "-c", "\"from PIL import Image; im = Image.open('q_movie.gif'); print(im.n_frames)\"");
+    INFO(gif.err);
+    REQUIRE(gif.out == "11\n");
+    const std::string probe =
+        "cd '" + s.dir.string() +
+        "' && ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+        "stream=nb_read_frames,width -of csv=p=0 q_movie.mp4 > probe.txt";
+    REQUIRE(std::system(probe.c_str()) == 0);
+    const std::string frames = slurp(s.path("probe.txt"));
+    INFO(frames);
+    REQUIRE(frames.find(",11") != std::string::npos);
+    // Without configurations: a message and status 2.
+    run_ok(s, "run " + deck_path("free_field.ini") + " --set dynamics.steps=100 -o none.h5");
+    const Result none = run_python(s, "-m ssbsim.plot", "movie none.h5");
+    REQUIRE(none.status == 2);
+    REQUIRE(none.err.find("configuration") != std::string::npos);
+}

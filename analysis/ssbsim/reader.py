@@ -230,12 +230,36 @@ def gamma_method(series, s_tau=1.5):
         return None
 
 
-def save_figure(fig, args, suffix, first_run):
-    """Lays out and writes the figure to -o, or to <stem of the first run output><suffix> (a
-    checkpoint among the inputs never names it); returns the path."""
-    fig.tight_layout()
-    output = args.output or os.path.splitext(os.path.basename(first_run.path))[0] + suffix
-    fig.savefig(output, dpi=110)
+def output_stem(runs):
+    """Stem of the default picture name: the first run output's, or for several files the part
+    their names share, up to the scan's key=value fields (nn_decoupling_layer_coupling=0.1.h5,
+    ... -> nn_decoupling); never a checkpoint's."""
+    runs = runs if isinstance(runs, (list, tuple)) else [runs]
+    stems = [os.path.splitext(os.path.basename(r.path))[0] for r in runs]
+    if len(stems) == 1:
+        return stems[0]
+    common = os.path.commonprefix(stems)
+    if "=" in common:  # cut inside a key=value field: drop the field, key included
+        common = common[:common.index("=")]
+        keys = {k for r in runs for k in getattr(r, "deck", {})}
+        keys |= {k.rsplit(".", 1)[-1] for k in keys}
+        for k in sorted(keys, key=len, reverse=True):
+            if common.endswith("_" + k):
+                common = common[:-len(k) - 1]
+                break
+        else:
+            common = common[:common.rfind("_")] if "_" in common else common
+    common = common.rstrip("_-.")
+    return common or stems[0]
+
+
+def save_figure(fig, args, suffix, runs):
+    """Lays out and writes the figure to -o, or to <output_stem(runs)><suffix>; returns the
+    path."""
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
+    output = args.output or output_stem(runs) + suffix
+    fig.savefig(output, dpi=150)
     return output
 
 
@@ -264,11 +288,10 @@ def add_common_arguments(parser, suffix):
 
 
 def figure():
-    """A matplotlib figure module that never needs a display."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
+    """matplotlib.pyplot without a display, in the style of every ssbsim picture
+    (ssbsim.plot.style)."""
+    from .plot import style
+    return style.pyplot()
 
 
 # --- Network, replica and quench outputs (docs/network.md) -------------------------------------

@@ -12,6 +12,7 @@
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/version.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <filesystem>
@@ -54,8 +55,36 @@ exit status: 0 ok, 1 internal error, 2 bad input (nothing written), 3 diverged,
              4 I/O error, 5 interrupted
 )";
 
+// `ssbsim COMMAND --help`: dispatch prints the command's usage lines, parse its options, and
+// HelpShown ends the command with status 0.
+struct HelpShown {};
+
+bool wants_help(const std::vector<std::string>& args) {
+    return std::find_if(args.begin(), args.end(), [](const std::string& a) {
+               return a == "--help" || a == "-h";
+           }) != args.end();
+}
+
+// The lines of `usage` that describe one command.
+std::string command_usage(const std::string& command) {
+    const std::string text = usage;
+    const std::size_t start = text.find("\n  " + command + " ");
+    const std::size_t alone = text.find("\n  " + command + "\n");
+    const std::size_t at = std::min(start, alone);
+    if (at == std::string::npos) return "";
+    std::size_t end = at + 1;
+    do // the entry runs until the next line that starts a command (two spaces, a letter)
+        end = text.find('\n', end) + 1;
+    while (end < text.size() && text.compare(end, 3, "   ") == 0);
+    return "usage: ssbsim" + text.substr(at + 2, end - at - 2);
+}
+
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts,
                         const po::positional_options_description& positional) {
+    if (wants_help(args)) {
+        std::cout << '\n' << opts;
+        throw HelpShown{};
+    }
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(opts).positional(positional).run(), vm);
     po::notify(vm);
@@ -78,6 +107,22 @@ std::vector<std::size_t> selected_points(const po::variables_map& vm, std::size_
     for (std::size_t i = 0; i < count; ++i)
         all[i] = i;
     return all;
+}
+
+// The command line that continues an interrupted run: this one, with --resume.
+std::string resume_command(const std::vector<std::string>& args) {
+    std::string command = "ssbsim run";
+    for (const std::string& a : args) {
+        const bool plain =
+            a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "0123456789_-+=.,/:@%") == std::string::npos;
+        std::string quoted = "'";
+        for (const char c : a)
+            quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        command += " " + (plain && !a.empty() ? a : quoted + "'");
+    }
+    if (std::find(args.begin(), args.end(), "--resume") == args.end()) command += " --resume";
+    return command;
 }
 
 int cmd_run(const std::vector<std::string>& args) {
@@ -118,7 +163,7 @@ int cmd_run(const std::vector<std::string>& args) {
         runs.push_back({i, load_deck_text(text, point_overrides, deck)});
     }
     const bool all = vm["all"].as<bool>();
-    const RunMode mode{vm["resume"].as<bool>(), vm["force"].as<bool>(), all};
+    const RunMode mode{vm["resume"].as<bool>(), vm["force"].as<bool>(), all, resume_command(args)};
     const RunStreams streams{std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1};
     if (all) return run_points(runs, streams, mode);
     run(runs.front().config, streams, mode);
@@ -248,12 +293,17 @@ int cmd_analyze(const std::vector<std::string>& args) {
 }
 
 int dispatch(const std::string& command, const std::vector<std::string>& args) {
+    if (wants_help(args) && !command_usage(command).empty()) {
+        std::cout << command_usage(command);
+        if (command == "observables" || command == "version") return exit_ok;
+    }
     if (command == "run") return cmd_run(args);
     if (command == "keys") return cmd_keys(args);
     if (command == "jobscript") return cmd_jobscript(args);
     if (command == "info") return cmd_info(args);
     if (command == "measure") return cmd_measure(args);
     if (command == "observables") {
+        if (!args.empty()) throw InputError("observables takes no arguments");
         print_observables(std::cout);
         return exit_ok;
     }
@@ -285,6 +335,8 @@ int main(int argc, char** argv) {
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
         return dispatch(argv[1], args);
+    } catch (const HelpShown&) {
+        return exit_ok;
     } catch (const po::error& e) {
         std::cerr << "ssbsim: error: " << e.what() << "\n(ssbsim help for usage)\n";
         return exit_bad_input;

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <iomanip>
+#include <map>
 #include <optional>
 #include <unistd.h>
 
@@ -83,6 +84,12 @@ class Summary {
     explicit Summary(int components) : n_(components) {}
 
     void add(std::span<const double> record) {
+        // The scheduled parameters: if one varies, the means mix ensembles (say so).
+        for (const char* name : {"temperature", "m2", "h"}) {
+            const double v = record[record_offset(name, n_)];
+            auto [it, fresh] = parameters_.try_emplace(name, v, v);
+            it->second = {std::min(it->second.first, v), std::max(it->second.second, v)};
+        }
         const int m = record_offset("magnetization", n_);
         double m2 = 0.0;
         for (int a = 0; a < n_; ++a)
@@ -113,6 +120,12 @@ class Summary {
                 << " measurements):\n    <|M|> = " << abs_m_ / count_
                 << "\n    <|phi|^2> = " << phi2_ / count_ << "\n    <S/V> = " << action_ / count_
                 << '\n';
+        for (const auto& [name, range] : parameters_)
+            if (range.first != range.second)
+                out << "  note: " << name << " varies from " << range.first << " to "
+                    << range.second
+                    << " over the second half (a schedule): these means mix ensembles; "
+                       "see the final values and the time series\n";
         print_bias_check(sim.config(), out);
         out << "  output: " << sim.config().run.output << '\n';
     }
@@ -147,6 +160,7 @@ class Summary {
     std::vector<double> schwinger_dyson_;
     double temperature_ = 0.0, step_ = 0.0;
     bool constant_ = true; // T and the step the same at every measurement of the second half
+    std::map<std::string, std::pair<double, double>> parameters_; // min, max (h: component 0)
 };
 
 // The typed deck a checkpoint recorded (a resolved deck, so it always validates unless it was
@@ -320,9 +334,11 @@ RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) 
             else if (stop.requested())
                 checkpoint();
             if (stop.requested() && step < steps)
-                throw Interrupted("signal " + std::to_string(stop.signal()) + " at step " +
-                                  std::to_string(step) + ": checkpoint written to '" + ckpt +
-                                  "'; continue with ssbsim run DECK --resume");
+                throw Interrupted(
+                    "signal " + std::to_string(stop.signal()) + " at step " + std::to_string(step) +
+                    ": checkpoint written to '" + ckpt + "'; continue with " +
+                    (mode.resume_command.empty() ? std::string("ssbsim run DECK --resume")
+                                                 : mode.resume_command));
             progress.update(step);
         }
         if (first >= steps) { // nothing to run: a fresh zero-step run still saves its field

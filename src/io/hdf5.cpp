@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -727,6 +728,17 @@ std::vector<std::string> Dataset::dimension_labels() const {
     return read_attr_strings("dimension_labels");
 }
 
+void Dataset::make_dimension_scale(const std::string& name) {
+    quiet();
+    check(H5DSset_scale(id(), name.c_str()), "make a dimension scale of", at(*this));
+}
+
+void Dataset::attach_dimension_scale(const Dataset& scale, unsigned axis) {
+    quiet();
+    check(H5DSattach_scale(id(), scale.id(), axis),
+          "attach dimension scale " + scale.name() + " to", at(*this));
+}
+
 // ---- Group ---------------------------------------------------------------------------------
 
 Group Group::create_group(const std::string& name) {
@@ -958,6 +970,20 @@ Dataset Group::open_dataset(const std::string& name) const {
     const Where w = at(*this, name);
     Handle d = checked(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), Kind::dataset, "open dataset", w);
     return Dataset(std::move(d), file_path_, join_name(name_, name));
+}
+
+Dataset Group::create_dimension(const std::string& name, std::uint64_t length) {
+    std::vector<std::int64_t> index(length);
+    std::iota(index.begin(), index.end(), std::int64_t{0});
+    Dataset d = write_dataset(name, index.data(), {length});
+    // netCDF-C's marker for a dimension without a coordinate variable (the number is its length,
+    // as netCDF-C writes it); h5netcdf and netCDF-C then list it as a dimension only.
+    char marker[96];
+    std::snprintf(marker, sizeof marker,
+                  "This is a netCDF dimension but not a netCDF variable.%10llu",
+                  static_cast<unsigned long long>(length));
+    d.make_dimension_scale(marker);
+    return d;
 }
 
 // ---- File ----------------------------------------------------------------------------------

@@ -46,6 +46,14 @@ void describe(const std::string& path, std::ostream& out) {
             out << ' ' << l;
         out << "  components: " << root.read_attr_int64("components") << '\n';
     }
+    if (root.has_attr("next_eps")) { // a checkpoint: the state a --resume continues from
+        out << "checkpoint: step " << root.read_attr_int64("step") << "  time "
+            << root.read_attr_double("time") << "  next step size "
+            << root.read_attr_double("next_eps");
+        if (root.exists("configurations/field"))
+            out << "  replicas " << root.open_dataset("configurations/field").shape().front();
+        out << (root.has_attr("complete") ? "  complete" : "  INCOMPLETE (not usable)") << '\n';
+    }
     for (const std::string group : {"observables", "configurations"}) {
         if (!root.exists(group + "/step")) continue;
         const auto steps = root.open_dataset(group + "/step").read_int64();

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <set>
 
 namespace ssbsim {
 
@@ -131,6 +133,101 @@ std::vector<ColumnSpec> layer_columns(const Config& c) {
     };
 }
 
+// ---- named dimensions (docs/output.md, "Dimensions") ------------------------------------------
+// Every dataset of the row groups gets HDF5 dimension scales (the netCDF-4 model), so that
+// xarray with h5netcdf shows `step` as the index (and `time` as a coordinate) and names every
+// other axis. Attached once, at creation and before the first flush: later writes never touch
+// this metadata (crash safety), and a writer in SWMR mode could not add it later.
+
+// Root-level netCDF dimensions (length and name), made on first use; every group sees them.
+class Dimensions {
+  public:
+    explicit Dimensions(h5::Group& root) : root_(root) {}
+    const h5::Dataset& get(const std::string& name, std::uint64_t length) {
+        auto it = made_.find(name);
+        if (it == made_.end()) {
+            h5::Dataset d = root_.create_dimension(name, length);
+            d.write_attr("units", std::string("1"));
+            d.write_attr("description", "index along the dimension '" + name +
+                                            "' (a netCDF dimension; docs/output.md)");
+            it = made_.emplace(name, std::move(d)).first;
+        }
+        // Another length under the same name (say, fewer saved replicas than run): a name of its
+        // own.
+        if (it->second.shape().front() != length)
+            return get(name + "_" + std::to_string(length), length);
+        return it->second;
+    }
+
+  private:
+    h5::Group& root_;
+    std::map<std::string, h5::Dataset> made_;
+};
+
+// Names of the lattice axes as dimensions: the deck's axis names, unless one is taken by a
+// dataset, a group or another dimension (then "axis_<name>").
+std::vector<std::string> lattice_dimension_names(const Config& config) {
+    static const std::set<std::string> taken = {
+        "step",       "time",   "field",   "replica",  "component",      "axis",     "separation",
+        "parameters", "layers", "records", "analysis", "configurations", "replicas", "observables"};
+    std::vector<std::string> names;
+    for (const std::string& n : config.lattice.axis_names)
+        names.push_back(taken.count(n) ? "axis_" + n : n);
+    return names;
+}
+
+// Dimension names after `step` of a dataset of a row group.
+std::vector<std::string> dimension_names(const std::string& group, const std::string& name,
+                                         const std::vector<std::string>& lattice) {
+    if (group == "configurations") {
+        if (name != "field" && name != "replica_field") return {};
+        std::vector<std::string> names = lattice;
+        names.push_back("component");
+        if (name == "replica_field") names.insert(names.begin(), "replica");
+        return names;
+    }
+    if (group == "layers") {
+        if (name == "magnetization") return {"layer", "component"};
+        return {"layer"};
+    }
+    std::vector<std::string> names;
+    if (group == "replicas" && name != "overlap" && name != "distance") names.push_back("replica");
+    for (const ObservableSpec& s : observable_specs())
+        if (name == s.name) {
+            if (s.shape == Shape::components) names.push_back("component");
+            if (s.shape == Shape::axes || s.shape == Shape::axes_by_extent) names.push_back("axis");
+            if (s.shape == Shape::axes_by_extent) names.push_back("separation");
+        }
+    return names;
+}
+
+void attach_dimensions(h5::Group& root, const Config& config) {
+    Dimensions dimensions(root);
+    const std::vector<std::string> lattice = lattice_dimension_names(config);
+    for (const char* group : {"observables", "replicas", "layers", "configurations"}) {
+        if (!root.exists(group)) continue;
+        const h5::Group g = root.open_group(group);
+        h5::Dataset step = g.open_dataset("step");
+        step.make_dimension_scale("step");
+        const bool has_time = g.exists("time");
+        for (const std::string& name : g.children()) {
+            if (name == "step") continue;
+            h5::Dataset d = g.open_dataset(name);
+            d.attach_dimension_scale(step, 0);
+            const std::vector<std::uint64_t> shape = d.shape();
+            const std::vector<std::string> names = dimension_names(group, name, lattice);
+            if (names.size() + 1 != shape.size())
+                throw std::logic_error("no dimension names for /" + std::string(group) + "/" +
+                                       name);
+            for (std::size_t i = 0; i < names.size(); ++i)
+                d.attach_dimension_scale(dimensions.get(names[i], shape[i + 1]),
+                                         static_cast<unsigned>(i + 1));
+            // CF convention: xarray makes the listed variables coordinates.
+            if (has_time && name != "time") d.write_attr("coordinates", std::string("time"));
+        }
+    }
+}
+
 std::vector<std::size_t> record_widths(const Lattice& lattice, int components) {
     const RecordLayout layout(lattice, components);
     std::vector<std::size_t> widths;
@@ -229,6 +326,7 @@ OutputWriter::OutputWriter(const Config& config, const Lattice& lattice, int sav
                         layer_columns(config));
 
     add_configurations(root, config, lattice, saved_replicas);
+    attach_dimensions(root, config);
     root.open_group("records").write_attr(
         "description", std::string("storage of the row groups: each table holds a group's rows "
                                    "once; the group's datasets are views of it (docs/output.md)"));

@@ -17,6 +17,7 @@ from collections import defaultdict
 import numpy as np
 
 from .. import reader
+from . import style
 
 
 def binder_from_columns(run):
@@ -24,6 +25,14 @@ def binder_from_columns(run):
     skip = int(run.analysis["skip"])
     m2, m4 = run.series("magnetization2")[skip:], run.series("magnetization4")[skip:]
     return 1.0 - np.mean(m4) / (3.0 * np.mean(m2) ** 2)
+
+
+def critical(key):
+    """The symbol of the scanned coupling at the crossing: $m^2_\\mathrm{c}$."""
+    symbol = style.symbol(key)
+    if symbol.startswith("$") and symbol.endswith("$") and symbol.count("$") == 2:
+        return "${" + symbol[1:-1] + r"}_\mathrm{c}$"
+    return symbol + "*"
 
 
 def main(argv=None):
@@ -52,36 +61,40 @@ def main(argv=None):
         reader.fail(str(e))
     crossings = runs[0].crossings
 
-    plt = reader.figure()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    for dims in sorted(curves, key=lambda d: np.prod(d)):
+    plt, fig, (left, right) = style.figure(2, width=10, height=4.2)
+    for i, dims in enumerate(sorted(curves, key=lambda d: np.prod(d))):
         points = sorted(curves[dims], key=lambda p: p["x"])
-        label = "x".join(map(str, dims))
+        label = "$" + r"\times ".join(map(str, dims)) + "$"
         x = [p["x"] for p in points]
-        left.errorbar(x, [p["binder"] for p in points], [p["binder_error"] for p in points],
-                      marker="o", ms=3, capsize=2, label=label)
-        right.errorbar(x, [p["chi"] for p in points], [p["chi_error"] for p in points],
-                       marker="o", ms=3, capsize=2, label=label)
-    for c in crossings:
+        kw = dict(style.curve_style(i), capsize=2, label=label)
+        left.errorbar(x, [p["binder"] for p in points], [p["binder_error"] for p in points], **kw)
+        right.errorbar(x, [p["chi"] for p in points], [p["chi_error"] for p in points], **kw)
+    if runs[0].components == 1 and len(runs[0].dims) == 2:
+        style.reference_line(left, y=style.ISING_2D_BINDER,
+                             text=rf"$U^* = {style.ISING_2D_BINDER}$ (2D Ising)")
+    crossing_markers = ["*", "P", "X", "h"]
+    for j, c in enumerate(crossings):
         if c["x"] is None or not np.isfinite(c["x"]):
             continue
-        left.axvspan(c["x"] - c["x_error"], c["x"] + c["x_error"], color="0.85")
         left.errorbar([c["x"]], [c["binder"]], [c["binder_error"]], xerr=[c["x_error"]],
-                      fmt="k*", ms=9, capsize=3,
-                      label=f"{c['small']}/{c['large']}: {c['x']:.4g} ± {c['x_error']:.2g}")
-    left.set_xlabel(key)
-    left.set_ylabel("U = 1 - <|M|^4> / (3 <|M|^2>^2)")
-    left.legend(fontsize="small")
-    right.set_xlabel(key)
-    right.set_ylabel("chi = V (<|M|^2> - <|M|>^2)")
-    right.legend(fontsize="small")
+                      fmt=crossing_markers[j % 4], color="k", ms=10, capsize=3, zorder=5,
+                      mfc="none" if j % 2 else "k",
+                      label=(f"crossing {c['small']}/{c['large']}: "
+                             f"{critical(key)} = ${style.value_error(c['x'], c['x_error'])}$, "
+                             f"$U^* = {style.value_error(c['binder'], c['binder_error'])}$"))
+    left.set_xlabel(style.label(key))
+    left.set_ylabel(style.label("binder"))
+    style.legend(left, fontsize=7)
+    right.set_xlabel(style.label(key))
+    right.set_ylabel(style.label("chi"))
+    style.legend(right)
     output = reader.save_figure(fig, args, "_binder.png", runs[0])
     reader.write_json(args.json, {
         "coupling": key, "png": output, "crossings": crossings,
         "curves": {"x".join(map(str, d)): sorted(p, key=lambda q: q["x"]) for d, p in curves.items()}})
     for c in crossings:
-        print(f"{c['small']} / {c['large']}: {key}* = {c['x']:.5g} ± {c['x_error']:.2g}, "
-              f"U* = {c['binder']:.4g} ± {c['binder_error']:.2g}")
+        print(f"{c['small']} / {c['large']}: {key}* = {style.value_error(c['x'], c['x_error'])}, "
+              f"U* = {style.value_error(c['binder'], c['binder_error'])}")
     print(output)
 
 

@@ -22,6 +22,7 @@ import argparse
 import numpy as np
 
 from .. import reader
+from . import style
 
 
 def analyse(run, late):
@@ -35,12 +36,18 @@ def analyse(run, late):
     abs_m = layers["abs_magnetization"][rows]
     m = layers["magnetization"][rows][:, :, 0]
     mean, error = reader.block_mean(abs_m)
+    align_mean, align_error = reader.block_mean(np.sign(m[:, 1:] * m[:, :-1]).mean(axis=1))
     flips = (np.diff(np.sign(m), axis=0) != 0).sum(axis=0)
     alignment = float(np.sign(m[:, 1:] * m[:, :-1]).mean())
     try:
         whole = reader.read_group(run.path, "replicas")["abs_magnetization"][rows]
     except reader.UsageError:
         whole = run.series("abs_magnetization")[rows][:, None]
+    per_replica = whole.mean(axis=0)  # independent replicas: their spread gives the error
+    if len(per_replica) > 1:
+        network_error = float(per_replica.std(ddof=1) / np.sqrt(len(per_replica)))
+    else:
+        network_error = float(reader.block_mean(whole[:, 0])[1])
     return {
         "file": run.path,
         "layer_coupling": float(run.deck["network.layer_coupling"]),
@@ -49,9 +56,14 @@ def analyse(run, late):
         "abs_m_layers_error": [float(v) for v in error],
         "sign_changes": [int(v) for v in flips],
         "mean_abs_m_layers": float(mean.mean()),
+        # the layers' block errors combined as if independent (neighbours are correlated when
+        # coupled: a lower bound there)
+        "mean_abs_m_layers_error": float(np.sqrt((error ** 2).sum()) / len(error)),
         "alignment": alignment,
-        "abs_m_network": [float(v) for v in whole.mean(axis=0)],
+        "alignment_error": float(align_error),
+        "abs_m_network": [float(v) for v in per_replica],
         "mean_abs_m_network": float(whole.mean()),
+        "mean_abs_m_network_error": network_error,
     }
 
 
@@ -73,26 +85,33 @@ def main(argv=None):
     except reader.UsageError as e:
         reader.fail(str(e))
 
-    plt = reader.figure()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    plt, fig, (left, right) = style.figure(2, width=10, height=4.0)
     for i, p in enumerate(points):
         layer = np.arange(len(p["abs_m_layers"]))
-        left.errorbar(layer, p["abs_m_layers"], yerr=p["abs_m_layers_error"], marker="o",
-                      ms=4, capsize=2, color=f"C{i}", label=f"J_layer = {p['layer_coupling']:g}")
-    left.set_xlabel("layer l")
-    left.set_ylabel("|M_l| (late mean)")
+        left.errorbar(layer, p["abs_m_layers"], yerr=p["abs_m_layers_error"], capsize=2,
+                      **style.curve_style(i),
+                      label=rf"$J_\mathrm{{layer}} = {p['layer_coupling']:g}$")
+    left.set_xlabel(r"layer $l$")
+    left.set_ylabel(r"$|M_l|$, late-time mean [lattice units]")
     left.set_ylim(bottom=0)
-    left.legend(fontsize="small")
+    style.legend(left, loc="lower left", ncols=2)
     j = np.array([p["layer_coupling"] for p in points])
-    right.plot(j, [p["mean_abs_m_layers"] for p in points], "o-", label="per layer: mean |M_l|")
-    right.plot(j, [p["mean_abs_m_network"] for p in points], "s-",
-               label="whole network: |M| (mean over replicas)")
-    right.plot(j, [p["alignment"] for p in points], "^-",
-               label="alignment <sign(M_l M_l+1)>")
-    right.axhline(0, color="grey", lw=0.6)
-    right.set_xlabel("J_layer (coupling between adjacent layers)")
-    right.legend(fontsize="small")
-    output = reader.save_figure(fig, args, "_decoupling.png", runs[0])
+    # Points only: four couplings are four ensembles, a line between them would be invented.
+    for k, (key, text) in enumerate([
+            ("mean_abs_m_layers", r"per layer: mean of $|M_l|$"),
+            ("mean_abs_m_network", r"whole network: $|M|$ (mean over replicas)"),
+            ("alignment", r"alignment $\langle \mathrm{sign}(M_l M_{l+1})\rangle$")]):
+        right.errorbar(j, [p[key] for p in points], [p[key + "_error"] for p in points],
+                       linestyle="none", capsize=3, marker=style.MARKERS[k],
+                       color=style.COLORS[k], ms=6, label=text)
+    style.reference_line(right, y=0, text="")
+    right.set_xlabel(style.label("network.layer_coupling"))
+    right.set_ylabel("late-time mean")
+    right.set_xscale("symlog", linthresh=0.1)
+    right.set_xticks(j, [f"{v:g}" for v in j])
+    right.set_xlim(-0.05, 1.25 * j.max() if j.max() > 0 else 1)  # room for the end markers
+    style.legend(right, loc="best")
+    output = reader.save_figure(fig, args, "_decoupling.png", runs)
     reader.write_json(args.json, {"points": points, "png": output})
     for p in points:
         print(f"J_layer = {p['layer_coupling']:g}: |M_l| >= {min(p['abs_m_layers']):.4g} "

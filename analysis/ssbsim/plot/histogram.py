@@ -16,6 +16,7 @@ import numpy as np
 from scipy.stats import gaussian_kde
 
 from .. import reader
+from . import style
 
 
 def peaks(samples):
@@ -44,10 +45,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     runs = reader.open_runs(args.files)
-    plt = reader.figure()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    plt, fig, ax = style.figure(1, width=6.4, height=4.2)
     results = []
-    for run in runs:
+    for i, run in enumerate(runs):
         try:
             skip = run.skip(args.skip)
             m = run.series("magnetization", args.component)[skip:]
@@ -55,16 +55,21 @@ def main(argv=None):
         except reader.UsageError as e:
             reader.fail(str(e))
         key, x = run.coupling()
-        label = run.size_label + (f", {key} = {x:g}" if key else "")
+        label = style.size(run) + (f", {style.symbol(key)} = {x:g}" if key else f" ({run.path})")
         found = peaks(m)
-        ax.hist(m, bins=args.bins, density=True, histtype="step", lw=1.2,
+        st = style.curve_style(i)
+        ax.hist(m, bins=args.bins, density=True, histtype="step", lw=1.4, color=st["color"],
+                linestyle=st["linestyle"] if i < 8 else "--",
                 label=f"{label}: {len(found)} peak{'s' if len(found) != 1 else ''}")
+        ax.plot(found, np.zeros(len(found)), linestyle="none", marker=st["marker"], ms=7,
+                color=st["color"], clip_on=False, zorder=5)
         results.append({"file": run.path, "label": label, "skip": skip, "n_used": len(m),
                         "mean_m": float(np.mean(m)), "mean_abs_m": float(np.mean(abs_m)),
                         "peaks": found, "n_peaks": len(found)})
-    ax.set_xlabel(f"M_{args.component}")
-    ax.set_ylabel("probability density")
-    ax.legend(fontsize="small")
+    ax.set_xlabel(f"$M_{args.component}$ [{style.LATTICE}], after the thermalisation cut")
+    ax.set_ylabel(r"probability density $P(M)$")
+    ax.set_ylim(bottom=0)
+    style.legend(ax, loc="upper left", title="markers: the peaks found")
     output = reader.save_figure(fig, args, "_histogram.png", runs[0])
     reader.write_json(args.json, {"files": results, "png": output})
     for r in results:

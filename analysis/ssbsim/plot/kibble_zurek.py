@@ -32,6 +32,7 @@ import numpy as np
 from scipy import stats
 
 from .. import reader
+from . import style
 
 
 def quench(run):
@@ -140,48 +141,52 @@ def main(argv=None):
     result["expect"] = args.expect
     result["z"] = (result["kappa"] - args.expect) / result["kappa_error"]
 
-    plt = reader.figure()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    plt, fig, (left, right) = style.figure(2, width=10, height=4.0)
     tau = np.array([p["tau_q"] for p in points])
     n = np.array([p["density"] for p in points])
-    left.errorbar(tau, n, yerr=[p["density_error"] for p in points], fmt="o", capsize=3,
-                  label="kinks per link at the end")
+    left.errorbar(tau, n, yerr=[p["density_error"] for p in points], linestyle="none",
+                  marker="o", color=style.COLORS[0], capsize=3, zorder=3,
+                  label=r"kink density at the end (mean over replicas)")
     grid = np.geomspace(tau.min(), tau.max(), 50)
     left.plot(grid, np.exp(result["intercept"]) * grid ** -result["kappa"], "-",
-              label=f"fit: kappa = {result['kappa']:.4f} +- {result['kappa_error']:.4f}")
+              color=style.COLORS[1], marker="none",
+              label=rf"fit $n \propto \tau_Q^{{-\kappa}}$: "
+                    rf"$\kappa = {style.value_error(result['kappa'], result['kappa_error'])}$")
     centre = math.exp(np.log(tau).mean())
     anchor = math.exp(result["intercept"]) * centre ** -result["kappa"]
-    left.plot(grid, anchor * (grid / centre) ** -args.expect, ":", color="grey",
-              label=f"slope -{args.expect:g}")
+    left.plot(grid, anchor * (grid / centre) ** -args.expect, color="0.35", marker="none",
+              linestyle=(0, (5, 3)), lw=1,
+              label=rf"Kibble–Zurek $\kappa = \nu/(1 + z\nu) = {args.expect:g}$")
     left.set_xscale("log")
     left.set_yscale("log")
-    left.set_xlabel("quench time tau_Q")
-    left.set_ylabel("kink density n")
-    left.legend(fontsize="small")
+    left.set_xlabel(rf"quench time $\tau_Q$ [{style.LATTICE}]")
+    left.set_ylabel(r"kink density $n$ [per link]")
+    style.legend(left, loc="lower left")
     collapsed = False
     for i, (p, (x, density)) in enumerate(pairs):
         if len(x) > 2:
             collapsed = True
-            right.plot(x[1:], density[1:] * p["tau_q"] ** args.expect, lw=1, color=f"C{i}",
-                       label=f"tau_Q = {p['tau_q']:g}")
+            right.plot(x[1:], density[1:] * p["tau_q"] ** args.expect, lw=1, ms=4,
+                       **style.curve_style(i), label=rf"$\tau_Q = {p['tau_q']:g}$")
     if collapsed:
         right.set_yscale("log")
         right.set_xlim(-2, 15)  # the transition region; the counts are frozen beyond
-        right.set_xlabel("(t - t_c) / sqrt(tau_Q)")
-        right.set_ylabel(f"n tau_Q^{args.expect:g}")
-        right.legend(fontsize="small")
+        style.reference_line(right, x=0, text=r"$t = t_c$")
+        right.set_xlabel(r"$(t - t_c)/\sqrt{\tau_Q}$")
+        right.set_ylabel(rf"$n\,\tau_Q^{{{args.expect:g}}}$")
+        style.legend(right, loc="upper right", ncols=2)
     else:
         right.axis("off")
         right.text(0.5, 0.5, "no intermediate measurements\n(measure.every >= the run)",
                    ha="center", transform=right.transAxes)
-    output = reader.save_figure(fig, args, "_kibble_zurek.png", runs[0])
+    output = reader.save_figure(fig, args, "_kibble_zurek.png", runs)
     result.update({"points": points, "errors": args.errors, "png": output})
     reader.write_json(args.json, result)
     for p in points:
-        print(f"tau_Q = {p['tau_q']:g}: n = {p['density']:.5g} +- {p['density_error']:.2g} "
+        print(f"tau_Q = {p['tau_q']:g}: n = {style.value_error(p['density'], p['density_error'])} "
               f"({p['replicas']} x {p['links']} links)  [{p['file']}]")
     p_text = f", p = {result['p_value']:.3g}" if result["p_value"] is not None else ""
-    print(f"kappa = {result['kappa']:.4f} +- {result['kappa_error']:.4f} "
+    print(f"kappa = {style.value_error(result['kappa'], result['kappa_error'])} "
           f"(chi2 = {result['chi2']:.3g} for {result['dof']} dof{p_text}); "
           f"{result['z']:+.2f} sigma from {args.expect:g}")
     print(output)

@@ -20,6 +20,7 @@ import argparse
 import numpy as np
 
 from .. import reader
+from . import style
 
 
 def window(n, fraction, last):
@@ -88,28 +89,37 @@ def main(argv=None):
     except reader.UsageError as e:
         reader.fail(str(e))
 
-    plt = reader.figure()
-    fig, axes = plt.subplots(3, 1, figsize=(8, 9), sharex=True)
+    scheduled = not np.all(temperature == temperature[0])
+    panels = [("abs_magnetization", "order parameter\n$|M_l|$"),
+              ("diversity", "neuron diversity\n$D_l$"),
+              ("grad_variance", "gradient variance\n$G_l$")]
+    # The schedule gets a panel of its own (a second y axis would hide the legend) and the
+    # layers a colour bar (eight legend entries would cover the curves).
+    plt, fig, axes = style.figure(1, len(panels) + scheduled, width=7.2, height=2.3,
+                                  sharex=True)
     depth = result["depth"]
-    colours = plt.cm.viridis(np.linspace(0, 0.9, depth))
-    panels = (("abs_magnetization", "|M_l|"), ("diversity", "neuron diversity D_l"),
-              ("grad_variance", "gradient variance G_l"))
+    cmap = plt.get_cmap("viridis")
+    colours = cmap(np.linspace(0, 0.9, depth))
     x = t if args.x == "time" else layers["step"]
-    for ax, (name, label) in zip(axes, panels):
+    for ax, (name, text) in zip(axes, panels):
         for i in range(depth):
-            ax.plot(x, layers[name][:, i], lw=0.8, color=colours[i], label=f"layer {i}")
-        ax.set_ylabel(label)
+            ax.plot(x, layers[name][:, i], lw=0.9, color=colours[i], marker="none")
+        ax.set_ylabel(text)
+    if scheduled:
+        axes[-1].plot(x, temperature, color="k", marker="none", lw=1.2)
+        axes[-1].set_ylabel("noise temperature\n$T$")
     if result["ordering_time"] is not None:
-        for ax in axes:
-            ax.axvline(x[result["ordering_row"]], color="grey", lw=0.8, ls="--")
-    if not np.all(temperature == temperature[0]):
-        right = axes[0].twinx()
-        right.plot(x, temperature, "k:", lw=1, label="temperature T")
-        right.set_ylabel("noise temperature T")
-        right.legend(loc="lower right", fontsize="small")
-    axes[0].legend(loc="upper left", fontsize="x-small", ncol=2)
-    axes[0].set_title(f"{run.path}: {depth} layers, {' x '.join(map(str, run.dims))}")
-    axes[-1].set_xlabel("training time t" if args.x == "time" else "step")
+        for k, ax in enumerate(axes):
+            style.reference_line(ax, x=x[result["ordering_row"]],
+                                 text="ordering" if k == 0 else None)
+        style.legend(axes[0], loc="upper left")
+    import matplotlib as mpl
+    bar = fig.colorbar(mpl.cm.ScalarMappable(norm=mpl.colors.BoundaryNorm(
+        np.arange(depth + 1) - 0.5, depth), cmap=mpl.colors.ListedColormap(colours)),
+        ax=list(axes), ticks=range(depth), aspect=40, pad=0.02)
+    bar.set_label(r"layer $l$")
+    axes[0].set_title(f"{run.path}: {depth} layers, {style.size(run)} (all in lattice units)")
+    axes[-1].set_xlabel(style.label("time") if args.x == "time" else style.label("step"))
     output = reader.save_figure(fig, args, "_layers.png", run)
     result["png"] = output
     reader.write_json(args.json, result)

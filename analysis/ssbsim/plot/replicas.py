@@ -21,6 +21,7 @@ import argparse
 import numpy as np
 
 from .. import reader
+from . import style
 
 
 def analyse(run, rep):
@@ -59,26 +60,31 @@ def main(argv=None):
     except reader.UsageError as e:
         reader.fail(str(e))
 
-    plt = reader.figure()
-    fig, axes = plt.subplots(3, 1, figsize=(8, 9), sharex=True)
+    plt, fig, axes = style.figure(1, 3, width=7.2, height=2.4, sharex=True)
     for i, (result, (t, rep)) in enumerate(zip(results, curves)):
-        colour = f"C{i}"
-        label = f"{result['file']} (R = {result['replicas']})"
-        axes[0].plot(t, rep["distance"], color=colour, lw=1, label=label)
-        axes[1].plot(t, rep["overlap"], color=colour, lw=1, label=label)
+        st = style.curve_style(i)
+        colour, dash = st["color"], st["linestyle"]
+        label = f"{result['file']} ($R = {result['replicas']}$)"
+        every = max(1, len(t) // 12)  # markers tell the files apart in print, too
+        axes[0].plot(t, rep["distance"], color=colour, lw=1.2, ls=dash, marker=st["marker"],
+                     markevery=every, label=label)
+        axes[1].plot(t, rep["overlap"], color=colour, lw=1.2, ls=dash, marker=st["marker"],
+                     markevery=every, label=label)
         for r in range(result["replicas"]):
-            axes[2].plot(t, rep["abs_magnetization"][:, r], color=colour, lw=0.6, alpha=0.7,
-                         label=label if r == 0 else None)
+            axes[2].plot(t, rep["abs_magnetization"][:, r], color=colour, lw=0.7, alpha=0.7,
+                         ls=dash, marker="none", label=label if r == 0 else None)
     # Linear near 0 so that an exact 0 shows as 0, logarithmic above.
     positive = [r["max_distance"] for r in results if r["max_distance"] > 0]
     if positive:
         axes[0].set_yscale("symlog", linthresh=max(1e-12, 1e-3 * min(positive)))
-    axes[0].set_ylabel("replica distance d")
-    axes[1].set_ylabel("replica overlap q")
-    axes[2].set_ylabel("|M| of each replica")
-    axes[2].set_xlabel("training time t")
-    axes[0].legend(loc="best", fontsize="small")
-    output = reader.save_figure(fig, args, "_replicas.png", runs[0])
+    style.reference_line(axes[1], y=1, text=r"$q = 1$: identical replicas")
+    axes[0].set_ylabel(r"distance $d_{ab}$ [lattice units]")
+    axes[1].set_ylabel(style.label("overlap"))
+    axes[2].set_ylabel(r"$|M|$ per replica [lattice units]")
+    axes[2].set_xlabel(style.label("time"))
+    style.legend(axes[0], loc="best")
+    style.legend(axes[1], loc="best")
+    output = reader.save_figure(fig, args, "_replicas.png", runs)
     reader.write_json(args.json, {"files": results, "png": output})
     for r in results:
         print(f"{r['file']}: {r['replicas']} replicas; max distance {r['max_distance']:.4g}, "

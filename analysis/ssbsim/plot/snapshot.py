@@ -12,6 +12,7 @@ import argparse
 import numpy as np
 
 from .. import reader
+from . import style
 
 
 def main(argv=None):
@@ -51,15 +52,19 @@ def main(argv=None):
     if mu > nu:
         plane = plane.T
 
-    plt = reader.figure()
-    fig, ax = plt.subplots(figsize=(6, 5))
+    with reader._open(run.path) as f:
+        names = [str(n) for n in reader._plain(f.attrs.get("axis_names", []))]
+    name = lambda a: names[a] if a < len(names) else f"x{a + 1}"  # noqa: E731
+    plt, fig, ax = style.figure(1, width=5.6, height=4.6)
     vmax = float(np.max(np.abs(plane))) or 1.0
     image = ax.imshow(plane.T, origin="lower", cmap="RdBu_r", vmin=-vmax, vmax=vmax,
-                      interpolation="nearest")
-    fig.colorbar(image, ax=ax, label=f"phi_{args.component}")
-    ax.set_xlabel(f"x{mu + 1}")
-    ax.set_ylabel(f"x{nu + 1}")
-    ax.set_title(f"{args.file}: step {step}")
+                      interpolation="nearest", aspect="equal" if min(plane.shape) > 3 else "auto")
+    ax.grid(False)
+    fig.colorbar(image, ax=ax, label=rf"$\phi_{{{args.component}}}$ [{style.LATTICE}]")
+    ax.set_xlabel(f"${name(mu)}$" if len(name(mu)) <= 2 else name(mu))
+    ax.set_ylabel(f"${name(nu)}$" if len(name(nu)) <= 2 else name(nu))
+    where = ", ".join(f"{name(a)} = {c}" for a, c in zip(others, at))
+    ax.set_title(f"{args.file}: step {step}" + (f" ({where})" if where else ""))
     output = reader.save_figure(fig, args, "_snapshot.png", run)
     reader.write_json(args.json, {
         "file": args.file, "step": step, "component": args.component, "plane": [mu, nu],

@@ -1,6 +1,7 @@
 """Time series of one observable with its thermalisation cut, and its autocorrelation function.
 
-The cut is the one `ssbsim analyze FILE --write` stored in /analysis (or --skip N); the
+The cut is the one `ssbsim analyze FILE --write` stored in /analysis, else the same automatic
+cut computed here (or --skip N, in measurements); the
 autocorrelation function rho(t) and tau_int come from this script's own Gamma-method
 (ssbsim.analysis.gamma_method), so they can be checked against analyze's values.
 
@@ -14,6 +15,7 @@ import argparse
 import numpy as np
 
 from .. import reader
+from . import style
 
 
 def main(argv=None):
@@ -45,25 +47,32 @@ def main(argv=None):
         else f"{args.observable}[{args.index}]"
     analysed = run.estimate(name) if run.analysis is not None else None
 
-    plt = reader.figure()
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7))
-    top.plot(steps, series, lw=0.6, color="C0")
-    top.axvspan(steps[0], steps[skip], color="0.85", label=f"thermalisation ({skip} measurements)")
-    top.hlines(gamma["mean"], steps[skip], steps[-1], color="C3", lw=1,
-               label=f"mean {gamma['mean']:.5g} ± {gamma['error']:.2g}")
-    top.set_xlabel("step")
-    top.set_ylabel(name)
-    top.set_title(f"{args.file}  ({run.size_label})")
-    top.legend(loc="best", fontsize="small")
+    every = int(steps[1] - steps[0]) if len(steps) > 1 else 1
+    plt, fig, (top, bottom) = style.figure(1, 2, width=7.5, height=3.2)
+    top.plot(steps, series, lw=0.6, color=style.COLORS[0], marker="none",
+             label=style.symbol(args.observable) + (f" (entry {args.index})"
+                                                    if name != args.observable else ""))
+    top.axvspan(steps[0], steps[skip], color="0.88", zorder=0,
+                label=f"thermalisation cut: steps < {int(steps[skip])} ({skip} measurements)")
+    top.hlines(gamma["mean"], steps[skip], steps[-1], color=style.COLORS[1], lw=1.5,
+               label=f"mean ${style.value_error(gamma['mean'], gamma['error'])}$")
+    top.set_xlabel(style.label("step"))
+    top.set_ylabel(style.label(args.observable))
+    fig.suptitle(f"{run.path}  ({style.size(run)}"
+                 + (", replica 0 of " + str(run.replica_count) if run.replica_count > 1 else "")
+                 + ")", fontsize=10)
+    style.legend_above(top, ncols=2)
     lags = np.arange(len(gamma["rho"]))
-    bottom.plot(lags, gamma["rho"], "o-", ms=2, lw=0.8)
+    bottom.plot(lags * every, gamma["rho"], color=style.COLORS[0], marker="o", ms=2.5, lw=0.8,
+                label=r"$\rho(t)$, normalised autocorrelation")
     bottom.axhline(0, color="0.5", lw=0.5)
-    bottom.axvline(gamma["window"], color="C3", lw=1,
-                   label=f"window W = {gamma['window']}, tau_int = {gamma['tau_int']:.3g}"
-                         f" ± {gamma['tau_int_error']:.2g}")
-    bottom.set_xlabel("lag t (measurements)")
-    bottom.set_ylabel("rho(t)")
-    bottom.legend(loc="best", fontsize="small")
+    style.reference_line(bottom, x=gamma["window"] * every,
+                         text=rf"window $W = {gamma['window']}$ measurements, "
+                              rf"$\tau_\mathrm{{int}} = "
+                              rf"{style.value_error(gamma['tau_int'], gamma['tau_int_error'])}$")
+    bottom.set_xlabel(rf"lag $t$ [steps; measured every {every}]")
+    bottom.set_ylabel(r"$\rho(t)$")
+    style.legend(bottom, loc="upper right")
     output = reader.save_figure(fig, args, "_timeseries.png", run)
 
     reader.write_json(args.json, {
@@ -71,8 +80,8 @@ def main(argv=None):
         "mean": gamma["mean"], "error": gamma["error"], "tau_int": gamma["tau_int"],
         "tau_int_error": gamma["tau_int_error"], "window": gamma["window"],
         "analyze": analysed, "png": output})
-    print(f"{output}: {name} = {gamma['mean']:.6g} ± {gamma['error']:.2g}, "
-          f"tau_int = {gamma['tau_int']:.3g}, cut {skip}")
+    print(f"{output}: {name} = {style.value_error(gamma['mean'], gamma['error'])}, "
+          f"tau_int = {style.value_error(gamma['tau_int'], gamma['tau_int_error'])}, cut {skip}")
 
 
 if __name__ == "__main__":

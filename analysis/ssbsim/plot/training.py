@@ -1,7 +1,7 @@
 """The order parameter versus training time t = sum of the step sizes, for schedule runs.
 
 Plots an observable (default |M|) of one or more runs against training time, with the scheduled
-parameters that vary (temperature, m2, step size) on a second axis. The "ordering time" is the
+parameters that vary (temperature, m2, step size) in a panel below. The "ordering time" is the
 first time at which a running mean (over 2 % of the run) of the observable reaches half its
 final value: when the broken symmetry appears.
 
@@ -15,6 +15,7 @@ import argparse
 import numpy as np
 
 from .. import reader
+from . import style
 
 
 def running_mean(y, width):
@@ -42,37 +43,45 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     runs = reader.open_runs(args.files)
-    plt = reader.figure()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    right = None
-    results = []
-    for i, run in enumerate(runs):
+    data = []
+    for run in runs:
         try:
             t = run.series("time")
             y = run.series(args.observable, args.index)
         except reader.UsageError as e:
             reader.fail(str(e))
-        ax.plot(t, y, lw=0.8, color=f"C{i}", label=f"{run.path} ({run.size_label})")
-        varying = []
-        for name, style in (("temperature", "--"), ("m2", ":"), ("step_size", "-.")):
-            p = run.series(name) if name in run.observables else None
-            if p is None or np.all(p == p[0]):
-                continue
-            varying.append(name)
-            right = right or ax.twinx()
-            right.plot(t, p, style, lw=1, color=f"C{i}", alpha=0.6, label=f"{name} ({run.path})")
+        params = {name: run.series(name) for name in ("temperature", "m2", "step_size")
+                  if name in run.observables and np.ptp(run.series(name)) > 0}
+        data.append((run, t, y, params))
+    scheduled = any(params for *_, params in data)
+    # The schedule gets its own panel below: a second y axis would run through the legend.
+    plt, fig, axes = style.figure(1, 2 if scheduled else 1, width=7.2, height=3.0, sharex=True,
+                                  gridspec_kw={"height_ratios": [2, 1]} if scheduled else {})
+    ax, below = (axes[0], axes[1]) if scheduled else (axes, None)
+    results = []
+    for i, (run, t, y, params) in enumerate(data):
+        st = style.curve_style(i)
+        ax.plot(t, y, lw=0.9, color=st["color"], marker="none",
+                label=f"{run.path} ({style.size(run)})")
+        for j, (name, p) in enumerate(params.items()):
+            below.plot(t, p, color=st["color"], marker="none", lw=1.2,
+                       linestyle=style.LINESTYLES[j % len(style.LINESTYLES)],
+                       label=style.symbol(name) + (f" ({run.path})" if len(data) > 1 else ""))
         tau = ordering_time(t, y)
         if tau is not None:
-            ax.axvline(tau, color=f"C{i}", lw=0.8, alpha=0.6)
+            style.reference_line(ax, x=tau, color=st["color"], alpha=0.8,
+                                 text=rf"ordering time $t_\mathrm{{o}} = {tau:.4g}$")
         results.append({"file": run.path, "observable": args.observable, "n": len(t),
                         "t_final": float(t[-1]), "final": float(y[-1]),
-                        "ordering_time": tau, "varying": varying})
-    ax.set_xlabel("training time t")
-    ax.set_ylabel(args.observable)
-    ax.legend(loc="upper left", fontsize="small")
-    if right is not None:
-        right.set_ylabel("scheduled parameter")
-        right.legend(loc="lower right", fontsize="small")
+                        "ordering_time": tau, "varying": list(params)})
+    ax.set_ylabel(style.label(args.observable))
+    style.legend(ax, loc="upper left")
+    if below is not None:
+        below.set_xlabel(style.label("time"))
+        below.set_ylabel(f"schedule [{style.LATTICE}]")
+        style.legend(below, loc="best")
+    else:
+        ax.set_xlabel(style.label("time"))
     output = reader.save_figure(fig, args, "_training.png", runs[0])
     reader.write_json(args.json, {"runs": results, "png": output})
     for r in results:

@@ -6,6 +6,7 @@
 #include "ssbsim/deck/config.hpp"
 
 #include <ostream>
+#include <string>
 
 namespace ssbsim {
 
@@ -19,6 +20,8 @@ struct RunMode {
     bool resume = false; // continue from the checkpoint if there is one (else start at step 0)
     bool force = false;  // resume even if physics keys differ from the checkpoint's deck
     bool skip_complete = false; // a complete output of the same physics is left alone (--all)
+    // The command that continues this run (the interrupt message quotes it); empty: generic.
+    std::string resume_command;
 };
 
 enum class RunOutcome {

@@ -127,6 +127,11 @@ class Dataset : public Object {
     // One label per dimension, stored as the string-array attribute "dimension_labels".
     void set_dimension_labels(const std::vector<std::string>& labels);
     std::vector<std::string> dimension_labels() const;
+    // HDF5 dimension scales (H5DS, the netCDF-4 data model that xarray/h5netcdf read): makes
+    // this 1-D dataset the scale of dimension `name` (a netCDF coordinate variable when `name`
+    // is the dataset's own name), or attaches `scale` to axis `axis` of this dataset.
+    void make_dimension_scale(const std::string& name);
+    void attach_dimension_scale(const Dataset& scale, unsigned axis);
 
   private:
     friend class Group;
@@ -170,6 +175,9 @@ class Group : public Object {
     Dataset write_dataset(const std::string& name, const std::int64_t* data,
                           const std::vector<std::uint64_t>& shape, int gzip_level = 0);
     Dataset open_dataset(const std::string& name) const;
+    // A netCDF-4 dimension that is not a variable: int64 [length] holding 0..length-1, a
+    // dimension scale named so that netCDF readers list it as a dimension only.
+    Dataset create_dimension(const std::string& name, std::uint64_t length);
 
   private:
     friend class File;

@@ -1,9 +1,9 @@
 // The φ⁴ action in its two parametrisations and the exact map between them.
 // Mass form: S = Σ_x [ Σ_μ J_μ/2 |φ_{x+μ} − φ_x|² + m²/2 |φ|² + λ/4 |φ|⁴ − h·φ ].
 // Hopping form: S = Σ_x [ −2κ Σ_μ φ_x·φ_{x+μ} + |φ|² + λ_K (|φ|² − 1)² − h_K·φ ], identical to the
-// mass form with J = 1 under φ_M = √(2κ) φ_K on a periodic lattice. The kernels see only
-// ActionParams (mass form); action_sum gives S of a configuration (Metropolis, HMC). Tested by
-// test_action.
+// mass form with J = 1 under φ_M = √(2κ) φ_K on a periodic lattice (docs/validation.md). The
+// kernels see only ActionParams (mass form); action_sum gives S of a configuration (Metropolis,
+// HMC). Tested by test_action.
 #pragma once
 
 #include "ssbsim/deck/config.hpp"
