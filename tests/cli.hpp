@@ -97,7 +97,7 @@ inline Result run_script(const Scratch& s, const std::string& script, const std:
 
 // Runs `python3 SCRIPT ARGS` (SCRIPT relative to the source tree) in the scratch directory with
 // the package of analysis/ importable, as after `pip install ./analysis`.
-inline Result run_python(const Scratch& s, const std::string& script, const std::string& args) {
+inline Result run_package(const Scratch& s, const std::string& script, const std::string& args) {
     const std::string out = s.path("py.out"), err = s.path("py.err");
     const std::string cmd = "cd '" + s.dir.string() + "' && PYTHONPATH='" + analysis_dir + "' " +
                             SSBSIM_PYTHON + " " + args_script(script) + " " + args + " > '" + out +

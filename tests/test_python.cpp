@@ -192,7 +192,7 @@ TEST_CASE("the Python package's analysis equals ssbsim analyze, replicas combine
         REQUIRE(a.status == 0);
         s.write("analyze.json", a.out);
         const Result r =
-            run_python(s, "tests/python/check_analyze.py", std::string(file) + ".h5 analyze.json");
+            run_package(s, "tests/python/check_analyze.py", std::string(file) + ".h5 analyze.json");
         INFO(r.out << r.err);
         REQUIRE(r.status == 0);
         REQUIRE(r.out.find(file == std::string("one") ? "replicas 1" : "replicas 4") !=
@@ -202,14 +202,15 @@ TEST_CASE("the Python package's analysis equals ssbsim analyze, replicas combine
 
 TEST_CASE("python3 -m ssbsim.plot lists its commands and runs them", "[python]") {
     Scratch s("py-module");
-    const Result help = run_python(s, "-m ssbsim.plot", "--help");
+    const Result help = run_package(s, "-m ssbsim.plot", "--help");
     REQUIRE(help.status == 0);
     for (const char* command : {"binder", "timeseries", "movie", "snapshot"})
         REQUIRE(help.out.find(command) != std::string::npos);
-    REQUIRE(run_python(s, "-m ssbsim.plot", "nonsense").status == 2);
+    REQUIRE(run_package(s, "-m ssbsim.plot", "nonsense").status == 2);
     // timeseries needs no earlier `ssbsim analyze --write`: the package finds the same cut.
     run_ok(s, "run " + deck_path("free_field.ini") + " --set dynamics.steps=5000 -o free.h5");
-    const Result r = run_python(s, "-m ssbsim.plot", "timeseries free.h5 -o ts.png --json ts.json");
+    const Result r =
+        run_package(s, "-m ssbsim.plot", "timeseries free.h5 -o ts.png --json ts.json");
     INFO(r.err);
     REQUIRE(r.status == 0);
     require_png(s, "ts.png");
@@ -232,7 +233,7 @@ TEST_CASE("xarray opens every row group with named dimensions and step/time coor
                   " --point 0 --set dynamics.steps=200 --set measure.save_every=100 -o net.h5");
     for (const auto& [file, axes] : {std::pair<std::string, std::string>{"lattice.h5", "x1,x2"},
                                      {"net_layer_coupling=1.h5", "layer,neuron,input"}}) {
-        const Result r = run_python(s, "tests/python/check_xarray.py", file + " " + axes);
+        const Result r = run_package(s, "tests/python/check_xarray.py", file + " " + axes);
         INFO(r.out << r.err);
         REQUIRE(r.status == 0);
     }
@@ -246,7 +247,7 @@ TEST_CASE("movie: GIF and MP4 of the saved configurations, one frame each", "[py
                   " --set lattice.dims='32 32' --set dynamics.steps=2200 "
                   "--set schedule.temperature='linear 2.5 0.2' --set measure.save_every=200 "
                   "-o q.h5");
-    const Result r = run_python(s, "-m ssbsim.plot", "movie q.h5 --fps 6 --json m.json");
+    const Result r = run_package(s, "-m ssbsim.plot", "movie q.h5 --fps 6 --json m.json");
     INFO(r.out << r.err);
     REQUIRE(r.status == 0);
     REQUIRE(py_number(s, "m.json", "d['frames']") == 11);
@@ -254,7 +255,7 @@ TEST_CASE("movie: GIF and MP4 of the saved configurations, one frame each", "[py
     REQUIRE(py_number(s, "m.json", "len(d['files'])") == 2);
     REQUIRE(std::filesystem::file_size(s.path("q_movie.gif")) > 10000);
     REQUIRE(std::filesystem::file_size(s.path("q_movie.mp4")) > 10000);
-    const Result gif = run_python(
+    const Result gif = run_package(
         s, "-c", "\"from PIL import Image; im = Image.open('q_movie.gif'); print(im.n_frames)\"");
     INFO(gif.err);
     REQUIRE(gif.out == "11\n");
@@ -268,7 +269,7 @@ TEST_CASE("movie: GIF and MP4 of the saved configurations, one frame each", "[py
     REQUIRE(frames.find(",11") != std::string::npos);
     // Without configurations: a message and status 2.
     run_ok(s, "run " + deck_path("free_field.ini") + " --set dynamics.steps=100 -o none.h5");
-    const Result none = run_python(s, "-m ssbsim.plot", "movie none.h5");
+    const Result none = run_package(s, "-m ssbsim.plot", "movie none.h5");
     REQUIRE(none.status == 2);
     REQUIRE(none.err.find("configuration") != std::string::npos);
 }
