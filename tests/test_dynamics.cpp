@@ -318,3 +318,35 @@ TEST_CASE("run_with_threads and ThreadCount restore the thread count in force be
     }
     CHECK(omp_get_max_threads() == 3);
 }
+
+TEST_CASE("momentum reuses its closing force (first-same-as-last) with the bits of a fresh one",
+          "[dynamics][bitwise]") {
+    const Config c = interacting_config(Method::momentum);
+    const Lattice lat(c.lattice);
+    const int n = c.field.components;
+    Simulation sim(c, cold_field(c, 0.3));
+    // The same steps by hand, with a cache or without one (two force sweeps per step); the
+    // action changes at step 15, as a schedule would change it, which must discard the cache.
+    auto by_hand = [&](bool cached, int steps) {
+        Field phi = cold_field(c, 0.3), p(lat, n);
+        ForceCache cache;
+        const auto integrator = make_integrator(c.dynamics, lat, n);
+        for (int step = 0; step < steps; ++step) {
+            StepParams sp = sim.params_at(step);
+            if (step >= 15) sp.action.m2 = -0.5;
+            integrator->advance(phi, StepInput{sp.action, sp.eps, sp.temperature,
+                                               static_cast<std::uint64_t>(step), sim.key(0), &p,
+                                               cached ? &cache : nullptr});
+        }
+        return std::pair(std::move(phi), std::move(p));
+    };
+    for (int i = 0; i < 15; ++i)
+        sim.advance();
+    const auto [phi15, p15] = by_hand(false, 15);
+    REQUIRE(sim.state().phi[0].bitwise_equal(phi15));
+    REQUIRE(sim.state().momentum[0].bitwise_equal(p15));
+    const auto [phi_c, p_c] = by_hand(true, 30);
+    const auto [phi_f, p_f] = by_hand(false, 30);
+    REQUIRE(phi_c.bitwise_equal(phi_f));
+    REQUIRE(p_c.bitwise_equal(p_f));
+}

@@ -191,14 +191,16 @@ Rate method_rate(const BenchOptions& o, const Lattice& lattice, Method method) {
     dynamics.tolerance = bench_tolerance;
     const auto integrator = make_integrator(dynamics, lattice, n);
     Field momentum(lattice, n); // used by method = momentum only
+    ForceCache force_cache;     // likewise
     const ActionParams p = bench_action(lattice.dims(), n);
     std::uint64_t step = 0;
     double eps = bench_eps;
     // flow_adaptive retries rejected attempts inside advance(): its rate counts accepted steps.
     auto steps = [&](std::int64_t k) {
         for (std::int64_t i = 0; i < k; ++i) {
-            const StepResult r = integrator->advance(
-                phi, StepInput{p, eps, bench_temperature, step++, NoiseKey{1, 0}, &momentum});
+            const StepResult r =
+                integrator->advance(phi, StepInput{p, eps, bench_temperature, step++,
+                                                   NoiseKey{1, 0}, &momentum, &force_cache});
             eps = r.next_eps;
         }
     };

@@ -4,6 +4,12 @@
 
 namespace ssbsim {
 
+bool ForceCache::valid_for(const ActionParams& p) const {
+    return valid && force && params.m2 == p.m2 && params.lambda == p.lambda &&
+           params.coupling == p.coupling && params.kind == p.kind && params.h == p.h &&
+           params.source == p.source && params.means == p.means;
+}
+
 bool is_flow(Method method) {
     return method_spec(method).flow;
 }

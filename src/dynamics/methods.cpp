@@ -18,7 +18,8 @@ namespace {
 //   flow_rk3:       read W0, write W1; read W1, W0, write W2; read W2, W1, write W3  64
 //   flow_adaptive:  read W0, write q, W1, err; 2 × (read W, q, err, write q, W, err);
 //                   read err for the maximum                                     136 per attempt
-//   momentum:       read φ, p, write φ', p; read φ', p, write p                  56
+//   momentum:       read φ, p, F, write φ', p; read φ', p, write p, F             72
+//                   (first-same-as-last: the closing force is kept for the next step)
 constexpr MethodSpec table[] = {
     {.method = Method::langevin,
      .name = "langevin",
@@ -63,7 +64,7 @@ constexpr MethodSpec table[] = {
      .name = "momentum",
      .summary = "underdamped Langevin by BAOAB, heavy-ball SGD",
      .momentum = true,
-     .bytes_per_site = 56,
+     .bytes_per_site = 72,
      .noise_draws = 1,
      .make = [](const DynamicsConfig& d, const Lattice& lattice,
                 int components) { return detail::make_baoab(lattice, components, d.friction); }},

@@ -60,6 +60,7 @@ Simulation::Simulation(const Config& config, State state, std::optional<Field> s
     if (method_spec(config.dynamics.method).momentum)
         while (state_.momentum.size() < state_.phi.size())
             state_.momentum.emplace_back(lattice_, config.field.components);
+    force_caches_.resize(state_.momentum.size());
 }
 
 StepParams Simulation::params_at(std::int64_t step) const {
@@ -96,7 +97,8 @@ void Simulation::advance() {
                            p.temperature,
                            static_cast<std::uint64_t>(state_.step),
                            key(static_cast<int>(a)),
-                           momentum};
+                           momentum,
+                           force_caches_.empty() ? nullptr : &force_caches_[a]};
         return integrators_[std::min(a, integrators_.size() - 1)]->advance(state_.phi[a], in);
     };
     const auto replicas = static_cast<std::int64_t>(state_.phi.size());

@@ -67,4 +67,31 @@ void force_sweep(const Lattice& lattice, const ActionParams& p, const Field& src
                 std::forward<MakeUpdate>(make_update));
 }
 
+// The site-local sweep: as force_sweep without the force. make_update(a, off, xi) returns a
+// callable (t) for the tile's site t (component a, tile starting at `off`, noise xi or nullptr),
+// called in a vectorised loop; it may write site t of any field. For the parts of a step that
+// need no neighbour (BAOAB's opening B-A-O-A once the force is cached, HMC's momentum kicks).
+template <class MakeUpdate>
+void site_sweep(const Lattice& lattice, int n_comp, std::optional<NoiseDraw> noise,
+                MakeUpdate&& make_update) {
+    const std::int64_t len = lattice.row_length();
+    for_each_row_with(
+        lattice.rows(), len, [&] { return TileScratch(n_comp); },
+        [&](std::int64_t row, TileScratch& s) {
+            const RowGeometry g(lattice, row);
+            for_each_tile(len, [&](std::int64_t i0, std::int64_t i1) {
+                const std::int64_t off = g.base + i0;
+                for (int a = 0; a < n_comp; ++a) {
+                    if (noise) // counted by the global site, as force_sweep's
+                        fill_gaussian(noise->key, Stream::dynamics, noise->step, a,
+                                      g.global_site + i0, i1 - i0, s.noise_of(a));
+                    auto op = make_update(a, off, noise ? s.noise_of(a) : nullptr);
+#pragma omp simd
+                    for (std::int64_t t = 0; t < i1 - i0; ++t)
+                        op(t);
+                }
+            });
+        });
+}
+
 } // namespace ssbsim::detail

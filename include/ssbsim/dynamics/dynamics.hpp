@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace ssbsim {
 
@@ -27,6 +28,20 @@ struct StepParams {
     double temperature = 0.0; // T; ignored by the flow methods
 };
 
+// method = momentum: the force at the field the last step ended on, with the parameters it was
+// taken at (BAOAB is first-same-as-last: the closing force of a step opens the next, so a step
+// costs one force evaluation). Not part of State: an empty or stale cache is recomputed, to the
+// same bits, so checkpoints need not carry it. Whoever changes the field outside advance()
+// must call invalidate().
+struct ForceCache {
+    std::optional<Field> force;
+    ActionParams params;
+    bool valid = false;
+
+    bool valid_for(const ActionParams& p) const;
+    void invalidate() { valid = false; }
+};
+
 struct StepInput {
     const ActionParams& action;
     double eps;
@@ -34,6 +49,7 @@ struct StepInput {
     std::uint64_t step;        // global step number: the noise counter
     NoiseKey key;              // (seed, replica)
     Field* momentum = nullptr; // method = momentum: the conjugate momentum, updated in place
+    ForceCache* force_cache = nullptr; // method = momentum: see ForceCache (optional)
 };
 
 struct StepResult {

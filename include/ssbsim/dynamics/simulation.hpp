@@ -70,6 +70,9 @@ class Simulation {
     std::vector<std::unique_ptr<Integrator>> integrators_;
     MeasurePlans measure_plans_;
     State state_;
+    // method = momentum: the force at each replica's field (first-same-as-last), rebuilt after
+    // a resume; invalidated by anything that changes a field outside advance().
+    std::vector<ForceCache> force_caches_;
 };
 
 // The initial field of field.init: cold, hot (counter-based noise, stream `init`, the key of
