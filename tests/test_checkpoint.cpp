@@ -82,7 +82,10 @@ int wait_status(pid_t pid) {
 TEST_CASE("n steps + --resume for n more equals 2n steps bit for bit", "[checkpoint]") {
     Scratch s("resume-exact");
     s.write("run.ini", deck_text);
-    for (const std::string method : {"langevin", "langevin2", "flow_rk3", "momentum"}) {
+    // flow_adaptive varies the step: its time is a compensated sum, continued from the
+    // checkpoint's time and time_residual.
+    for (const std::string method :
+         {"langevin", "langevin2", "flow_rk3", "momentum", "flow_adaptive"}) {
         INFO(method);
         const std::string m = " --set dynamics.method=" + method;
         REQUIRE(run_ssbsim(s, "run run.ini" + m + " -o full.h5 --overwrite").status == 0);

@@ -190,6 +190,40 @@ TEST_CASE("hopping-form runs record the hopping-form action density S_K/V", "[de
     CHECK_FALSE(h5::File::open_read(s.path("m.h5")).root().exists("observables/action_hopping"));
 }
 
+TEST_CASE("the time column: step x eps exactly, a compensated sum with a step schedule",
+          "[decks]") {
+    Scratch s("time-column");
+    // Constant step: 10^4 steps of 0.1 end at t = 1000 exactly (a running sum: 999.9999999992).
+    REQUIRE(run_ssbsim(s, "run " + deck_path("free_field.ini") +
+                              " --set dynamics.steps=10000 --set measure.every=1000 -o c.h5")
+                .status == 0);
+    const std::vector<double> t = column(s.path("c.h5"), "time");
+    const std::vector<std::int64_t> step =
+        h5::File::open_read(s.path("c.h5")).root().open_dataset("observables/step").read_int64();
+    for (std::size_t i = 0; i < t.size(); ++i)
+        REQUIRE(t[i] == static_cast<double>(step[i]) * 0.1);
+    REQUIRE(t.back() == 1000.0);
+    // A step schedule: time equals the exact sum of the steps in force (every step measured)
+    // to 1 ulp; the reference sum is a Neumaier sum in long double.
+    s.write("sched.ini", "[lattice]\ndims = 4 4\n[dynamics]\nmethod = flow\nsteps = 20000\n"
+                         "[schedule]\nstep = exp 0.1 0.001\n[measure]\nevery = 1\n");
+    REQUIRE(run_ssbsim(s, "run sched.ini -o s.h5").status == 0);
+    const std::vector<double> ts = column(s.path("s.h5"), "time");
+    const std::vector<double> eps = column(s.path("s.h5"), "step_size");
+    long double sum = 0.0L, carry = 0.0L;
+    double worst = 0.0;
+    for (std::size_t i = 1; i < ts.size(); ++i) {
+        const long double x = eps[i - 1], u = sum + x;
+        carry += std::abs(sum) >= std::abs(x) ? (sum - u) + x : (x - u) + sum;
+        sum = u;
+        const double exact = static_cast<double>(sum + carry);
+        const double ulp = std::nextafter(exact, 1e300) - exact;
+        worst = std::max(worst, std::abs(ts[i] - exact) / ulp);
+    }
+    CAPTURE(worst, ts.back());
+    CHECK(worst <= 1.0); // in ulps of t
+}
+
 TEST_CASE("init = file continues from the last saved configuration", "[decks]") {
     Scratch s("init-file");
     REQUIRE(run_ssbsim(s, "run " + deck_path("ising2d_broken.ini") +

@@ -1,9 +1,11 @@
 // The site-dependent source (source.hpp): none for a constant h; a quenched random δh_x that is
 // a pure function of (action.h_seed, component, site) with the standard deviation h_sigma,
-// independent of run.seed and of the noise streams; and a dataset read from an HDF5 file in
-// either accepted shape, with an InputError naming the key for every unusable file.
+// independent of run.seed and of the noise streams; and a dataset read from an HDF5 file
+// (io/inputs.hpp) in either accepted shape, with an InputError naming the key for every unusable
+// file.
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/io/inputs.hpp"
 #include "ssbsim/physics/rng.hpp"
 #include "ssbsim/physics/source.hpp"
 
@@ -109,13 +111,13 @@ TEST_CASE("a source file is read in the lattice's shape or with a component axis
     }
     c.action.h_file = path;
     c.action.h_dataset = "scalar"; // one value per site: the first component, the rest zero
-    const Field s = *source_field(c, lat);
+    const Field s = *source_field(c, lat, read_source_field(c, lat));
     for (std::int64_t x = 0; x < lat.volume(); ++x) {
         REQUIRE(s.component(0)[x] == per_site[static_cast<std::size_t>(x)]);
         REQUIRE(s.component(1)[x] == 0.0);
     }
     c.action.h_dataset = "vector"; // [site][component]
-    const Field v = *source_field(c, lat);
+    const Field v = *source_field(c, lat, read_source_field(c, lat));
     for (std::int64_t x = 0; x < lat.volume(); ++x)
         for (int a = 0; a < 2; ++a)
             REQUIRE(v.component(a)[x] == per_component[static_cast<std::size_t>(2 * x + a)]);
@@ -123,7 +125,7 @@ TEST_CASE("a source file is read in the lattice's shape or with a component axis
     // Unusable files are bad input (exit status 2) naming the key to fix.
     auto input_error = [&] {
         try {
-            source_field(c, lat);
+            source_field(c, lat, read_source_field(c, lat));
         } catch (const InputError& e) {
             return std::string(e.what());
         }

@@ -148,6 +148,64 @@ def gamma_derived(primaries, f):
     return _analyse_deviations(dev, value)
 
 
+def binder(m2, m4, components=1):
+    """1 - N <|M|^4> / ((N + 2) <|M|^2>^2); N = 1: 1 - <M^4>/(3 <M^2>^2)."""
+    return 1.0 - components * m4 / ((components + 2.0) * m2 * m2)
+
+
+class Samples:
+    """The rows of a run output the analysis uses: every column per replica, [R][n, ...]."""
+
+    def __init__(self, path):
+        run = reader.Run(path)
+        self.path, self.run = path, run
+        self.steps = run.observables["step"]
+        n = len(self.steps)
+        self.replicas = 1
+        self.columns = {name: [np.asarray(v)] for name, v in run.observables.items()
+                        if name != "step"}
+        if run.replica_count > 1:
+            group = reader.read_group(path, "replicas")
+            self.replicas = run.replica_count
+            for name, value in group.items():
+                if name in self.columns and value.ndim >= 2:
+                    self.columns[name] = [value[:n, r] for r in range(self.replicas)]
+            for name, value in self.columns.items():
+                if len(value) == 1:  # time: the same for every replica
+                    self.columns[name] = value * self.replicas
+
+    def entry(self, name, index, skip):
+        """Entry `index` of a column, rows [skip, n) of every replica, chained."""
+        parts = [v.reshape(len(v), -1)[skip:, index] for v in self.columns[name]]
+        return np.concatenate(parts).astype(float)
+
+    def width(self, name):
+        v = self.columns[name][0]
+        return int(np.prod(v.shape[1:], dtype=int))
+
+
+def _cut(samples, skip):
+    n = len(samples.steps)
+    if skip is not None:
+        if skip >= n:
+            raise reader.UsageError(f"{samples.path}: --skip {skip} leaves no measurements")
+        return int(skip), False
+    if n < MIN_SAMPLES:
+        raise reader.UsageError(f"{samples.path}: only {n} measurements, too few for the "
+                                f"automatic thermalisation cut (at least {MIN_SAMPLES})")
+    cut, at_limit = 0, False
+    for name in THERMALISATION_COLUMNS:
+        if name not in samples.columns:
+            continue
+        for r in range(samples.replicas):
+            c, limit = thermalisation_cut(samples.columns[name][r].reshape(n, -1)[:, 0])
+            cut, at_limit = max(cut, c), at_limit or limit
+    if n - cut < MIN_SAMPLES:
+        raise reader.UsageError(f"{samples.path}: only {n - cut} measurements remain after "
+                                f"the thermalisation cut of {cut}")
+    return cut, at_limit
+
+
 def _estimate(name, series):
     if not np.all(np.isfinite(series)):
         return {"value": math.nan, "error": math.nan, "method": "gamma",
