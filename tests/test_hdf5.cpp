@@ -2,6 +2,7 @@
 // error contract (IoError naming the path, nothing on stderr) and readability by h5py.
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/io/hdf5.hpp"
+#include "tempdir.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -26,24 +27,9 @@
 namespace fs = std::filesystem;
 using namespace ssbsim;
 using Catch::Matchers::Contains;
+using ssbsim::test::TempDir;
 
 namespace {
-
-// A fresh directory per test case, removed afterwards.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("ssbsim_h5_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 // Redirects file descriptor 2 into a file so tests can assert HDF5 printed nothing.
 class StderrCapture {
@@ -126,7 +112,7 @@ void check_all_attributes(const h5::Object& obj) {
 } // namespace
 
 TEST_CASE("hdf5: attributes of every type round-trip on groups and datasets", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string path = dir.file("attrs.h5");
     {
         auto file = h5::File::create(path, false);
@@ -143,7 +129,7 @@ TEST_CASE("hdf5: attributes of every type round-trip on groups and datasets", "[
 }
 
 TEST_CASE("hdf5: overwriting an attribute may change its type and shape", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     auto file = h5::File::create(dir.file("a.h5"), false);
     auto root = file.root();
     root.write_attr("x", 1.0);
@@ -156,7 +142,7 @@ TEST_CASE("hdf5: overwriting an attribute may change its type and shape", "[hdf5
 }
 
 TEST_CASE("hdf5: attribute misuse gives IoError naming file and object and attribute", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string path = dir.file("a.h5");
     auto file = h5::File::create(path, false);
     auto group = file.root().create_group("run");
@@ -176,7 +162,7 @@ TEST_CASE("hdf5: attribute misuse gives IoError naming file and object and attri
 }
 
 TEST_CASE("hdf5: groups with nested paths and exists and children", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     auto file = h5::File::create(dir.file("g.h5"), false);
     auto root = file.root();
     CHECK(root.name() == "/");
@@ -210,7 +196,7 @@ TEST_CASE("hdf5: groups with nested paths and exists and children", "[hdf5]") {
 }
 
 TEST_CASE("hdf5: extendible datasets grow by appended batches", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string path = dir.file("ext.h5");
     const std::vector<std::uint64_t> row_shape{3, 2};
     const std::size_t row = 6;
@@ -263,7 +249,7 @@ TEST_CASE("hdf5: extendible datasets grow by appended batches", "[hdf5]") {
 
 TEST_CASE("hdf5: views of a table always have the table's rows, in their own type and shape",
           "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string path = dir.file("table.h5");
     {
         auto file = h5::File::create(path, false);
@@ -302,7 +288,7 @@ TEST_CASE("hdf5: views of a table always have the table's rows, in their own typ
 }
 
 TEST_CASE("hdf5: a field below a header slab is one block of its table", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string path = dir.file("field.h5");
     const std::vector<double> field = iota_double(3 * 4 * 2, 100.0);
     {
@@ -334,7 +320,7 @@ TEST_CASE("hdf5: a field below a header slab is one block of its table", "[hdf5]
 }
 
 TEST_CASE("hdf5: reopened read-write files keep appending", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string path = dir.file("rw.h5");
     const auto first = iota_double(4);
     const auto second = iota_double(6, 4.0);
@@ -352,7 +338,7 @@ TEST_CASE("hdf5: reopened read-write files keep appending", "[hdf5]") {
 }
 
 TEST_CASE("hdf5: fixed datasets of every rank with and without gzip", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string path = dir.file("fixed.h5");
     const auto big = iota_double(300 * 1000); // several chunks when compressed
     const auto ints = iota_int64(24, -12);
@@ -381,7 +367,7 @@ TEST_CASE("hdf5: fixed datasets of every rank with and without gzip", "[hdf5]") 
 }
 
 TEST_CASE("hdf5: dimension labels are a string-array attribute", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     auto file = h5::File::create(dir.file("l.h5"), false);
     auto d = file.root().create_extendible("phi", h5::Dtype::f64, {4, 4, 2}, 1, 0);
     d.set_dimension_labels({"save", "x", "y", "component"});
@@ -391,7 +377,7 @@ TEST_CASE("hdf5: dimension labels are a string-array attribute", "[hdf5]") {
 }
 
 TEST_CASE("hdf5: create refuses an existing file unless overwrite and then truncates", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string path = dir.file("exists.h5");
     h5::File::create(path, false).root().write_attr("old", 1.0);
 
@@ -411,7 +397,7 @@ TEST_CASE("hdf5: create refuses an existing file unless overwrite and then trunc
 }
 
 TEST_CASE("hdf5: opening missing or non-HDF5 files gives IoError with the path", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string missing = dir.file("missing.h5");
     const std::string text = dir.file("notes.txt");
     std::ofstream(text) << "not an HDF5 file\n";
@@ -427,7 +413,7 @@ TEST_CASE("hdf5: opening missing or non-HDF5 files gives IoError with the path",
 }
 
 TEST_CASE("hdf5: is_hdf5 distinguishes HDF5 files from everything else", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string h5file = dir.file("x.h5");
     const std::string text = dir.file("x.txt");
     h5::File::create(h5file, false);
@@ -442,7 +428,7 @@ TEST_CASE("hdf5: is_hdf5 distinguishes HDF5 files from everything else", "[hdf5]
 }
 
 TEST_CASE("hdf5: errors stay off stderr on other threads too", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string missing = dir.file("missing.h5");
     StderrCapture err(dir.file("stderr.txt"));
     bool threw = false;
@@ -462,7 +448,7 @@ TEST_CASE("hdf5: handles are move-only and close exactly once", "[hdf5]") {
     static_assert(!std::is_copy_constructible_v<h5::File>);
     static_assert(!std::is_copy_constructible_v<h5::Group>);
     static_assert(std::is_nothrow_move_constructible_v<h5::Handle>);
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     auto a = h5::File::create(dir.file("m.h5"), false);
     auto b = std::move(a);
     auto g = b.root().create_group("g");
@@ -484,7 +470,7 @@ ssize_t open_file_objects() {
 } // namespace
 
 TEST_CASE("hdf5: no file object outlives its wrapper on success or failure paths", "[hdf5]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string path = dir.file("ids.h5");
     REQUIRE(open_file_objects() == 0);
     {
@@ -521,7 +507,7 @@ TEST_CASE("hdf5: files are readable by h5py including string attributes", "[hdf5
     INFO(SSBSIM_PYTHON " cannot import h5py and numpy: install python3-h5py and python3-numpy "
                        "(scripts/install-deps.sh) to check that the files are readable by h5py");
     REQUIRE(std::system(SSBSIM_PYTHON " -c 'import h5py, numpy' >/dev/null 2>&1") == 0);
-    TempDir dir;
+    const TempDir dir("ssbsim_h5");
     const std::string path = dir.file("py.h5");
     {
         auto file = h5::File::create(path, false);

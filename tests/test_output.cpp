@@ -8,6 +8,7 @@
 #include "ssbsim/io/output.hpp"
 #include "ssbsim/io/series.hpp"
 #include "ssbsim/measure/observables.hpp"
+#include "tempdir.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -21,23 +22,9 @@
 
 namespace fs = std::filesystem;
 using namespace ssbsim;
+using ssbsim::test::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("ssbsim_output_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 constexpr const char* deck = R"([run]
 seed = 5
@@ -63,7 +50,7 @@ every = 10
 TEST_CASE("every observable is a dataset of its shape with the table's description and units, "
           "holding the measured records",
           "[output]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_output");
     Config c = load_deck_text(deck, {"run.output=" + dir.file("run.h5")}, "test_output.ini");
     const Lattice lat(c.lattice);
     std::vector<Measurement> measured;
@@ -111,7 +98,7 @@ TEST_CASE("a series appends rows in step, truncates, and counts only committed r
     CHECK(committed_rows({0, 10, std::numeric_limits<std::int64_t>::min(), 30}) == 2);
     CHECK(committed_rows({-1}) == 0);
 
-    TempDir dir;
+    const TempDir dir("ssbsim_output");
     const std::string path = dir.file("series.h5");
     {
         auto file = h5::File::create(path, false);

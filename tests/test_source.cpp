@@ -8,6 +8,7 @@
 #include "ssbsim/io/inputs.hpp"
 #include "ssbsim/physics/rng.hpp"
 #include "ssbsim/physics/source.hpp"
+#include "tempdir.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -20,23 +21,9 @@
 namespace fs = std::filesystem;
 using namespace ssbsim;
 using Catch::Matchers::Contains;
+using ssbsim::test::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("ssbsim_source_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 Config config(int components, HSource kind) {
     Config c;
@@ -92,7 +79,7 @@ TEST_CASE("the random source has mean 0 and standard deviation h_sigma within er
 }
 
 TEST_CASE("a source file is read in the lattice's shape or with a component axis", "[source]") {
-    TempDir dir;
+    const TempDir dir("ssbsim_source");
     Config c = config(2, HSource::file);
     const Lattice lat(c.lattice);
     const std::string path = dir.file("data.h5");
