@@ -59,24 +59,6 @@ std::vector<double> final_field(const std::string& file) {
     return d.read_rows_double(d.shape()[0] - 1, 1);
 }
 
-// Starts ssbsim in the background; returns its pid.
-pid_t spawn(const Scratch& s, const std::string& args) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const std::string cmd = "cd '" + s.dir.string() + "' && exec '" + SSBSIM_BINARY + "' " +
-                                args + " > /dev/null 2> '" + s.path("bg.err") + "'";
-        ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
-    return pid;
-}
-
-int wait_status(pid_t pid) {
-    int raw = 0;
-    ::waitpid(pid, &raw, 0);
-    return WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-}
-
 } // namespace
 
 TEST_CASE("n steps + --resume for n more equals 2n steps bit for bit", "[checkpoint]") {
@@ -126,11 +108,11 @@ TEST_CASE("SIGTERM writes a checkpoint and exits with status 5 within 5 s", "[ch
     s.write("run.ini", deck_text);
     const std::string args = "run run.ini --set 'schedule.m2=cosine 0.5 -1.2 [0:400000]' "
                              "--set checkpoint.every=1000000 ";
-    const pid_t pid = spawn(s, args + "--set dynamics.steps=400000 -o long.h5");
+    const pid_t pid = spawn_ssbsim(s, args + "--set dynamics.steps=400000 -o long.h5");
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
     const auto t0 = std::chrono::steady_clock::now();
     ::kill(pid, SIGTERM);
-    const int status = wait_status(pid);
+    const int status = wait_for(pid);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     INFO(slurp(s.path("bg.err")));
@@ -173,10 +155,10 @@ void kill_and_resume(int kills) {
         std::filesystem::remove(s.path("run.ckpt.h5.bak"));
         // Kill the run, and then its continuation, at random moments.
         for (int attempt = 0; attempt < 2; ++attempt) {
-            const pid_t pid = spawn(s, args + "-o run.h5 --resume --overwrite");
+            const pid_t pid = spawn_ssbsim(s, args + "-o run.h5 --resume --overwrite");
             std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
             ::kill(pid, SIGKILL);
-            wait_status(pid);
+            wait_for(pid);
             if (!std::filesystem::exists(s.path("run.h5"))) continue;
             // Whatever the instant, the output opens and its columns agree in length.
             const h5::File f = h5::File::open_read(s.path("run.h5"));
