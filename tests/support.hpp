@@ -5,6 +5,7 @@
 #include "ssbsim/deck/config.hpp"
 #include "ssbsim/dynamics/simulation.hpp"
 #include "ssbsim/measure/observables.hpp"
+#include "ssbsim/physics/rng.hpp"
 
 #include <cmath>
 #include <functional>
@@ -13,6 +14,17 @@
 #include <vector>
 
 namespace ssbsim::test {
+
+// A Gaussian field of standard deviation `scale`, a pure function of `seed` (the init stream).
+inline Field random_field(const Lattice& lat, int n, std::uint32_t seed, double scale = 1.0) {
+    Field phi(lat, n);
+    for (int a = 0; a < n; ++a) {
+        fill_gaussian({seed, 0}, Stream::init, 0, a, 0, lat.volume(), phi.component(a));
+        for (std::int64_t x = 0; x < lat.volume(); ++x)
+            phi.component(a)[x] *= scale;
+    }
+    return phi;
+}
 
 // Sets the OpenMP thread count for a scope and restores the previous one on leaving it (also by
 // an exception), so that a bitwise test on 1 or 2 threads never changes the tests after it.

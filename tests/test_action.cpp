@@ -6,6 +6,7 @@
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/action.hpp"
 #include "ssbsim/physics/rng.hpp"
+#include "support.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -13,18 +14,9 @@
 #include <omp.h>
 
 using namespace ssbsim;
+using ssbsim::test::random_field;
 
 namespace {
-
-Field random_field(const Lattice& lat, int n, std::uint32_t seed, double scale = 1.0) {
-    Field phi(lat, n);
-    for (int a = 0; a < n; ++a) {
-        fill_gaussian({seed, 0}, Stream::init, 0, a, 0, lat.volume(), phi.component(a));
-        for (std::int64_t x = 0; x < lat.volume(); ++x)
-            phi.component(a)[x] *= scale;
-    }
-    return phi;
-}
 
 // S from its definition in action.hpp, in long double, one site and one axis at a time.
 long double brute_force_action(const Lattice& lat, const ActionParams& p, const Field& phi) {

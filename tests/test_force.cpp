@@ -6,11 +6,13 @@
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/force.hpp"
 #include "ssbsim/physics/rng.hpp"
+#include "support.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
 
 using namespace ssbsim;
+using ssbsim::test::random_field;
 
 namespace {
 
@@ -19,13 +21,6 @@ double total_action(const Lattice& lat, const Field& phi, const ActionParams& p)
     sp.action = p;
     const auto rec = measure(lat, phi, sp);
     return rec[record_offset("action", phi.components())] * static_cast<double>(lat.volume());
-}
-
-Field random_field(const Lattice& lat, int n, std::uint32_t seed) {
-    Field phi(lat, n);
-    for (int a = 0; a < n; ++a)
-        fill_gaussian({seed, 0}, Stream::init, 0, a, 0, lat.volume(), phi.component(a));
-    return phi;
 }
 
 // Force at every site and component from the kernel, site-major.

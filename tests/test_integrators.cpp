@@ -19,6 +19,7 @@
 #include "ssbsim/dynamics/methods.hpp"
 #include "ssbsim/physics/action.hpp"
 #include "ssbsim/physics/rng.hpp"
+#include "support.hpp"
 
 #include <algorithm>
 #include <array>
@@ -29,6 +30,7 @@
 #include <vector>
 
 using namespace ssbsim;
+using ssbsim::test::random_field;
 
 namespace {
 
@@ -44,16 +46,6 @@ std::vector<Method> all_methods() {
     for (const MethodSpec& spec : method_table())
         out.push_back(spec.method);
     return out;
-}
-
-Field random_field(const Lattice& lat, int n, std::uint32_t seed, double scale = 1.0) {
-    Field phi(lat, n);
-    for (int a = 0; a < n; ++a) {
-        fill_gaussian({seed, 0}, Stream::init, 0, a, 0, lat.volume(), phi.component(a));
-        for (std::int64_t x = 0; x < lat.volume(); ++x)
-            phi.component(a)[x] *= scale;
-    }
-    return phi;
 }
 
 // A rotation of R^N with no invariant axis among the components: the product of plane
@@ -144,7 +136,7 @@ struct Theory {
 };
 
 // The state an integrator advances: the field and, for momentum, the conjugate momentum.
-struct State {
+struct FieldState {
     Field phi;
     Field p;
 };
@@ -153,10 +145,10 @@ struct State {
 struct Transformed {
     Field source;
     ActionParams params;
-    State state;
+    FieldState state;
 };
 
-Transformed transform(const Matrix& r, const Theory& th, const State& s) {
+Transformed transform(const Matrix& r, const Theory& th, const FieldState& s) {
     Transformed t{rotate(r, th.source, th.lattice),
                   th.params,
                   {rotate(r, s.phi, th.lattice), rotate(r, s.p, th.lattice)}};
@@ -174,8 +166,8 @@ DynamicsConfig dynamics_of(Method m, double eps) {
 }
 
 // `steps` steps of method m at temperature T from `s`; returns the training time advanced.
-double advance(Method m, const Lattice& lat, const ActionParams& p, State& s, double eps, double T,
-               int steps, std::uint64_t first_step = 0) {
+double advance(Method m, const Lattice& lat, const ActionParams& p, FieldState& s, double eps,
+               double T, int steps, std::uint64_t first_step = 0) {
     auto integrator = make_integrator(dynamics_of(m, eps), lat, s.phi.components());
     double time = 0.0;
     for (int k = 0; k < steps; ++k) {
@@ -215,8 +207,8 @@ Field sitewise(const Lattice& lat, int n, Op op) {
 
 // One noisy step of the scheme's formula with the noise xi given (what the integrator does with
 // the ξ of its counter; the formulas as written in euler.cpp, langevin2.cpp and baoab.cpp).
-State scheme_step(Method m, const Lattice& lat, const ActionParams& p, const State& s, double eps,
-                  double T, const Field& xi) {
+FieldState scheme_step(Method m, const Lattice& lat, const ActionParams& p, const FieldState& s,
+                       double eps, double T, const Field& xi) {
     const int n = s.phi.components();
     const Field f = force(lat, p, s.phi);
     const double sigma = std::sqrt(2.0 * T * eps);
@@ -256,12 +248,12 @@ State scheme_step(Method m, const Lattice& lat, const ActionParams& p, const Sta
     return {std::move(phi), std::move(p2)};
 }
 
-State start_state(const Lattice& lat, int n) {
+FieldState start_state(const Lattice& lat, int n) {
     return {random_field(lat, n, 17, 0.8), random_field(lat, n, 18, 0.5)};
 }
 
-State copy(const Lattice& lat, const State& s) {
-    State c{Field(lat, s.phi.components()), Field(lat, s.p.components())};
+FieldState copy(const Lattice& lat, const FieldState& s) {
+    FieldState c{Field(lat, s.phi.components()), Field(lat, s.p.components())};
     c.phi.copy_from(s.phi);
     c.p.copy_from(s.p);
     return c;
@@ -277,11 +269,11 @@ TEST_CASE("at T = 0 every integrator commutes with phi -> -phi (h -> -h) bit for
                 INFO(method_name(m)
                      << ", N = " << n << ", mean-field axis " << (kind == CouplingKind::mean));
                 const Theory th(n, kind);
-                const State s0 = start_state(th.lattice, n);
+                const FieldState s0 = start_state(th.lattice, n);
                 const Matrix flip = minus_one(n);
                 Transformed t = transform(flip, th, s0);
                 t.params.source = &t.source;
-                State s = copy(th.lattice, s0);
+                FieldState s = copy(th.lattice, s0);
                 const double dt = advance(m, th.lattice, th.params, s, 0.02, 0.0, 5);
                 const double dt_flipped = advance(m, th.lattice, t.params, t.state, 0.02, 0.0, 5);
                 REQUIRE(dt == dt_flipped);
@@ -298,11 +290,11 @@ TEST_CASE("at T = 0 every integrator commutes with a global O(N) rotation (h and
                 INFO(method_name(m)
                      << ", N = " << n << ", mean-field axis " << (kind == CouplingKind::mean));
                 const Theory th(n, kind);
-                const State s0 = start_state(th.lattice, n);
+                const FieldState s0 = start_state(th.lattice, n);
                 const Matrix r = rotation(n);
                 Transformed t = transform(r, th, s0);
                 t.params.source = &t.source;
-                State s = copy(th.lattice, s0);
+                FieldState s = copy(th.lattice, s0);
                 const double dt = advance(m, th.lattice, th.params, s, 0.02, 0.0, 5);
                 const double dt_rotated = advance(m, th.lattice, t.params, t.state, 0.02, 0.0, 5);
                 // flow_adaptive's max-norm error is not rotation invariant: the statement holds
@@ -331,16 +323,16 @@ TEST_CASE("noisy updates are their scheme in the drawn noise, covariant with the
             INFO(method_name(m) << ", N = " << n);
             const Theory th(n, CouplingKind::mean);
             const Lattice& lat = th.lattice;
-            const State s0 = start_state(lat, n);
-            State s = copy(lat, s0);
+            const FieldState s0 = start_state(lat, n);
+            FieldState s = copy(lat, s0);
             advance(m, lat, th.params, s, eps, T, 1, step);
             const Field xi = noise(lat, n, step);
             // 1. The integrator's update is the scheme's formula in the noise of its counter.
-            const State formula = scheme_step(m, lat, th.params, s0, eps, T, xi);
+            const FieldState formula = scheme_step(m, lat, th.params, s0, eps, T, xi);
             CHECK(relative_difference(s.phi, formula.phi) < 1e-14);
             if (m == Method::momentum) CHECK(relative_difference(s.p, formula.p) < 1e-14);
             // ... and the noise matters: without it the update is another one.
-            State quiet = copy(lat, s0);
+            FieldState quiet = copy(lat, s0);
             advance(m, lat, th.params, quiet, eps, 0.0, 1, step);
             CHECK(relative_difference(s.phi, quiet.phi) > 1e-3);
             // 2. The formula at (Rφ, Rξ), Rh, R·source is R times the integrator's update, for a
@@ -348,7 +340,7 @@ TEST_CASE("noisy updates are their scheme in the drawn noise, covariant with the
             for (const Matrix& r : {rotation(n), minus_one(n)}) {
                 Transformed t = transform(r, th, s0);
                 t.params.source = &t.source;
-                const State moved =
+                const FieldState moved =
                     scheme_step(m, lat, t.params, t.state, eps, T, rotate(r, xi, lat));
                 CHECK(relative_difference(moved.phi, rotate(r, s.phi, lat)) < 1e-13);
                 if (m == Method::momentum)
@@ -387,7 +379,7 @@ TEST_CASE("gradient flow never raises the action at small eps (interacting, brok
             if (!method_spec(m).flow && m != Method::langevin && m != Method::langevin2) continue;
             INFO(method_name(m) << ", N = " << n);
             const Theory th(n, CouplingKind::mean);
-            State s{random_field(th.lattice, n, 40, 1.5), Field(th.lattice, n)};
+            FieldState s{random_field(th.lattice, n, 40, 1.5), Field(th.lattice, n)};
             double before = action_sum(th.lattice, th.params, s.phi);
             const double start = before;
             auto integrator = make_integrator(dynamics_of(m, 0.02), th.lattice, n);
@@ -409,10 +401,10 @@ TEST_CASE("convergence order on an interacting theory: Euler flow 1, RK3 flow 3"
     // at 1/64 of its largest ε (its error ~ 1e-3 of the smallest one compared).
     const Theory th(2, CouplingKind::mean);
     const Lattice& lat = th.lattice;
-    const State s0{random_field(lat, 2, 50, 0.6), Field(lat, 2)};
+    const FieldState s0{random_field(lat, 2, 50, 0.6), Field(lat, 2)};
     const double t = 0.64;
     auto flow_to = [&](Method m, double eps) {
-        State s = copy(lat, s0);
+        FieldState s = copy(lat, s0);
         const int steps = static_cast<int>(std::lround(t / eps));
         const double dt = advance(m, lat, th.params, s, eps, 0.0, steps);
         REQUIRE(dt == Approx(t).epsilon(1e-12));

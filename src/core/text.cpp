@@ -55,4 +55,11 @@ std::optional<std::vector<std::string_view>> split_list(std::string_view text) {
     return entries;
 }
 
+std::string shape_text(const std::vector<std::uint64_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
 } // namespace ssbsim

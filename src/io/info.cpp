@@ -1,5 +1,6 @@
 // `ssbsim info FILE`: a human summary of an output file, readable while a run is still writing.
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/core/text.hpp"
 #include "ssbsim/io/live_read.hpp"
 #include "ssbsim/io/output.hpp"
 #include "ssbsim/io/provenance.hpp"
@@ -11,13 +12,6 @@
 namespace ssbsim {
 
 namespace {
-
-std::string shape_text(const std::vector<std::uint64_t>& shape) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i)
-        s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-}
 
 void list_datasets(const h5::Group& g, const std::string& prefix, std::ostream& out) {
     for (const std::string& name : g.children()) {

@@ -2,6 +2,7 @@
 #include "ssbsim/io/inputs.hpp"
 
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/core/text.hpp"
 #include "ssbsim/io/hdf5.hpp"
 
 #include <algorithm>
@@ -10,13 +11,6 @@
 namespace ssbsim {
 
 namespace {
-
-std::string shape_text(const std::vector<std::uint64_t>& shape) {
-    std::string s = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i)
-        s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
-}
 
 Field init_file_field(const Config& c, const Lattice& lattice) {
     const std::string& path = c.field.init_file;

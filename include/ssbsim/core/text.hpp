@@ -18,5 +18,7 @@ std::string format_real(double value); // shortest text that parse_real maps bac
 // Entries separated by whitespace and/or commas; nothing for a malformed list (an empty entry:
 // ",,", a trailing comma).
 std::optional<std::vector<std::string_view>> split_list(std::string_view text);
+// A dataset shape for messages: "[12, 10, 2]".
+std::string shape_text(const std::vector<std::uint64_t>& shape);
 
 } // namespace ssbsim
