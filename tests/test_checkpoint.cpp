@@ -86,6 +86,46 @@ TEST_CASE("n steps + --resume for n more equals 2n steps bit for bit", "[checkpo
     }
 }
 
+TEST_CASE("[training] shared noise and dropout resume bit for bit", "[checkpoint][training]") {
+    Scratch s("resume-training");
+    s.write("net.ini", R"([run]
+seed = 5
+replicas = 2
+[network]
+depth = 3
+width = 16
+fan_in = 8
+[field]
+init = hot
+[action]
+m2 = -1
+lambda = 1
+[training]
+learning_rate = 0.05
+dropout = 0.3
+[dynamics]
+steps = 200
+[measure]
+every = 10
+save_every = 50
+[checkpoint]
+every = 25
+)");
+    for (const std::string method : {"langevin", "flow"}) {
+        INFO(method);
+        const std::string m = " --set dynamics.method=" + method +
+                              (method == "flow" ? "" : " --set training.noise=shared");
+        REQUIRE(run_ssbsim(s, "run net.ini" + m + " -o full.h5 --overwrite").status == 0);
+        REQUIRE(
+            run_ssbsim(s, "run net.ini" + m + " --set dynamics.steps=100 -o half.h5 --overwrite")
+                .status == 0);
+        REQUIRE(run_ssbsim(s, "run net.ini" + m + " -o half.h5 --resume").status == 0);
+        require_same_output(s.path("full.h5"), s.path("half.h5"));
+        std::filesystem::remove(s.path("half.ckpt.h5"));
+        std::filesystem::remove(s.path("half.ckpt.h5.bak"));
+    }
+}
+
 TEST_CASE("resuming with different physics is refused unless --force", "[checkpoint][errors]") {
     Scratch s("resume-mismatch");
     s.write("run.ini", deck_text);

@@ -3,6 +3,7 @@
 // error class with the message checked, and docs/keys.md matching the key table.
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/deck/deck.hpp"
+#include "ssbsim/dynamics/dynamics.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -587,6 +588,42 @@ TEST_CASE("[training] sets the step and temperature by the SGD-Langevin map", "[
     REQUIRE(load_deck_text(base + "[training]\nlearning_rate = 0.05\n", {"dynamics.method=flow"},
                            "t.ini")
                 .dynamics.step == 0.05);
+}
+
+TEST_CASE("[training] noise and dropout: defaults, and where they apply", "[deck][training]") {
+    const std::string net = "[network]\ndepth = 3\nwidth = 8\nfan_in = 4\n[training]\n"
+                            "learning_rate = 0.05\n";
+    const Config d = load_deck_text(net, {}, "t.ini");
+    REQUIRE(d.training.noise == TrainingNoise::independent);
+    REQUIRE(d.training.dropout == 0.0);
+    const Config c = load_deck_text(net + "noise = shared\ndropout = 0.25\n", {}, "t.ini");
+    REQUIRE(c.training.noise == TrainingNoise::shared);
+    REQUIRE(c.training.dropout == 0.25);
+    const NoiseModel m = noise_model(c);
+    REQUIRE(m.shared == std::array<bool, max_dims>{false, true, true, false}); // neuron, input
+    REQUIRE(m.neuron_is_row);
+    REQUIRE_FALSE(noise_model(d).shares());
+    // A general lattice shares along its mean-field axes; without one, shared is an error.
+    const std::string plain = "[lattice]\ndims = 8 8\n[training]\nlearning_rate = 0.05\n";
+    REQUIRE(noise_model(load_deck_text(plain + "noise = shared\n",
+                                       {"action.coupling_kind=nearest mean"}, "t.ini"))
+                .shared == std::array<bool, max_dims>{false, true, false, false});
+    REQUIRE_THROWS_WITH(load_deck_text(plain + "noise = shared\n", {}, "t.ini"),
+                        Catch::Contains("training.noise") && Catch::Contains("mean-field"));
+    // Dropout needs neurons and an Euler step; shared noise needs noise.
+    REQUIRE_THROWS_WITH(load_deck_text(plain + "dropout = 0.1\n", {}, "t.ini"),
+                        Catch::Contains("training.dropout") && Catch::Contains("[network]"));
+    REQUIRE_THROWS_WITH(
+        load_deck_text(net + "dropout = 0.1\n", {"dynamics.method=momentum"}, "t.ini"),
+        Catch::Contains("training.dropout") && Catch::Contains("momentum"));
+    REQUIRE(load_deck_text(net + "dropout = 0.1\n", {"dynamics.method=flow"}, "t.ini")
+                .training.dropout == 0.1);
+    REQUIRE_THROWS_WITH(load_deck_text(net + "noise = shared\n", {"dynamics.method=flow"}, "t.ini"),
+                        Catch::Contains("training.noise"));
+    REQUIRE_THROWS_WITH(load_deck_text(net + "dropout = 1.5\n", {}, "t.ini"),
+                        Catch::Contains("training.dropout"));
+    // The resolved deck reads back to the same run.
+    REQUIRE(load_deck_text(c.deck_text, {}, "t.ini").deck_text == c.deck_text);
 }
 
 TEST_CASE("scan points are the product of the scanned keys, named by their values",

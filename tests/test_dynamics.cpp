@@ -1,8 +1,11 @@
 // Integrators against exact results: Euler–Maruyama and the second-order scheme on the Gaussian
 // free field (exact per-mode stationary variances), gradient flow on plane waves (exact RK
 // amplification factors and convergence order), single-site integrals by quadrature, and the
-// bitwise invariants (thread count, T = 0 Langevin = flow, a symmetric start stays symmetric).
+// bitwise invariants (thread count, T = 0 Langevin = flow, a symmetric start stays symmetric);
+// [training] noise = shared (a symmetric start stays symmetric) and dropout (mask statistics).
+#include "dynamics/sweep.hpp"
 #include "ssbsim/analysis/stats.hpp"
+#include "ssbsim/deck/deck.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
@@ -349,4 +352,230 @@ TEST_CASE("momentum reuses its closing force (first-same-as-last) with the bits 
     const auto [phi_f, p_f] = by_hand(false, 30);
     REQUIRE(phi_c.bitwise_equal(phi_f));
     REQUIRE(p_c.bitwise_equal(p_f));
+}
+
+// ---- [training] noise = shared and dropout ------------------------------------------------
+
+namespace {
+
+// A 4 x 32 x 32 network (inputs/nn_dictionary.ini's lattice), SGD at T = eta/2, two replicas;
+// fan_in = 0: no input axis (4 x 32, one weight per neuron).
+Config network_deck(const std::vector<std::string>& overrides, std::int64_t width = 32,
+                    std::int64_t fan_in = 32) {
+    const std::string deck = R"([run]
+seed = 11
+replicas = 2
+[network]
+depth = 4
+neuron_coupling = 0.5
+[field]
+init = cold
+init_value = 0.3
+[action]
+m2 = -1.0
+lambda = 1.0
+[training]
+learning_rate = 0.05
+[dynamics]
+method = langevin
+steps = 300
+)";
+    std::vector<std::string> all = {"network.width=" + std::to_string(width)};
+    if (fan_in > 0)
+        all.insert(all.end(),
+                   {"network.fan_in=" + std::to_string(fan_in), "network.input_coupling=0.5"});
+    all.insert(all.end(), overrides.begin(), overrides.end());
+    return load_deck_text(deck, all, "network.ini");
+}
+
+Field copy_of(const Lattice& lat, const Field& phi) {
+    Field out(lat, phi.components());
+    out.copy_from(phi);
+    return out;
+}
+
+Simulation network_simulation(const Config& c) {
+    const Lattice lat(c.lattice);
+    return Simulation(c, initial_fields(c, lat));
+}
+
+// True when every weight of layer l is bitwise equal to the layer's first weight.
+bool layer_uniform(const Lattice& lat, const Field& phi, std::int64_t l) {
+    const std::int64_t per_layer = lat.volume() / lat.extent(0);
+    const double* w = phi.component(0) + l * per_layer;
+    for (std::int64_t x = 1; x < per_layer; ++x)
+        if (std::memcmp(&w[x], &w[0], sizeof(double)) != 0) return false;
+    return true;
+}
+
+} // namespace
+
+TEST_CASE(
+    "shared noise from a symmetric start keeps D_l = 0 exactly and independent noise does not",
+    "[dynamics][training]") {
+    Simulation shared = network_simulation(network_deck({"training.noise=shared"}));
+    Simulation independent = network_simulation(network_deck({}));
+    const Lattice& lat = shared.lattice();
+    for (int step = 1; step <= 300; ++step) {
+        shared.advance();
+        independent.advance();
+        if (step % 10 != 0 && step != 1) continue;
+        INFO("step " << step);
+        const Measurement m = shared.measure_all();
+        for (double d : m.layers->diversity)
+            REQUIRE(d == 0.0);
+        for (const Field& phi : shared.state().phi)
+            for (std::int64_t l = 0; l < lat.extent(0); ++l)
+                REQUIRE(layer_uniform(lat, phi, l)); // one variate per layer: all weights equal
+        // The noise is there: the replicas separate (d > 0), as they do with independent noise.
+        REQUIRE(m.replicas.distance > 0.0);
+        const Measurement other = independent.measure_all();
+        for (double d : other.layers->diversity)
+            REQUIRE(d > 0.0);
+    }
+    // Each layer draws its own variate: the layers' weights differ from each other.
+    const double* w = shared.state().phi[0].component(0);
+    REQUIRE(w[0] != w[lat.volume() / lat.extent(0)]);
+    // The other noisy methods draw through the same counter: the same exact statement.
+    for (const std::string method : {"langevin2", "momentum"}) {
+        INFO(method);
+        Simulation sim = network_simulation(
+            network_deck({"training.noise=shared", "dynamics.method=" + method}));
+        for (int step = 0; step < 50; ++step)
+            sim.advance();
+        const Measurement m = sim.measure_all();
+        for (double d : m.layers->diversity)
+            REQUIRE(d == 0.0);
+        REQUIRE(m.replicas.distance > 0.0);
+    }
+}
+
+TEST_CASE("shared noise ignores exactly the mean-field axes of a general lattice",
+          "[dynamics][training]") {
+    // Axis 1 mean-field, axes 0 and 2 nearest: the noise is shared along axis 1 only.
+    const detail::NoiseDraw d{{7, 1}, 3, {false, true, false, false}};
+    const Lattice lat({4, 6, 10}, {Boundary::periodic});
+    for (std::int64_t x0 = 0; x0 < 4; ++x0)
+        for (std::int64_t x1 = 0; x1 < 6; ++x1) {
+            const std::int64_t row_site = lat.site({x0, x1, 0, 0});
+            std::vector<double> got(10), want(10);
+            detail::draw_noise(lat, d, row_site, 2, 9, 0, got.data());
+            fill_gaussian(d.key, Stream::dynamics, d.step, 0, lat.site({x0, 0, 2, 0}), 7,
+                          want.data());
+            REQUIRE(std::memcmp(got.data(), want.data(), 7 * sizeof(double)) == 0);
+        }
+    // With the row axis shared, a row takes the one variate of its origin.
+    const detail::NoiseDraw row{{7, 1}, 3, {false, false, true, false}};
+    std::vector<double> got(10);
+    double want = 0.0;
+    detail::draw_noise(lat, row, lat.site({2, 5, 0, 0}), 0, 10, 1, got.data());
+    fill_gaussian(row.key, Stream::dynamics, row.step, 1, lat.site({2, 5, 0, 0}), 1, &want);
+    for (double g : got)
+        REQUIRE(std::memcmp(&g, &want, sizeof(double)) == 0);
+}
+
+TEST_CASE("dropout masks whole neurons kept with probability 1 - p: the mean force is (1 - p) F",
+          "[dynamics][training]") {
+    // One flow step from the same random field at K different step numbers (K masks): each
+    // neuron either stays where it is or takes the step without dropout bit for bit, so the
+    // mean force over the masks is (kept fraction) x F; the kept fraction is binomial.
+    const double p = 0.3;
+    for (const bool fan_in : {true, false}) {
+        INFO("input axis: " << fan_in);
+        const Config c =
+            network_deck({"dynamics.method=flow", "training.dropout=0.3"}, 32, fan_in ? 32 : 0);
+        const Lattice lat(c.lattice);
+        const Field start = random_field(lat, 1, 3, 0.5);
+        Simulation sim(c, initial_fields(c, lat));
+        const StepParams sp = sim.params_at(0);
+        const auto integrator = make_integrator(c.dynamics, lat, 1);
+        Field full = copy_of(lat, start);
+        integrator->advance(full, StepInput{sp.action, sp.eps, 0.0, 0, sim.key(0)});
+        const std::int64_t neuron = fan_in ? lat.row_length() : 1; // sites per neuron
+        const std::int64_t neurons = lat.volume() / neuron;
+        const int K = 200;
+        std::int64_t kept = 0;
+        std::vector<int> kept_per_neuron(static_cast<std::size_t>(neurons), 0);
+        double pair_both = 0.0; // neighbouring neurons kept together: independence
+        for (int k = 0; k < K; ++k) {
+            Field phi = copy_of(lat, start);
+            StepInput in{sp.action, sp.eps, 0.0, static_cast<std::uint64_t>(k), sim.key(0)};
+            in.noise = noise_model(c);
+            integrator->advance(phi, in);
+            std::vector<int> mask(static_cast<std::size_t>(neurons));
+            for (std::int64_t n = 0; n < neurons; ++n) {
+                const std::size_t bytes = static_cast<std::size_t>(neuron) * sizeof(double);
+                const double* got = phi.component(0) + n * neuron;
+                const bool same = std::memcmp(got, start.component(0) + n * neuron, bytes) == 0;
+                const bool step = std::memcmp(got, full.component(0) + n * neuron, bytes) == 0;
+                REQUIRE(same != step); // exactly one of the two, bit for bit
+                mask[static_cast<std::size_t>(n)] = step ? 1 : 0;
+                kept += mask[static_cast<std::size_t>(n)];
+                kept_per_neuron[static_cast<std::size_t>(n)] += mask[static_cast<std::size_t>(n)];
+            }
+            for (std::int64_t n = 0; n + 1 < neurons; ++n)
+                pair_both +=
+                    mask[static_cast<std::size_t>(n)] * mask[static_cast<std::size_t>(n + 1)];
+        }
+        const double total = static_cast<double>(K * neurons);
+        const double q = static_cast<double>(kept) / total;
+        const double sigma = std::sqrt(p * (1.0 - p) / total);
+        INFO("kept fraction " << q << " +- " << sigma);
+        REQUIRE(std::abs(q - (1.0 - p)) < 4.0 * sigma);
+        // Neighbours independent: P(both kept) = (1 - p)^2 within its binomial error.
+        const double pairs = static_cast<double>(K * (neurons - 1));
+        const double both = pair_both / pairs, p2 = (1 - p) * (1 - p);
+        REQUIRE(std::abs(both - p2) < 4.0 * std::sqrt(p2 * (1 - p2) / pairs));
+        // Every neuron sees its own Bernoulli sequence: chi^2 of the per-neuron counts.
+        double chi2 = 0.0;
+        for (int n_kept : kept_per_neuron) {
+            const double e = K * (1.0 - p);
+            chi2 += (n_kept - e) * (n_kept - e) / (K * p * (1.0 - p));
+        }
+        const double dof = static_cast<double>(neurons);
+        INFO("chi2 " << chi2 << " for " << dof);
+        REQUIRE(std::abs(chi2 - dof) < 5.0 * std::sqrt(2.0 * dof));
+    }
+}
+
+TEST_CASE("dropout breaks the symmetry shared noise keeps and a dropped neuron does not move",
+          "[dynamics][training]") {
+    Simulation sim =
+        network_simulation(network_deck({"training.noise=shared", "training.dropout=0.2"}));
+    const Lattice& lat = sim.lattice();
+    const Field before = copy_of(lat, sim.state().phi[0]);
+    sim.advance();
+    // After one step each neuron (row) either kept its start or moved: noise is masked too.
+    std::int64_t still = 0;
+    for (std::int64_t r = 0; r < lat.rows(); ++r) {
+        const double* w = sim.state().phi[0].component(0) + r * lat.row_length();
+        if (std::memcmp(w, before.component(0) + r * lat.row_length(),
+                        static_cast<std::size_t>(lat.row_length()) * sizeof(double)) == 0)
+            ++still;
+    }
+    REQUIRE(still > 0);
+    REQUIRE(still < lat.rows());
+    const Measurement m = sim.measure_all();
+    for (double d : m.layers->diversity)
+        REQUIRE(d > 0.0);
+}
+
+TEST_CASE("shared noise and dropout write identical bits with 1 and 2 threads",
+          "[dynamics][training][bitwise]") {
+    // 4 x 64 x 32 = 8192 sites: two threads really split the rows.
+    for (const std::string method : {"langevin", "flow", "langevin2", "momentum"}) {
+        INFO(method);
+        std::vector<std::string> set = {"dynamics.method=" + method, "field.init=hot"};
+        if (method == "langevin" || method == "flow") set.push_back("training.dropout=0.25");
+        if (method != "flow") set.push_back("training.noise=shared");
+        const Config c = network_deck(set, 64);
+        auto run = [&](int threads) {
+            const ThreadCount scope(threads);
+            Simulation sim = network_simulation(c);
+            for (int i = 0; i < 30; ++i)
+                sim.advance();
+            return copy_of(sim.lattice(), sim.state().phi[1]);
+        };
+        REQUIRE(run(1).bitwise_equal(run(2)));
+    }
 }

@@ -21,6 +21,7 @@ inline constexpr std::string_view kind_names[] = {"nearest", "mean"};      // Co
 inline constexpr std::string_view source_names[] = {"constant", "random", "file"}; // HSource
 inline constexpr std::string_view replica_init_names[] = {"same", "independent"};  // ReplicaInit
 inline constexpr std::string_view replica_noise_names[] = {"independent", "shared"};
+inline constexpr std::string_view training_noise_names[] = {"independent", "shared"};
 
 inline std::string quote(std::string_view s) {
     return "'" + std::string(s) + "'";

@@ -328,6 +328,25 @@ std::span<const KeySpec> key_table() {
          .default_value = "1",
          .min = 0,
          .description = "Per-sample gradient variance sigma^2 per weight (lattice units)."},
+        {.name = "training.noise",
+         .type = choice,
+         .presence = defaulted,
+         .default_value = "independent",
+         .choices = training_noise_names,
+         .description =
+             "independent: Langevin noise independent per weight; shared: one variate per step "
+             "for all sites along the mean-field axes (every weight of a network layer), as "
+             "minibatch noise is for identical neurons (docs/network.md, section 5)."},
+        {.name = "training.dropout",
+         .type = real,
+         .presence = defaulted,
+         .default_value = "0",
+         .min = 0,
+         .max = 1,
+         .description =
+             "Dropout probability p: per neuron and step a Bernoulli mask (kept with probability "
+             "1 - p, own noise stream) multiplies the neuron's force and noise ([network], "
+             "methods langevin and flow)."},
 
         {.name = "network.depth",
          .type = integer,

@@ -750,6 +750,35 @@ ScheduleConfig read_schedules(DeckReader& r, const Config& c) {
     return s;
 }
 
+// Shared noise is shared along the mean-field axes; a lattice without one has nothing to share.
+TrainingNoise read_training_noise(DeckReader& r, const ActionConfig& action) {
+    const auto noise = r.choice_value<TrainingNoise>("training.noise");
+    bool mean_axis = false;
+    for (CouplingKind kind : action.coupling_kind)
+        mean_axis = mean_axis || kind == CouplingKind::mean;
+    if (noise == TrainingNoise::shared && !mean_axis)
+        r.fail_plain("training.noise",
+                     "'shared' shares the noise along the mean-field axes, and this lattice has "
+                     "none; use [network] or action.coupling_kind = mean on an axis");
+    return noise;
+}
+
+// Dropout masks neurons, so it needs the network geometry; it is a mask on the force of an
+// Euler step (langevin, flow), which the multi-stage methods would have to hold across stages.
+double read_dropout(DeckReader& r, const Config& c) {
+    if (!c.network.enabled) {
+        r.skip("training.dropout", "without [network]", "dropout masks the network's neurons");
+        return 0.0;
+    }
+    const double p = r.real_value("training.dropout");
+    const Method method = c.dynamics.method;
+    if (p > 0.0 && method != Method::langevin && method != Method::flow)
+        r.fail_plain("training.dropout",
+                     "dropout is implemented for dynamics.method = langevin and flow, not " +
+                         std::string(method_spec(method).name));
+    return p;
+}
+
 // SGD vocabulary: eta, B, sigma^2 set epsilon = eta and T = eta sigma^2 / (2B), matching
 // w <- w - eta (grad L + noise of variance sigma^2/B) to phi <- phi - eps dS + sqrt(2 T eps) xi.
 TrainingConfig read_training(DeckReader& r, Config& c) {
@@ -763,6 +792,9 @@ TrainingConfig read_training(DeckReader& r, Config& c) {
         for (const char* key : {"training.batch_size", "training.grad_variance"})
             r.skip(key, "without training.learning_rate or training.lr_schedule",
                    "it only enters through the learning rate");
+        for (const char* key : {"training.noise", "training.dropout"})
+            r.skip(key, "without training.learning_rate or training.lr_schedule",
+                   "it belongs to the SGD view of the dynamics");
         return t;
     }
     t.enabled = true;
@@ -778,13 +810,15 @@ TrainingConfig read_training(DeckReader& r, Config& c) {
         t.learning_rate = r.real_value("training.learning_rate");
     }
     if (method_spec(method).flow) {
-        for (const char* key : {"training.batch_size", "training.grad_variance"})
+        for (const char* key : {"training.batch_size", "training.grad_variance", "training.noise"})
             r.skip(key, with_method, "full-batch gradient descent has no gradient noise");
     } else {
         t.batch_size = r.integer_value("training.batch_size");
         t.grad_variance = r.real_value("training.grad_variance");
         c.dynamics.temperature = t.learning_rate * t.temperature_per_rate();
+        t.noise = read_training_noise(r, c.action);
     }
+    t.dropout = read_dropout(r, c);
     c.dynamics.step = t.learning_rate;
     return t;
 }

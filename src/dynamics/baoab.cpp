@@ -62,7 +62,8 @@ class Baoab final : public Integrator {
         const double half = 0.5 * in.eps;
         const double c1 = std::exp(-friction_ * in.eps);
         const double c2 = std::sqrt(in.temperature * (1.0 - c1 * c1));
-        const auto noise = c2 > 0.0 ? std::optional(NoiseDraw{in.key, in.step}) : std::nullopt;
+        const auto noise =
+            c2 > 0.0 ? std::optional(NoiseDraw{in.key, in.step, in.noise.shared}) : std::nullopt;
         Field& dst = next_;
         // Compiled with and without noise: a load merely masked off for a null xi still costs
         // a microcode assist per vector on AMD Zen.

@@ -10,6 +10,22 @@ bool ForceCache::valid_for(const ActionParams& p) const {
            params.source == p.source && params.means == p.means;
 }
 
+bool NoiseModel::shares() const {
+    for (bool s : shared)
+        if (s) return true;
+    return false;
+}
+
+NoiseModel noise_model(const Config& config) {
+    NoiseModel m;
+    if (config.training.noise == TrainingNoise::shared)
+        for (std::size_t mu = 0; mu < config.action.coupling_kind.size() && mu < max_dims; ++mu)
+            m.shared[mu] = config.action.coupling_kind[mu] == CouplingKind::mean;
+    m.dropout = config.training.dropout;
+    m.neuron_is_row = config.network.enabled && config.network.fan_in > 0;
+    return m;
+}
+
 bool is_flow(Method method) {
     return method_spec(method).flow;
 }

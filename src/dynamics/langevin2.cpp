@@ -31,7 +31,8 @@ class Langevin2 final : public Integrator {
     template <bool Noisy>
     void steps(Field& phi, const StepInput& in, double sigma) {
         const double eps = in.eps;
-        const auto noise = Noisy ? std::optional(NoiseDraw{in.key, in.step}) : std::nullopt;
+        const auto noise =
+            Noisy ? std::optional(NoiseDraw{in.key, in.step, in.noise.shared}) : std::nullopt;
         Field& tilde = predictor_;
         force_sweep(lattice_, in.action, phi, noise,
                     [&](int a, std::int64_t off, const double* xi) {

@@ -51,7 +51,7 @@ Simulation::Simulation(const Config& config, State state, std::optional<Field> s
       base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
       h_direction_(unit_direction(base_action_.h)),
       source_(source_field(config, lattice_, std::move(source_file))), measure_plans_(lattice_),
-      state_(std::move(state)) {
+      noise_model_(noise_model(config)), state_(std::move(state)) {
     const auto replicas = static_cast<std::int64_t>(state_.phi.size());
     const std::int64_t integrators = spreads_tasks(replicas, lattice_.volume()) ? replicas : 1;
     for (std::int64_t a = 0; a < integrators; ++a)
@@ -98,7 +98,8 @@ void Simulation::advance() {
                            static_cast<std::uint64_t>(state_.step),
                            key(static_cast<int>(a)),
                            momentum,
-                           force_caches_.empty() ? nullptr : &force_caches_[a]};
+                           force_caches_.empty() ? nullptr : &force_caches_[a],
+                           noise_model_};
         return integrators_[std::min(a, integrators_.size() - 1)]->advance(state_.phi[a], in);
     };
     const auto replicas = static_cast<std::int64_t>(state_.phi.size());

@@ -23,6 +23,7 @@ enum class CouplingKind { nearest, mean };
 enum class HSource { constant, random, file };
 enum class ReplicaInit { same, independent };
 enum class ReplicaNoise { independent, shared };
+enum class TrainingNoise { independent, shared };
 
 struct RunConfig {
     std::uint32_t seed = 1; // run.seed: Philox key word 0
@@ -94,6 +95,10 @@ struct TrainingConfig {
     std::int64_t batch_size = 1; // B
     double grad_variance = 1.0;  // sigma^2
     std::optional<Schedule> lr_schedule;
+    // training.noise: shared draws one variate for all sites along the mean-field axes (the
+    // gradient noise of identical neurons is identical, as in real SGD).
+    TrainingNoise noise = TrainingNoise::independent;
+    double dropout = 0.0; // training.dropout: probability that a neuron's step is masked out
 
     // T / eta = sigma^2 / (2 B).
     double temperature_per_rate() const { return grad_variance / (2.0 * batch_size); }

@@ -15,6 +15,7 @@
 #include "ssbsim/physics/lattice.hpp"
 #include "ssbsim/physics/rng.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -42,6 +43,25 @@ struct ForceCache {
     void invalidate() { valid = false; }
 };
 
+// How a step draws and masks its noise ([training] noise and dropout; noise_model(config)).
+// The default, independent noise without dropout, is the plain Langevin step.
+struct NoiseModel {
+    // noise = shared: the noise counter drops the coordinate of every axis marked here (the
+    // mean-field axes), so all sites along them draw the same variate at a step.
+    std::array<bool, max_dims> shared{};
+    // dropout = p: per neuron and step a mask m (1 with probability 1 − p, else 0) multiplies
+    // the neuron's force and noise; a neuron is a row when neuron_is_row (a network with an
+    // input axis: its fan-in weights), else a site.
+    double dropout = 0.0;
+    bool neuron_is_row = false;
+
+    bool shares() const;
+};
+
+// The noise model of a validated deck (the deck reader allows dropout only with [network] and
+// methods langevin and flow, shared noise only with a mean-field axis).
+NoiseModel noise_model(const Config& config);
+
 struct StepInput {
     const ActionParams& action;
     double eps;
@@ -50,6 +70,7 @@ struct StepInput {
     NoiseKey key;              // (seed, replica)
     Field* momentum = nullptr; // method = momentum: the conjugate momentum, updated in place
     ForceCache* force_cache = nullptr; // method = momentum: see ForceCache (optional)
+    NoiseModel noise = {};             // [training] noise and dropout
 };
 
 struct StepResult {

@@ -69,6 +69,7 @@ class Simulation {
     // that no scratch field is shared; otherwise one.
     std::vector<std::unique_ptr<Integrator>> integrators_;
     MeasurePlans measure_plans_;
+    NoiseModel noise_model_; // [training] noise and dropout
     State state_;
     // method = momentum: the force at each replica's field (first-same-as-last), rebuilt after
     // a resume; invalidated by anything that changes a field outside advance().
