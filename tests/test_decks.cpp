@@ -38,8 +38,9 @@ TEST_CASE("every example deck is valid and runnable", "[decks]") {
         const bool scans_steps =
             scan != std::string::npos && text.find("dynamics.steps", scan) != std::string::npos;
         const std::string steps = scans_steps ? "scan.dynamics.steps=20" : "dynamics.steps=20";
+        const std::string point = scan != std::string::npos ? " --point 0" : "";
         const Result r = run_ssbsim(s, "run '" + entry.path().string() + "' --set " + steps +
-                                           " --output out.h5 --overwrite --point 0");
+                                           " --output out.h5 --overwrite" + point);
         REQUIRE(r.status == 0);
         REQUIRE(r.out.find("final step 20") != std::string::npos);
     }

@@ -4,6 +4,7 @@
 #include "ssbsim/app/bench.hpp"
 #include "ssbsim/app/jobscript.hpp"
 #include "ssbsim/app/measure.hpp"
+#include "ssbsim/app/preflight.hpp"
 #include "ssbsim/app/runner.hpp"
 #include "ssbsim/app/scan.hpp"
 #include "ssbsim/core/errors.hpp"
@@ -125,6 +126,25 @@ std::string resume_command(const std::vector<std::string>& args) {
     return command;
 }
 
+Config point_config(const std::string& text, const std::vector<std::string>& overrides,
+                    const std::string& deck, const ScanPoint& p) {
+    std::vector<std::string> point_overrides = overrides;
+    std::erase_if(point_overrides,
+                  [](const std::string& o) { return o.starts_with("run.output="); });
+    point_overrides.insert(point_overrides.end(), p.settings.begin(), p.settings.end());
+    return load_deck_text(text, point_overrides, deck);
+}
+
+// Options that mean nothing in combination are refused, not ignored.
+void check_run_options(const po::variables_map& vm) {
+    if (vm["force"].as<bool>() && !vm["resume"].as<bool>())
+        throw InputError("--force only applies with --resume");
+    if (vm["all"].as<bool>() && vm.count("point"))
+        throw InputError("--all and --point exclude each other");
+    if (vm["list-points"].as<bool>() && (vm["all"].as<bool>() || vm.count("point")))
+        throw InputError("--list-points runs nothing: give it without --all or --point");
+}
+
 int cmd_run(const std::vector<std::string>& args) {
     po::options_description opts("run options");
     opts.add_options()("deck", po::value<std::string>()->required(), "input deck")(
@@ -145,6 +165,7 @@ int cmd_run(const std::vector<std::string>& args) {
     if (vm.count("output")) overrides.push_back("run.output=" + vm["output"].as<std::string>());
     if (vm["overwrite"].as<bool>()) overrides.push_back("run.overwrite=true");
     const std::string deck = vm["deck"].as<std::string>();
+    check_run_options(vm);
     const std::string text = read_deck_file(deck);
     const std::vector<ScanPoint> points = scan_points(text, overrides, deck);
     if (vm["list-points"].as<bool>()) {
@@ -152,18 +173,23 @@ int cmd_run(const std::vector<std::string>& args) {
             std::cout << i << '\t' << points[i].output << '\t' << points[i].label << '\n';
         return exit_ok;
     }
-    // Every selected point is validated before anything is written.
-    std::vector<PointRun> runs;
-    for (const std::size_t i : selected_points(vm, points.size())) {
-        std::vector<std::string> point_overrides = overrides;
-        std::erase_if(point_overrides,
-                      [](const std::string& o) { return o.starts_with("run.output="); });
-        point_overrides.insert(point_overrides.end(), points[i].settings.begin(),
-                               points[i].settings.end());
-        runs.push_back({i, load_deck_text(text, point_overrides, deck)});
+    if (vm.count("point") && points.size() == 1 && points.front().label.empty())
+        throw InputError("--point: the deck has no [scan] section");
+    std::vector<Config> configs; // every point's: no two may share a file, whichever run
+    std::vector<std::string> labels;
+    for (const ScanPoint& p : points) {
+        configs.push_back(point_config(text, overrides, deck, p));
+        labels.push_back(p.label);
     }
+    const std::vector<std::size_t> selected = selected_points(vm, points.size());
     const bool all = vm["all"].as<bool>();
-    const RunMode mode{vm["resume"].as<bool>(), vm["force"].as<bool>(), all, resume_command(args)};
+    const RunMode mode{vm["resume"].as<bool>(), vm["force"].as<bool>(), all, resume_command(args),
+                       deck};
+    // Every selected point's deck, files and memory are checked before anything is written.
+    preflight_scan(configs, labels, selected, mode);
+    std::vector<PointRun> runs;
+    for (const std::size_t i : selected)
+        runs.push_back({i, configs[i]});
     const RunStreams streams{std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1};
     if (all) return run_points(runs, streams, mode);
     run(runs.front().config, streams, mode);

@@ -6,6 +6,7 @@
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/io/inputs.hpp"
 #include "ssbsim/io/output.hpp"
+#include "ssbsim/io/paths.hpp"
 #include "ssbsim/io/series.hpp"
 #include "ssbsim/measure/observables.hpp"
 
@@ -126,6 +127,12 @@ void measure_file(const MeasureRequest& request, std::ostream& log) {
         throw InputError(where + ": the output must be a new file");
     if (fs::exists(r.output) && !r.overwrite)
         throw InputError("measure: the output '" + r.output + "' exists; --overwrite replaces it");
+    // The rules of a run's output (io/paths.hpp): never a device, FIFO or directory, and never
+    // an output that a run (or another measure) is writing.
+    for (const std::string& p : {r.output, r.output + ".part"})
+        check_output_file("measure: output", p);
+    const OutputLock lock(r.output + ".lock");
+    if (!lock.warning().empty()) log << "warning: " << lock.warning() << '\n';
     const h5::File file = h5::File::open_read(r.input);
     const h5::Group root = file.root();
     if (!root.has_attr("deck") || !root.exists("configurations/field"))

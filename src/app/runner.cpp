@@ -2,6 +2,7 @@
 
 #include "ssbsim/analysis/bias.hpp"
 #include "ssbsim/analysis/stats.hpp"
+#include "ssbsim/app/preflight.hpp"
 #include "ssbsim/app/progress.hpp"
 #include "ssbsim/app/signals.hpp"
 #include "ssbsim/core/errors.hpp"
@@ -11,45 +12,23 @@
 #include "ssbsim/io/checkpoint.hpp"
 #include "ssbsim/io/inputs.hpp"
 #include "ssbsim/io/output.hpp"
+#include "ssbsim/io/paths.hpp"
 #include "ssbsim/io/provenance.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/action.hpp"
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <fcntl.h>
+#include <exception>
 #include <filesystem>
 #include <iomanip>
 #include <map>
 #include <optional>
-#include <unistd.h>
 
 namespace ssbsim {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// The output must be creatable, and an existing file is kept unless the user said otherwise.
-void check_output_path(const RunConfig& run) {
-    const fs::path path(run.output);
-    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    if (!fs::is_directory(dir))
-        throw InputError("run.output: directory '" + dir.string() + "' of '" + run.output +
-                         "' does not exist");
-    if (fs::exists(path) && !run.overwrite)
-        throw InputError("run.output: '" + run.output +
-                         "' exists; set run.overwrite = true (or --overwrite) to replace it");
-    // Try it rather than trust permission bits: root ignores them, read-only mounts do not.
-    const fs::path probe = dir / (".ssbsim-probe-" + std::to_string(::getpid()));
-    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        throw InputError("run.output: cannot create files in directory '" + dir.string() +
-                         "': " + std::strerror(errno));
-    ::close(fd);
-    ::unlink(probe.c_str());
-}
 
 void warn_if_unstable(const Simulation& sim, std::int64_t steps, std::ostream& log) {
     const double factor = method_spec(sim.config().dynamics.method).stability_factor;
@@ -203,6 +182,11 @@ std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Latt
         throw InputError("resume: the output '" + config.run.output +
                          "' of the checkpointed run "
                          "does not exist");
+    if (const std::string why = output_mismatch(config.run.output, ck.mark); !why.empty())
+        throw InputError("resume: the output '" + config.run.output +
+                         "' does not belong to the checkpoint '" + ck.path + "': " + why +
+                         ". Resume with the output the checkpoint was written with, or start "
+                         "afresh without --resume");
     log << "resume: continuing from step " << ck.state.step << " of '" << ck.path << "'\n";
     return ck;
 }
@@ -278,6 +262,11 @@ void check_field(const Simulation& sim, double bound, std::int64_t last_good) {
 } // namespace
 
 RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) {
+    const StopSignals stop; // from the start: a signal never kills a run half-way into a file
+    const RunPaths paths = preflight(config, mode);
+    const OutputLock lock(paths.lock);
+    if (!lock.warning().empty()) io.log << "warning: " << lock.warning() << '\n';
+    remove_leftovers(paths); // of a run killed outright: ours by name, and no one else's now
     const Lattice lattice(config.lattice);
     if ((mode.resume || mode.skip_complete) && already_complete(config, io.log))
         return RunOutcome::complete;
@@ -285,7 +274,7 @@ RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) 
     Config fresh = config; // may replace an output that holds nothing complete
     const bool restart = mode.resume && !ck && restartable(config, io.log);
     fresh.run.overwrite = config.run.overwrite || restart;
-    if (!ck) check_output_path(fresh.run);
+    if (!ck) check_run_paths(fresh, paths, {mode.deck_file, false}); // as a fresh run
     Simulation sim = start(config, lattice, ck);
     ck.reset();
     const std::int64_t steps = config.dynamics.steps;
@@ -296,12 +285,12 @@ RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) 
                                         : std::max<std::int64_t>(1, steps / 10);
     const double bound = config.dynamics.field_bound;
 
-    const StopSignals stop;
     const std::int64_t first = sim.state().step;
     OutputWriter out =
         first > 0 ? OutputWriter::resume(config, first) : OutputWriter(fresh, lattice);
     const std::string kind = first > 0 ? "resume" : restart ? "restart" : "new";
     Segment segment(out.root(), first, kind, config.deck_text);
+    const OutputGuard guard(paths.output); // `rm` of the output during the run is noticed
     const RecordLayout layout(lattice, config.field.components);
     Progress progress(steps, io.log, io.interactive);
     Summary summary(config.field.components);
@@ -315,7 +304,8 @@ RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) 
             check_field(sim, bound, last_good);
             segment.saved(sim.state().step);
             out.flush();
-            write_checkpoint(ckpt, sim.state(), config);
+            guard.check();
+            write_checkpoint(ckpt, sim.state(), config, out.mark());
         };
         for (std::int64_t step = first + 1; step <= steps; ++step) {
             sim.advance();
@@ -347,6 +337,7 @@ RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) 
         }
         segment.finish(exit_ok); // before the checkpoint may go: complete, or resumable
         out.flush();
+        guard.check();
     } catch (...) {
         // The output says how its segment ended whenever it can; the error itself goes on.
         try {

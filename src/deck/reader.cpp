@@ -898,6 +898,24 @@ Config load_deck_text(std::string_view text, const std::vector<std::string>& ove
     return c;
 }
 
+namespace {
+
+// A UTF-8 byte-order mark (editors on Windows write one) is dropped, not shown to the user as an
+// invisible character in a key name; a NUL byte (a binary file) is refused where it is, since it
+// would cut every message that quotes the line.
+std::string checked_text(const std::string& name, std::string text) {
+    if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+    if (const auto nul = text.find('\0'); nul != std::string::npos) {
+        const auto line =
+            1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
+        throw InputError("deck file " + quote(name) + ": line " + std::to_string(line) +
+                         " contains a NUL byte (is it a text file?)");
+    }
+    return text;
+}
+
+} // namespace
+
 std::string read_deck_file(const std::filesystem::path& deck) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(deck, ec))
@@ -908,7 +926,7 @@ std::string read_deck_file(const std::filesystem::path& deck) {
     const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     if (!in.is_open() || in.bad())
         throw InputError("cannot read deck file " + quote(deck.string()));
-    return text;
+    return checked_text(deck.string(), text);
 }
 
 Config load_deck(const std::filesystem::path& deck, const std::vector<std::string>& overrides) {

@@ -928,17 +928,19 @@ Dataset Group::create_view(const std::string& name, Dtype dtype,
 }
 
 Dataset Group::write_dataset(const std::string& name, const double* data,
-                             const std::vector<std::uint64_t>& shape, int gzip_level) {
-    return write_fixed(name, Dtype::f64, H5T_NATIVE_DOUBLE, data, shape, gzip_level);
+                             const std::vector<std::uint64_t>& shape, int gzip_level,
+                             bool checksum) {
+    return write_fixed(name, Dtype::f64, H5T_NATIVE_DOUBLE, data, shape, gzip_level, checksum);
 }
 
 Dataset Group::write_dataset(const std::string& name, const std::int64_t* data,
-                             const std::vector<std::uint64_t>& shape, int gzip_level) {
-    return write_fixed(name, Dtype::i64, H5T_NATIVE_INT64, data, shape, gzip_level);
+                             const std::vector<std::uint64_t>& shape, int gzip_level,
+                             bool checksum) {
+    return write_fixed(name, Dtype::i64, H5T_NATIVE_INT64, data, shape, gzip_level, checksum);
 }
 
 Dataset Group::write_fixed(const std::string& name, Dtype dtype, Id mem_type, const void* data,
-                           const std::vector<std::uint64_t>& shape, int gzip_level) {
+                           const std::vector<std::uint64_t>& shape, int gzip_level, bool checksum) {
     quiet();
     check_rank(shape.size());
     check_gzip(gzip_level);
@@ -950,10 +952,11 @@ Dataset Group::write_fixed(const std::string& name, Dtype dtype, Id mem_type, co
     Handle space = make_space(dims, rank, nullptr, w);
     Handle dcpl = make_plist(H5P_DATASET_CREATE, w);
     // Filters need chunked storage, and chunks cannot be empty or scalar.
-    if (gzip_level > 0 && rank > 0 && !empty) {
+    if ((gzip_level > 0 || checksum) && rank > 0 && !empty) {
         check(H5Pset_chunk(dcpl.get(), rank, fixed_chunk(dims, rank).data()), "set chunking for",
               w);
         set_compression(dcpl.get(), gzip_level, w);
+        if (checksum) check(H5Pset_fletcher32(dcpl.get()), "enable checksums for", w);
     }
     Handle lcpl = make_lcpl(w);
     Handle d = checked(H5Dcreate2(id(), name.c_str(), file_type(dtype), space.get(), lcpl.get(),
@@ -1006,6 +1009,12 @@ Handle File::access_plist(const std::string& path) {
     cache.flash_incr_mode = H5C_flash_incr__off;
     cache.decr_mode = H5C_decr__off;
     check(H5Pset_mdc_config(fapl.get(), &cache), "configure metadata cache for", w);
+#if H5_VERSION_GE(1, 10, 7)
+    // HDF5's own file locks where the file system has them, and no failure where it has not
+    // (Lustre without flock, some NFS): ssbsim's lock on <output>.lock guards the output.
+    // HDF5_USE_FILE_LOCKING=FALSE in the environment turns them off altogether (README).
+    check(H5Pset_file_locking(fapl.get(), true, true), "configure file locking for", w);
+#endif
     return fapl;
 }
 

@@ -1,5 +1,6 @@
 // `ssbsim info FILE`: a human summary of an output file, readable while a run is still writing.
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/core/memory.hpp"
 #include "ssbsim/core/text.hpp"
 #include "ssbsim/io/live_read.hpp"
 #include "ssbsim/io/output.hpp"
@@ -50,7 +51,13 @@ void describe(const std::string& path, std::ostream& out) {
     }
     for (const std::string group : {"observables", "configurations"}) {
         if (!root.exists(group + "/step")) continue;
-        const auto steps = root.open_dataset(group + "/step").read_int64();
+        const h5::Dataset step = root.open_dataset(group + "/step");
+        const std::vector<std::uint64_t> shape = step.shape();
+        require_memory(saturating_product(shape.empty() ? 1 : shape.front(), 8),
+                       "'" + path + "': /" + group + "/step of " +
+                           (shape.empty() ? std::string("1") : std::to_string(shape.front())) +
+                           " rows");
+        const auto steps = step.read_int64();
         const std::size_t rows = committed_rows(steps);
         out << (group == "observables" ? "measurements: " : "saved configurations: ") << rows;
         if (rows > 0) out << "  last step: " << steps[rows - 1];
@@ -69,12 +76,18 @@ void describe(const std::string& path, std::ostream& out) {
 
 void describe_file(const std::string& path, std::ostream& out) {
     if (!h5::is_hdf5(path)) throw InputError("'" + path + "' does not exist or is not HDF5");
-    // Into a buffer first: a read during the writer's flush is retried (live_read.hpp).
-    out << read_retrying([&] {
-        std::ostringstream text;
-        describe(path, text);
-        return text.str();
-    });
+    // Into a buffer first: a read during the writer's flush is retried (live_read.hpp). A damaged
+    // file is bad input, as for ssbsim analyze (status 2, not an I/O error).
+    try {
+        out << read_retrying([&] {
+            std::ostringstream text;
+            describe(path, text);
+            return text.str();
+        });
+    } catch (const IoError& e) {
+        throw InputError("'" + path +
+                         "' cannot be read (a truncated or damaged file?): " + e.what());
+    }
 }
 
 } // namespace ssbsim

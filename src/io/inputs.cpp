@@ -1,6 +1,7 @@
 // The files a run reads before it starts (include/ssbsim/io/inputs.hpp).
 #include "ssbsim/io/inputs.hpp"
 
+#include "ssbsim/core/checks.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/core/text.hpp"
 #include "ssbsim/io/hdf5.hpp"
@@ -31,8 +32,13 @@ Field init_file_field(const Config& c, const Lattice& lattice) {
                              ", this run needs [n, " + shape_text(want).substr(1) +
                              " (lattice.dims and field.components must match)");
         if (shape[0] == 0) throw InputError(key + " holds no saved configuration");
+        const std::vector<double> values = data.read_rows_double(shape[0] - 1, 1);
+        if (const auto bad = first_bad_value(values, c.dynamics.field_bound))
+            throw InputError(key + ": /configurations/field has " +
+                             bad_value_text(values, *bad, shape, (shape[0] - 1) * values.size()) +
+                             "; an initial field must be finite and within dynamics.field_bound");
         Field phi(lattice, c.field.components);
-        phi.assign_site_major(data.read_rows_double(shape[0] - 1, 1));
+        phi.assign_site_major(values);
         return phi;
     } catch (const IoError& e) {
         throw InputError(key + " cannot be read: " + e.what());
@@ -58,6 +64,10 @@ Field file_source(const Config& c, const Lattice& lattice) {
             throw InputError(where + ": dataset '" + c.action.h_dataset +
                              "' must have the lattice's shape [L_1..L_d] or [L_1..L_d, N]");
         const std::vector<double> values = d.read_double();
+        if (const auto bad = first_bad_value(values, c.dynamics.field_bound))
+            throw InputError(where + ": dataset '" + c.action.h_dataset + "' has " +
+                             bad_value_text(values, *bad, shape) +
+                             "; a source must be finite and within dynamics.field_bound");
         Field dh(lattice, n);
         if (scalar)
             std::copy(values.begin(), values.end(), dh.component(0));

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -382,11 +383,44 @@ OutputWriter OutputWriter::resume(const Config& config, std::int64_t step) {
             s == &*w.configurations_ ? config.measure.save_every : config.measure.every;
         s->truncate(rows_to_keep(s->steps(), step, grid, goes_on));
     }
+    const std::vector<std::int64_t> steps = w.observables_->steps();
+    if (!steps.empty()) {
+        const h5::Group root = w.file_.root();
+        const std::uint64_t last = steps.size() - 1;
+        w.mark_ = {steps.back(), root.open_dataset("observables/time").read_rows_double(last, 1)[0],
+                   root.open_dataset("observables/action").read_rows_double(last, 1)[0]};
+    }
     w.file_.flush();
     return w;
 }
 
+std::string output_mismatch(const std::string& output, const OutputMark& mark) {
+    if (mark.step < 0) return "";
+    const h5::File file = h5::File::open_read(output);
+    const h5::Group root = file.root();
+    if (!root.exists("observables/step")) return "it holds no /observables";
+    const std::vector<std::int64_t> steps = root.open_dataset("observables/step").read_int64();
+    const std::size_t rows = committed_rows(steps);
+    const auto at =
+        std::find(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(rows), mark.step);
+    const std::string last =
+        rows ? "its last measurement is at step " + std::to_string(steps[rows - 1])
+             : "it holds no measurement";
+    if (at == steps.begin() + static_cast<std::ptrdiff_t>(rows))
+        return "it has no measurement at step " + std::to_string(mark.step) +
+               ", the checkpoint's last (" + last + ")";
+    const auto row = static_cast<std::uint64_t>(at - steps.begin());
+    const double time = root.open_dataset("observables/time").read_rows_double(row, 1)[0];
+    const double action = root.open_dataset("observables/action").read_rows_double(row, 1)[0];
+    if (std::memcmp(&time, &mark.time, sizeof time) != 0 ||
+        std::memcmp(&action, &mark.action, sizeof action) != 0)
+        return "its measurement at step " + std::to_string(mark.step) +
+               " differs from the one the checkpoint was written after (another run's file?)";
+    return "";
+}
+
 void OutputWriter::record(const Measurement& m) {
+    mark_ = {m.step, m.time, m.records.front()[action_offset_]};
     std::vector<double> row = {m.time};
     row.insert(row.end(), m.records.front().begin(), m.records.front().end());
     if (hopping_lambda_) // S_K = S_M + V lambda_K (README, the model)

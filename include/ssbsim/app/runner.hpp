@@ -22,6 +22,7 @@ struct RunMode {
     bool skip_complete = false; // a complete output of the same physics is left alone (--all)
     // The command that continues this run (the interrupt message quotes it); empty: generic.
     std::string resume_command;
+    std::string deck_file; // the deck the run was read from: never written (io/paths.hpp)
 };
 
 enum class RunOutcome {

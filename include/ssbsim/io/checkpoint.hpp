@@ -6,6 +6,7 @@
 
 #include "ssbsim/deck/config.hpp"
 #include "ssbsim/dynamics/simulation.hpp"
+#include "ssbsim/io/output.hpp"
 #include "ssbsim/physics/lattice.hpp"
 
 #include <string>
@@ -17,20 +18,25 @@ namespace ssbsim {
 std::string checkpoint_path(const Config& config);
 std::string backup_path(const std::string& checkpoint);
 
-void write_checkpoint(const std::string& path, const State& state, const Config& config);
+// The field datasets carry Fletcher32 checksums; the temporary file is removed if writing fails.
+void write_checkpoint(const std::string& path, const State& state, const Config& config,
+                      const OutputMark& mark = {});
 // Deletes the checkpoint and its backup (checkpoint.keep = false at the end of a run).
 void remove_checkpoint(const std::string& path);
 
 struct LoadedCheckpoint {
     State state;
-    std::string deck_text; // the resolved deck of the run that wrote it
-    std::string path;      // the file it came from (the backup if the main one was damaged)
+    std::string deck_text;      // the resolved deck of the run that wrote it
+    std::string path;           // the file it came from (the backup if the main one was damaged)
+    OutputMark mark;            // step -1 if the checkpoint has none
+    std::int64_t run_steps = 0; // dynamics.steps of the run that wrote it
     std::vector<std::string> warnings;
 };
 
 // Reads the checkpoint, falling back to the backup (with a warning) if the main file is missing
-// its completion mark or unreadable. Throws InputError when neither is usable or the lattice
-// differs.
+// its completion mark, unreadable, fails a checksum, holds non-finite numbers or a step outside
+// [0, its run's dynamics.steps]. Throws InputError when neither is usable, or naming the key
+// (lattice.dims, field.components, run.replicas) when the checkpoint is of another shape.
 LoadedCheckpoint read_checkpoint(const std::string& path, const Lattice& lattice, int components,
                                  int replicas);
 

@@ -169,11 +169,15 @@ class Group : public Object {
     Dataset create_view(const std::string& name, Dtype dtype,
                         const std::vector<std::uint64_t>& row_shape, const Dataset& table,
                         std::uint64_t offset);
-    // Fixed-shape dataset written in one go; an empty shape makes a scalar.
+    // Fixed-shape dataset written in one go; an empty shape makes a scalar. With `checksum`, each
+    // chunk carries a Fletcher32 checksum that HDF5 verifies on every read (a damaged chunk is
+    // an IoError, never silently wrong numbers).
     Dataset write_dataset(const std::string& name, const double* data,
-                          const std::vector<std::uint64_t>& shape, int gzip_level = 0);
+                          const std::vector<std::uint64_t>& shape, int gzip_level = 0,
+                          bool checksum = false);
     Dataset write_dataset(const std::string& name, const std::int64_t* data,
-                          const std::vector<std::uint64_t>& shape, int gzip_level = 0);
+                          const std::vector<std::uint64_t>& shape, int gzip_level = 0,
+                          bool checksum = false);
     Dataset open_dataset(const std::string& name) const;
     // A netCDF-4 dimension that is not a variable: int64 [length] holding 0..length-1, a
     // dimension scale named so that netCDF readers list it as a dimension only.
@@ -184,7 +188,7 @@ class Group : public Object {
     using Object::Object;
 
     Dataset write_fixed(const std::string& name, Dtype dtype, Id mem_type, const void* data,
-                        const std::vector<std::uint64_t>& shape, int gzip_level);
+                        const std::vector<std::uint64_t>& shape, int gzip_level, bool checksum);
 };
 
 class File {

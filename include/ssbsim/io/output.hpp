@@ -21,6 +21,18 @@
 
 namespace ssbsim {
 
+// The output's last measurement, recorded in each checkpoint: on --resume the output must still
+// hold that row, bit for bit, or the two files do not belong together (another run's output, a
+// copy, a file truncated behind the checkpoint's back).
+struct OutputMark {
+    std::int64_t step = -1; // -1: no mark (checkpoints of earlier versions)
+    double time = 0.0;      // /observables/time of that row
+    double action = 0.0;    // /observables/action of that row
+};
+
+// Empty if `output` holds the measurement `mark` bit for bit (or the mark is unset); else why not.
+std::string output_mismatch(const std::string& output, const OutputMark& mark);
+
 class OutputWriter {
   public:
     // Creates config.run.output (refusing an existing file unless run.overwrite) and writes the
@@ -42,6 +54,8 @@ class OutputWriter {
     void flush();
     // The file's root group, for the run's provenance records (provenance.hpp).
     h5::Group root() const { return file_.root(); }
+    // The last measurement recorded (or kept by resume); step -1 if none.
+    const OutputMark& mark() const { return mark_; }
 
   private:
     OutputWriter(const Config& config, h5::File file);
@@ -54,6 +68,7 @@ class OutputWriter {
     std::optional<double> hopping_lambda_;   // lambda_K with action.form = hopping
     std::size_t action_offset_;              // of S/V in a record
     std::chrono::steady_clock::time_point last_flush_;
+    OutputMark mark_;
     h5::File file_;
     std::optional<Series> observables_;    // /observables: replica 0
     std::optional<Series> replicas_;       // /replicas: every replica, overlap, distance
