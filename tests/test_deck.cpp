@@ -647,3 +647,26 @@ TEST_CASE("scan points are the product of the scanned keys, named by their value
     REQUIRE_THROWS_WITH(scan_points("[lattice]\ndims = 4\n[scan]\naction.m2 = 1:0:0.1\n", {}, "b"),
                         Catch::Contains("scan.action.m2"));
 }
+
+TEST_CASE("scan.together ties scanned keys into one axis named by the first", "[deck][scan]") {
+    const std::string deck = "[lattice]\ndims = 8\n[scan]\naction.m2 = -1, -2\n"
+                             "dynamics.steps = 100, 200, 400\nmeasure.every = 1, 2, 4\n"
+                             "together = dynamics.steps measure.every\n";
+    const auto points = scan_points(deck, {}, "k.ini");
+    REQUIRE(points.size() == 6);
+    REQUIRE(points[4].label == "m2=-2_steps=200");
+    REQUIRE(points[4].settings == std::vector<std::string>{"action.m2=-2", "dynamics.steps=200",
+                                                           "measure.every=2",
+                                                           "run.output=k_m2=-2_steps=200.h5"});
+    const Config c = load_deck_text(deck, points[5].settings, "k.ini");
+    REQUIRE(c.dynamics.steps == 400);
+    REQUIRE(c.measure.every == 4);
+    // Unequal lengths, an unscanned key, a single key: refused naming scan.together.
+    for (const std::string bad :
+         {"dynamics.steps action.m2", "dynamics.steps lattice.dims", "dynamics.steps"})
+        REQUIRE_THROWS_WITH(scan_points("[lattice]\ndims = 8\n[scan]\naction.m2 = -1, -2\n"
+                                        "dynamics.steps = 100, 200, 400\ntogether = " +
+                                            bad + "\n",
+                                        {}, "k.ini"),
+                            Catch::Contains("scan.together"));
+}

@@ -32,12 +32,18 @@ TEST_CASE("every example deck is valid and runnable", "[decks]") {
     for (const auto& entry : std::filesystem::directory_iterator(SSBSIM_SOURCE_DIR "/inputs")) {
         if (entry.path().extension() != ".ini") continue;
         INFO(entry.path());
-        // A scan deck runs its first point; a deck that scans the run length gets one short one.
+        // A scan deck runs its first point; a deck that scans the run length (and with it the
+        // measurement interval) gets one short one.
         const std::string text = slurp(entry.path().string());
         const auto scan = text.find("[scan]");
         const bool scans_steps =
             scan != std::string::npos && text.find("dynamics.steps", scan) != std::string::npos;
-        const std::string steps = scans_steps ? "scan.dynamics.steps=20" : "dynamics.steps=20";
+        const bool scans_every =
+            scans_steps && text.find("measure.every", scan) != std::string::npos;
+        const std::string steps =
+            !scans_steps ? "dynamics.steps=20"
+                         : "scan.dynamics.steps=20" +
+                               std::string(scans_every ? " --set scan.measure.every=5" : "");
         const std::string point = scan != std::string::npos ? " --point 0" : "";
         const Result r = run_ssbsim(s, "run '" + entry.path().string() + "' --set " + steps +
                                            " --output out.h5 --overwrite" + point);

@@ -331,7 +331,8 @@ TEST_CASE("kibble_zurek_1d, CI size: the kink density falls as tau_Q^-kappa, kap
     // last step measured.
     Scratch s("kz-short");
     run_points(s, deck_path("kibble_zurek_1d.ini"), 0, 3,
-               "--set run.replicas=16 --set measure.every=100000");
+               "--set run.replicas=16 --set 'scan.measure.every=100000, 100000, 100000, 100000, "
+               "100000, 100000'");
     const std::vector<double> k = check_kibble_zurek(s, 4);
     INFO("kappa = " << k[0] << " +- " << k[1] << " (" << k[2] << " sigma from 1/4)");
     CHECK(k[0] > 0.15);

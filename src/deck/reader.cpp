@@ -98,6 +98,9 @@ po::options_description make_options() {
         if (k.name != "run.output")
             options.add_options()((std::string(scan_prefix) + std::string(k.name)).c_str(),
                                   po::value<std::string>());
+    // Scanned keys that vary together, as one axis (scan.cpp).
+    options.add_options()((std::string(scan_prefix) + "together").c_str(),
+                          po::value<std::string>());
     return options;
 }
 

@@ -1,6 +1,7 @@
 // `[scan]` expansion: the points of a scan as --set overrides of the base deck (deck.hpp).
 #include "deck_impl.hpp"
 #include "ssbsim/core/errors.hpp"
+#include "ssbsim/core/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -94,35 +95,88 @@ std::vector<std::string> scan_key_order(std::string_view text,
     return order;
 }
 
+// One axis of the scan: its keys (several with scan.together) and, per value index, the value of
+// each key. Only the first key names the points: the others follow it.
+struct ScanAxis {
+    std::vector<std::string> keys;
+    std::vector<std::vector<std::string>> values; // [value index][key]
+};
+
+// scan.together = "k1 k2 ...": the named scanned keys vary together, value i of each with value i
+// of the others, as one axis in the place of the first of them.
+std::vector<ScanAxis> tie_together(std::vector<ScanAxis> axes, std::string_view together) {
+    const std::string where = "scan.together = " + quote(together);
+    const auto list = split_list(together);
+    const std::vector<std::string> names =
+        list ? std::vector<std::string>(list->begin(), list->end()) : std::vector<std::string>{};
+    if (names.size() < 2)
+        throw InputError(where + ": name two or more scanned keys that vary together");
+    std::vector<std::size_t> tied;
+    for (const std::string& name : names) {
+        const auto it = std::find_if(axes.begin(), axes.end(),
+                                     [&](const ScanAxis& a) { return a.keys.front() == name; });
+        if (it == axes.end())
+            throw InputError(where + ": " + quote(name) + " is not a key scanned in [scan]");
+        const auto index = static_cast<std::size_t>(it - axes.begin());
+        if (std::find(tied.begin(), tied.end(), index) != tied.end())
+            throw InputError(where + ": " + quote(name) + " is named twice");
+        if (it->values.size() != axes[tied.empty() ? index : tied.front()].values.size())
+            throw InputError(where + ": scan." + name + " has " +
+                             std::to_string(it->values.size()) + " values, scan." + names.front() +
+                             " " + std::to_string(axes[tied.front()].values.size()) +
+                             "; keys that vary together need as many values each");
+        tied.push_back(index);
+    }
+    std::sort(tied.begin(), tied.end());
+    ScanAxis& lead = axes[tied.front()];
+    for (std::size_t t = 1; t < tied.size(); ++t) {
+        const ScanAxis& other = axes[tied[t]];
+        lead.keys.push_back(other.keys.front());
+        for (std::size_t i = 0; i < lead.values.size(); ++i)
+            lead.values[i].push_back(other.values[i].front());
+    }
+    for (std::size_t t = tied.size(); t-- > 1;)
+        axes.erase(axes.begin() + static_cast<std::ptrdiff_t>(tied[t]));
+    return axes;
+}
+
 } // namespace
 
 std::vector<ScanPoint> scan_points(std::string_view text, const std::vector<std::string>& overrides,
                                    std::string_view deck_name) {
     const DeckValues values = read_deck_values(text, overrides, deck_name);
-    std::vector<std::pair<std::string, std::vector<std::string>>> axes;
+    std::vector<ScanAxis> axes;
     for (const std::string& name : scan_key_order(text, overrides)) {
         const auto value = values.find(name);
-        if (value == values.end()) continue;
+        if (value == values.end() || name == std::string(scan_prefix) + "together") continue;
         const std::string key = name.substr(scan_prefix.size());
         if (const auto base = values.find(key); base != values.end() && base->second.given())
             throw InputError("scan." + key + ": " + key +
                              " is also given a single value; give it in one place");
-        axes.emplace_back(key, scan_values(key, value->second.text));
+        ScanAxis axis{{key}, {}};
+        for (std::string& v : scan_values(key, value->second.text))
+            axis.values.push_back({std::move(v)});
+        axes.push_back(std::move(axis));
     }
+    if (const auto together = values.find(std::string(scan_prefix) + "together");
+        together != values.end())
+        axes = tie_together(std::move(axes), together->second.text);
     // The deck at the first point names the output of every point.
     std::vector<std::string> first = overrides;
-    for (const auto& [key, list] : axes)
-        first.push_back(key + "=" + list.front());
+    for (const ScanAxis& axis : axes)
+        for (std::size_t k = 0; k < axis.keys.size(); ++k)
+            first.push_back(axis.keys[k] + "=" + axis.values.front()[k]);
     const std::string output = load_deck_text(text, first, deck_name).run.output;
     const std::string stem = output.ends_with(".h5") ? output.substr(0, output.size() - 3) : output;
     std::vector<ScanPoint> points(1);
-    for (const auto& [key, list] : axes) { // the first key varies slowest
+    for (const ScanAxis& axis : axes) { // the first axis varies slowest
         std::vector<ScanPoint> next;
         for (const ScanPoint& p : points)
-            for (const std::string& v : list) {
+            for (const std::vector<std::string>& v : axis.values) {
                 ScanPoint q = p;
-                q.settings.push_back(key + "=" + v);
-                q.label += (q.label.empty() ? "" : "_") + name_part(key, v);
+                for (std::size_t k = 0; k < axis.keys.size(); ++k)
+                    q.settings.push_back(axis.keys[k] + "=" + v[k]);
+                q.label += (q.label.empty() ? "" : "_") + name_part(axis.keys.front(), v.front());
                 next.push_back(std::move(q));
             }
         points = std::move(next);

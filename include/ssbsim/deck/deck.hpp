@@ -49,7 +49,9 @@ Config load_deck_text(std::string_view text, const std::vector<std::string>& ove
 // A [scan] section gives several values for any other key: a comma-separated list
 // (`lattice.dims = 8 8, 16 16`) or an inclusive range start:stop:step (`action.m2 =
 // -1.4:-1.1:0.02`). The points are the product of all scanned keys, the first key varying
-// slowest. Each point is the base deck plus `settings` (as --set overrides, including its own
+// slowest. `scan.together = k1 k2 ...` ties scanned keys into one axis (value i of each with value
+// i of the others, e.g. the run length and the measurement interval), named by the first alone.
+// Each point is the base deck plus `settings` (as --set overrides, including its own
 // run.output = <output stem>_<key>=<value>_....h5, spaces in values written as 'x').
 struct ScanPoint {
     std::vector<std::string> settings; // "section.key=value", then "run.output=..."
