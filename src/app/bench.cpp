@@ -189,6 +189,7 @@ Rate method_rate(const BenchOptions& o, const Lattice& lattice, Method method) {
     DynamicsConfig dynamics;
     dynamics.method = method;
     dynamics.tolerance = bench_tolerance;
+    dynamics.hmc_steps = 1; // a trajectory of one leapfrog step: rates comparable per step
     const auto integrator = make_integrator(dynamics, lattice, n);
     Field momentum(lattice, n); // used by method = momentum only
     ForceCache force_cache;     // likewise

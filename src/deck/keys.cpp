@@ -269,6 +269,23 @@ std::span<const KeySpec> key_table() {
          .min_exclusive = true,
          .description = "Friction gamma of method = momentum (underdamped Langevin by BAOAB); the "
                         "heavy-ball momentum is beta = exp(-gamma epsilon)."},
+        {.name = "dynamics.hmc_steps",
+         .type = integer,
+         .presence = defaulted,
+         .default_value = "10",
+         .min = 1,
+         .max = 1e6,
+         .description = "method = hmc: molecular-dynamics steps per trajectory (trajectory "
+                        "length dynamics.step x dynamics.hmc_steps); one run step is one "
+                        "trajectory."},
+        {.name = "dynamics.hmc_integrator",
+         .type = choice,
+         .presence = defaulted,
+         .default_value = "leapfrog",
+         .choices = md_integrator_names,
+         .description = "method = hmc: leapfrog (one force per step) or omelyan (2MN of Omelyan, "
+                        "Mryglod & Folk, lambda = 0.1932: two forces per step, a much smaller "
+                        "energy error at the same step)."},
         {.name = "dynamics.field_bound",
          .type = real,
          .presence = defaulted,

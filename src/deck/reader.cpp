@@ -715,6 +715,17 @@ DynamicsConfig read_dynamics(DeckReader& r) {
         dynamics.friction = r.real_value("dynamics.friction");
     else
         r.skip("dynamics.friction", with_method, "only method = momentum has a friction");
+    if (dynamics.method == Method::hmc) {
+        dynamics.hmc_steps = static_cast<int>(r.integer_value("dynamics.hmc_steps"));
+        dynamics.hmc_integrator = r.choice_value<MdIntegrator>("dynamics.hmc_integrator");
+    } else {
+        r.skip("dynamics.hmc_steps", with_method, "only method = hmc has trajectories");
+        r.skip("dynamics.hmc_integrator", with_method, "only method = hmc has trajectories");
+    }
+    if ((dynamics.method == Method::hmc || dynamics.method == Method::mala) &&
+        r.given("dynamics.temperature") && !(dynamics.temperature > 0.0))
+        throw InputError("dynamics.temperature = " + format_real(dynamics.temperature) + " " +
+                         with_method + ": an exact sampler of exp(-S/T) needs T > 0");
     return dynamics;
 }
 

@@ -20,6 +20,9 @@ namespace {
 //                   read err for the maximum                                     136 per attempt
 //   momentum:       read φ, p, F, write φ', p; read φ', p, write p, F             72
 //                   (first-same-as-last: the closing force is kept for the next step)
+//   hmc (a trajectory of one MD step, as benched): write p; read φ, write φ_old; S, K (read φ,
+//                   p); kick, drift, kick (read φ, p, write p or φ, thrice); S, K again     128
+//   mala:           write F; read φ, F, write y; write F(y); S(y), S(φ); read φ, y, F, F(y) 104
 constexpr MethodSpec table[] = {
     {.method = Method::langevin,
      .name = "langevin",
@@ -68,6 +71,25 @@ constexpr MethodSpec table[] = {
      .noise_draws = 1,
      .make = [](const DynamicsConfig& d, const Lattice& lattice,
                 int components) { return detail::make_baoab(lattice, components, d.friction); }},
+    {.method = Method::hmc,
+     .name = "hmc",
+     .summary = "hybrid Monte Carlo, exact e^{-S/T} at any step: one step = one trajectory of "
+                "dynamics.hmc_steps molecular-dynamics steps",
+     .stability_factor = 0,
+     .bytes_per_site = 128,
+     .noise_draws = 1,
+     .make =
+         [](const DynamicsConfig& d, const Lattice& lattice, int components) {
+             return detail::make_hmc(lattice, components, d.hmc_steps, d.hmc_integrator);
+         }},
+    {.method = Method::mala,
+     .name = "mala",
+     .summary = "Metropolis-adjusted Langevin, the langevin step with an exact accept/reject",
+     .stability_factor = 0,
+     .bytes_per_site = 104,
+     .noise_draws = 1,
+     .make = [](const DynamicsConfig&, const Lattice& lattice,
+                int components) { return detail::make_mala(lattice, components); }},
 };
 
 constexpr bool in_enum_order() {

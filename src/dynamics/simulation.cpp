@@ -61,6 +61,7 @@ Simulation::Simulation(const Config& config, State state, std::optional<Field> s
         while (state_.momentum.size() < state_.phi.size())
             state_.momentum.emplace_back(lattice_, config.field.components);
     force_caches_.resize(state_.momentum.size());
+    last_.assign(state_.phi.size(), StepResult{});
 }
 
 StepParams Simulation::params_at(std::int64_t step) const {
@@ -115,6 +116,7 @@ void Simulation::advance() {
     } else {
         for_each_task(replicas, lattice_.volume(), [&](std::int64_t i) {
             const StepResult ri = advance_replica(static_cast<std::size_t>(i), p.eps);
+            last_[static_cast<std::size_t>(i)] = ri;
             if (i == 0) r = ri;
         });
     }
@@ -157,8 +159,11 @@ Measurement Simulation::measure_all() const {
 }
 
 std::vector<double> Simulation::measure(int replica) const {
-    return ssbsim::measure(lattice_, state_.phi[static_cast<std::size_t>(replica)],
-                           params_at(state_.step), measure_plans_);
+    StepParams p = params_at(state_.step);
+    p.accepted = last_[static_cast<std::size_t>(replica)].accepted;
+    p.delta_h = last_[static_cast<std::size_t>(replica)].delta_h;
+    return ssbsim::measure(lattice_, state_.phi[static_cast<std::size_t>(replica)], p,
+                           measure_plans_);
 }
 
 } // namespace ssbsim

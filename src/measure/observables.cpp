@@ -430,7 +430,7 @@ struct Observable {
 // (and, if it needs a new site sum, that sum in SumLayout and the pass). The descriptions are
 // what users read in the files (h5py .attrs["description"]) and in `ssbsim info`;
 // docs/analysis.md explains the definitions at length.
-constexpr std::array<Observable, 20> observables{{
+constexpr std::array<Observable, 23> observables{{
     {{"magnetization", Shape::components, "lattice units",
       "lattice mean of the field, M_a = V^-1 sum_x phi_x^a"},
      [](const Measured& m, std::vector<double>& r) {
@@ -518,6 +518,24 @@ constexpr std::array<Observable, 20> observables{{
          for (int a = 0; a < m.n; ++a)
              r.push_back(m.p.h[a]);
      }},
+    {{"accepted", Shape::scalar, "1",
+      "Metropolis methods (dynamics.method = hmc, mala): 1 if the proposal of the step that led "
+      "to this record (an HMC trajectory) was accepted, 0 if it was rejected (the mean is the "
+      "acceptance rate); NaN for the other methods and for records recomputed from saved "
+      "configurations (ssbsim measure)",
+      Kind::partial},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.params.accepted); }},
+    {{"delta_h", Shape::scalar, "1",
+      "Metropolis methods: Delta H of that proposal, minus the log of its acceptance ratio "
+      "(hmc: energy violation Delta H / T, H = sum_x |p_x|^2/2 + S; <Delta H> > 0, of order "
+      "eps^4 V for leapfrog); NaN as accepted",
+      Kind::partial},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(m.params.delta_h); }},
+    {{"exp_minus_delta_h", Shape::scalar, "1",
+      "Metropolis methods: exp(-Delta H) of that proposal, whose mean is exactly 1 in "
+      "equilibrium (Creutz); NaN as accepted",
+      Kind::partial},
+     [](const Measured& m, std::vector<double>& r) { r.push_back(std::exp(-m.params.delta_h)); }},
     {{"structure_factor", Shape::axes, "lattice units",
       "structure factor at the lowest non-zero momentum along each axis mu, S_mu = "
       "V^-1 sum_a |sum_x phi_x^a exp(2 pi i x_mu / L_mu)|^2"},

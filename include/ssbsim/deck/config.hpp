@@ -17,7 +17,8 @@ namespace ssbsim {
 enum class Boundary { periodic, open };
 enum class ActionForm { mass, hopping };
 // One value per row of the method registry (dynamics/methods.hpp), in its order.
-enum class Method { langevin, langevin2, flow, flow_rk3, flow_adaptive, momentum };
+enum class Method { langevin, langevin2, flow, flow_rk3, flow_adaptive, momentum, hmc, mala };
+enum class MdIntegrator { leapfrog, omelyan }; // dynamics.hmc_integrator
 enum class InitKind { cold, hot, file };
 enum class CouplingKind { nearest, mean };
 enum class HSource { constant, random, file };
@@ -77,6 +78,8 @@ struct DynamicsConfig {
     double tolerance = 1e-6;          // dynamics.tolerance: flow_adaptive local error target
     double field_bound = 1e6; // dynamics.field_bound: max |phi| before a run counts as diverged
     double friction = 1.0;    // dynamics.friction: gamma of method = momentum
+    int hmc_steps = 10;       // dynamics.hmc_steps: molecular-dynamics steps per trajectory
+    MdIntegrator hmc_integrator = MdIntegrator::leapfrog; // dynamics.hmc_integrator
 };
 
 // Optional schedules; when present they replace the constant value of the same quantity.

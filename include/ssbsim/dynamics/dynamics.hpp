@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 
@@ -27,6 +28,11 @@ struct StepParams {
     ActionParams action;
     double eps = 0.0;         // step size ε (flow_adaptive: the step to try first)
     double temperature = 0.0; // T; ignored by the flow methods
+    // Not parameters: the Metropolis test of the step that led here (hmc, mala), recorded with
+    // the measurement after it (from StepResult); NaN for the other methods, and on a record
+    // recomputed from a saved configuration.
+    double accepted = std::numeric_limits<double>::quiet_NaN();
+    double delta_h = std::numeric_limits<double>::quiet_NaN();
 };
 
 // method = momentum: the force at the field the last step ended on, with the parameters it was
@@ -77,6 +83,10 @@ struct StepResult {
     double dt;        // training time advanced (ε actually taken)
     double next_eps;  // flow_adaptive: proposed next step; otherwise the input ε
     int rejected = 0; // flow_adaptive: rejected attempts before this step
+    // Metropolis methods (hmc, mala): 1 if the proposal was accepted, else 0, and its ΔH (minus
+    // the log of the acceptance ratio); NaN for the others.
+    double accepted = std::numeric_limits<double>::quiet_NaN();
+    double delta_h = std::numeric_limits<double>::quiet_NaN();
 };
 
 class Integrator {

@@ -74,6 +74,8 @@ class Simulation {
     // method = momentum: the force at each replica's field (first-same-as-last), rebuilt after
     // a resume; invalidated by anything that changes a field outside advance().
     std::vector<ForceCache> force_caches_;
+    // Each replica's last step result (hmc, mala: its Metropolis test, for the next record).
+    std::vector<StepResult> last_;
 };
 
 // The initial field of field.init: cold, hot (counter-based noise, stream `init`, the key of

@@ -1,0 +1,127 @@
+// method = hmc: one run step is one trajectory. Momenta are drawn from the dynamics noise stream
+// at the step's counter (p = √T ξ), the molecular dynamics runs in place, and the Metropolis test
+// uses one counter-based uniform of the same key and step; a rejected trajectory restores the
+// field from a copy. Nothing but the field survives a step, so a checkpoint needs nothing more.
+#include "ssbsim/dynamics/hmc.hpp"
+
+#include "dynamics_impl.hpp"
+#include "ssbsim/core/errors.hpp"
+#include "ssbsim/core/parallel.hpp"
+#include "sweep.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace ssbsim {
+
+namespace {
+
+// p ← p + c F(φ)
+void kick(const Lattice& lattice, const ActionParams& action, const Field& phi, Field& p,
+          double c) {
+    detail::force_sweep(lattice, action, phi, std::nullopt,
+                        [&](int a, std::int64_t off, const double*) {
+                            double* __restrict q = p.component(a) + off;
+                            return [=](std::int64_t t, double f, double) { q[t] += c * f; };
+                        });
+}
+
+// φ ← φ + c p
+void drift(const Lattice& lattice, Field& phi, const Field& p, double c) {
+    detail::site_sweep(lattice, phi.components(), std::nullopt,
+                       [&](int a, std::int64_t off, const double*) {
+                           double* __restrict x = phi.component(a) + off;
+                           const double* __restrict q = p.component(a) + off;
+                           return [=](std::int64_t t) { x[t] += c * q[t]; };
+                       });
+}
+
+} // namespace
+
+void md_trajectory(const Lattice& lattice, const ActionParams& action, MdIntegrator integrator,
+                   int steps, double eps, Field& phi, Field& p) {
+    if (integrator == MdIntegrator::leapfrog) {
+        kick(lattice, action, phi, p, 0.5 * eps);
+        for (int i = 0; i < steps; ++i) {
+            drift(lattice, phi, p, eps);
+            kick(lattice, action, phi, p, i + 1 == steps ? 0.5 * eps : eps);
+        }
+        return;
+    }
+    const double l = omelyan_lambda;
+    kick(lattice, action, phi, p, l * eps);
+    for (int i = 0; i < steps; ++i) {
+        drift(lattice, phi, p, 0.5 * eps);
+        kick(lattice, action, phi, p, (1.0 - 2.0 * l) * eps);
+        drift(lattice, phi, p, 0.5 * eps);
+        kick(lattice, action, phi, p, i + 1 == steps ? l * eps : 2.0 * l * eps);
+    }
+}
+
+double kinetic_sum(const Lattice& lattice, const Field& p) {
+    const std::int64_t len = lattice.row_length();
+    return sum_over_rows(lattice.rows(), len, 1,
+                         [&](std::int64_t row, double* out) {
+                             for (int a = 0; a < p.components(); ++a) {
+                                 const double* q = p.component(a) + row * len;
+                                 out[0] +=
+                                     lane_sum(len, [&](std::int64_t i) { return q[i] * q[i]; });
+                             }
+                         })
+               .front() *
+           0.5;
+}
+
+namespace detail {
+
+namespace {
+
+class Hmc final : public Integrator {
+  public:
+    Hmc(const Lattice& lattice, int components, int steps, MdIntegrator integrator)
+        : lattice_(lattice), p_(lattice, components), old_(lattice, components), steps_(steps),
+          integrator_(integrator) {}
+
+    StepResult advance(Field& phi, const StepInput& in) override {
+        const double T = in.temperature;
+        if (!(T > 0.0))
+            throw InputError("method = hmc samples e^{-S/T} and needs a temperature T > 0 (got " +
+                             std::to_string(T) + ")");
+        const double sqrt_t = std::sqrt(T);
+        site_sweep(lattice_, phi.components(), NoiseDraw{in.key, in.step},
+                   [&](int a, std::int64_t off, const double* xi) {
+                       double* __restrict q = p_.component(a) + off;
+                       return [=](std::int64_t t) { q[t] = sqrt_t * xi[t]; };
+                   });
+        old_.copy_from(phi);
+        const double h0 = action_sum(lattice_, in.action, phi) + kinetic_sum(lattice_, p_);
+        md_trajectory(lattice_, in.action, integrator_, steps_, in.eps, phi, p_);
+        const double h1 = action_sum(lattice_, in.action, phi) + kinetic_sum(lattice_, p_);
+        const double delta_h = (h1 - h0) / T;
+        double u = 0.0;
+        fill_uniform(in.key, Stream::dynamics, in.step, 0, 0, 1, &u);
+        const bool accept = u <= std::exp(-delta_h); // false for a NaN ΔH
+        if (!accept) phi.copy_from(old_);
+        StepResult r{steps_ * in.eps, in.eps, 0};
+        r.accepted = accept ? 1.0 : 0.0;
+        r.delta_h = delta_h;
+        return r;
+    }
+
+  private:
+    Lattice lattice_;
+    Field p_, old_;
+    int steps_;
+    MdIntegrator integrator_;
+};
+
+} // namespace
+
+std::unique_ptr<Integrator> make_hmc(const Lattice& lattice, int components, int steps,
+                                     MdIntegrator integrator) {
+    return std::make_unique<Hmc>(lattice, components, steps, integrator);
+}
+
+} // namespace detail
+
+} // namespace ssbsim
