@@ -1,13 +1,17 @@
-// The exact samplers against exact results: HMC (leapfrog and Omelyan) on the Gaussian free
-// field at a step where Langevin is visibly biased, Creutz's identity ⟨e^{−ΔH}⟩ = 1, the
-// reversibility of the molecular dynamics to rounding, and the bitwise invariants (thread count,
-// resume from State).
+// The exact samplers against exact results: HMC (leapfrog and Omelyan) and MALA on the Gaussian
+// free field at a step where Langevin is visibly biased, Creutz's identity ⟨e^{−ΔH}⟩ = 1, the
+// reversibility of the molecular dynamics to rounding, the bitwise invariants (thread count,
+// resume from State and through the program's checkpoints) and the deck's refusals.
+#include "cli.hpp"
 #include "ssbsim/analysis/stats.hpp"
+#include "ssbsim/deck/deck.hpp"
 #include "ssbsim/dynamics/hmc.hpp"
+#include "ssbsim/io/hdf5.hpp"
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <omp.h>
 
 using namespace ssbsim;
@@ -53,12 +57,26 @@ TEST_CASE("HMC samples the exact free field at a step where Langevin is biased",
     const double exact = 0.2541739977; // 8², m² = 1, T = 1
     // Euler–Maruyama at ε = 0.1 gives 0.3220757335: far outside the errors below.
     const double em = mode_average(8, 2, 1.0, [](double k) { return em_variance(k, 0.1); });
-    for (const auto& [integrator, eps] :
-         {std::pair(MdIntegrator::leapfrog, 0.45), std::pair(MdIntegrator::omelyan, 0.7)}) {
-        const Chain r = run_chain(hmc_config(integrator, eps, 3), 200, 8000);
-        INFO("integrator " << static_cast<int>(integrator) << ": phi2 " << r.phi2.mean << " +- "
-                           << r.phi2.error << ", acceptance " << r.accepted.mean << ", <exp(-dH)> "
-                           << r.creutz.mean << " +- " << r.creutz.error);
+    struct Case {
+        MdIntegrator integrator;
+        double eps;
+        int steps;
+        double jitter;
+    };
+    // The trajectory lengths of the first two keep every mode's rotation angle inside (0, π)
+    // with cos² <= 0.6 (no resonance). The third is resonant without jitter (a mode near
+    // ω τ = π flips sign and keeps its cold-start amplitude: φ² came out 0.234(3)); the jitter
+    // of the step breaks it.
+    for (const Case& k :
+         {Case{MdIntegrator::leapfrog, 0.25, 3, 0.0}, Case{MdIntegrator::omelyan, 0.7, 1, 0.0},
+          Case{MdIntegrator::leapfrog, 0.45, 3, 0.3}}) {
+        Config c = hmc_config(k.integrator, k.eps, k.steps);
+        c.dynamics.hmc_jitter = k.jitter;
+        const Chain r = run_chain(c, 200, 8000);
+        INFO("integrator " << static_cast<int>(k.integrator) << " eps " << k.eps << " jitter "
+                           << k.jitter << ": phi2 " << r.phi2.mean << " +- " << r.phi2.error
+                           << ", acceptance " << r.accepted.mean << ", <exp(-dH)> " << r.creutz.mean
+                           << " +- " << r.creutz.error);
         CHECK(std::abs(r.phi2.mean - exact) < 4.0 * r.phi2.error);
         CHECK(std::abs(r.phi2.mean - em) > 20.0 * r.phi2.error);
         CHECK(std::abs(r.creutz.mean - 1.0) < 4.0 * r.creutz.error);
@@ -69,16 +87,17 @@ TEST_CASE("HMC samples the exact free field at a step where Langevin is biased",
 }
 
 TEST_CASE("MALA samples the exact free field at a step where Langevin is biased", "[samplers]") {
-    const double exact = 0.2541739977, eps = 0.15;
+    // Euler–Maruyama at this step: 0.2828394 (8², m² = 1), 11 % above the exact 0.2541739977.
+    const double exact = 0.2541739977, eps = 0.05;
     const double em = mode_average(8, 2, 1.0, [&](double k) { return em_variance(k, eps); });
-    const Chain r = run_chain(free_config({8, 8}, 1.0, Method::mala, eps), 300, 30000);
+    const Chain r = run_chain(free_config({8, 8}, 1.0, Method::mala, eps), 300, 40000);
     INFO("phi2 " << r.phi2.mean << " +- " << r.phi2.error << " (langevin " << em << "), acceptance "
                  << r.accepted.mean << ", <exp(-dH)> " << r.creutz.mean << " +- "
                  << r.creutz.error);
     CHECK(std::abs(r.phi2.mean - exact) < 4.0 * r.phi2.error);
-    CHECK(std::abs(r.phi2.mean - em) > 10.0 * r.phi2.error);
+    CHECK(std::abs(r.phi2.mean - em) > 8.0 * r.phi2.error);
     CHECK(std::abs(r.creutz.mean - 1.0) < 4.0 * r.creutz.error);
-    CHECK(r.accepted.mean < 0.99);
+    CHECK(r.accepted.mean < 0.95);
 }
 
 TEST_CASE("the molecular dynamics is reversible to rounding", "[samplers]") {
@@ -134,6 +153,7 @@ Config interacting_hmc() {
     c.action.h = {0.05, 0.0};
     c.dynamics.hmc_steps = 4;
     c.dynamics.hmc_integrator = MdIntegrator::omelyan;
+    c.dynamics.hmc_jitter = 0.2;
     return c;
 }
 
@@ -144,6 +164,8 @@ TEST_CASE("HMC and MALA write identical bits with 1 and 2 threads and after a re
     for (const Method method : {Method::hmc, Method::mala}) {
         Config c = interacting_hmc();
         c.dynamics.method = method;
+        // Steps at which both accepted and rejected proposals occur in 12 steps from the start.
+        c.dynamics.step = method == Method::hmc ? 0.4 : 0.002;
         INFO("method " << static_cast<int>(method));
         auto run = [&](int threads, int steps) {
             omp_set_num_threads(threads);
@@ -179,4 +201,96 @@ TEST_CASE("HMC and MALA write identical bits with 1 and 2 threads and after a re
         REQUIRE(resumed.state().phi[0].bitwise_equal(one->state().phi[0]));
         REQUIRE(resumed.state().time == one->state().time);
     }
+}
+
+namespace {
+
+const std::string resume_deck = R"(# hmc with a schedule, measured at the checkpoint steps too
+[run]
+seed = 7
+[lattice]
+dims = 12 10
+[field]
+components = 2
+init = hot
+[action]
+lambda = 0.8
+h = 0.01 0
+[dynamics]
+method = hmc
+step = 0.2
+steps = 200
+[schedule]
+m2 = cosine 0.5 -1.2 [0:200]
+[measure]
+every = 5
+save_every = 50
+[checkpoint]
+every = 50
+)";
+
+// Every dataset of /observables and /configurations of the two files, bit for bit (NaN too).
+void require_same_output(const std::string& a, const std::string& b) {
+    const h5::File fa = h5::File::open_read(a), fb = h5::File::open_read(b);
+    for (const std::string group : {"observables", "configurations"})
+        for (const std::string& name : fa.root().open_group(group).children()) {
+            INFO(group << "/" << name);
+            const auto x = fa.root().open_dataset(group + "/" + name);
+            const auto y = fb.root().open_dataset(group + "/" + name);
+            REQUIRE(x.shape() == y.shape());
+            const std::vector<double> u = x.read_double(), v = y.read_double();
+            REQUIRE(std::memcmp(u.data(), v.data(), u.size() * sizeof(double)) == 0);
+        }
+}
+
+} // namespace
+
+TEST_CASE("HMC and MALA: n steps + --resume for n more equals 2n steps bit for bit",
+          "[samplers][checkpoint]") {
+    Scratch s("samplers-resume");
+    s.write("run.ini", resume_deck);
+    const std::string hmc = " --set dynamics.hmc_steps=3 --set dynamics.hmc_jitter=0.2";
+    for (const std::string& set :
+         {hmc, hmc + " --set dynamics.hmc_integrator=omelyan --set dynamics.step=0.5",
+          std::string(" --set dynamics.method=mala --set dynamics.step=0.05")}) {
+        INFO(set);
+        REQUIRE(run_ssbsim(s, "run run.ini" + set + " -o full.h5 --overwrite").status == 0);
+        REQUIRE(
+            run_ssbsim(s, "run run.ini" + set + " --set dynamics.steps=100 -o half.h5 --overwrite")
+                .status == 0);
+        const Result r = run_ssbsim(s, "run run.ini" + set + " -o half.h5 --resume");
+        REQUIRE(r.status == 0);
+        REQUIRE(r.err.find("continuing from step 100") != std::string::npos);
+        require_same_output(s.path("full.h5"), s.path("half.h5"));
+        // The Metropolis record is there: some proposals accepted, some not.
+        const auto accepted = h5::File::open_read(s.path("full.h5"))
+                                  .root()
+                                  .open_dataset("observables/accepted")
+                                  .read_double();
+        double sum = 0.0;
+        for (std::size_t i = 1; i < accepted.size(); ++i)
+            sum += accepted[i];
+        CHECK(std::isnan(accepted[0])); // step 0: no proposal yet
+        CHECK(sum > 0.0);
+        CHECK(sum < static_cast<double>(accepted.size() - 1));
+        for (const char* f : {"half.ckpt.h5", "half.ckpt.h5.bak"})
+            std::filesystem::remove(s.path(f));
+    }
+}
+
+TEST_CASE("the exact samplers refuse T = 0 and keys of other methods", "[samplers][errors]") {
+    const std::string deck = "[run]\noutput = x.h5\n[lattice]\ndims = 8 8\n[dynamics]\n"
+                             "method = hmc\nstep = 0.1\nsteps = 10\n";
+    auto refused = [&](const std::vector<std::string>& overrides, const std::string& what) {
+        INFO(what);
+        REQUIRE_THROWS_WITH(load_deck_text(deck, overrides, "test.ini"), Catch::Contains(what));
+    };
+    REQUIRE(load_deck_text(deck, {}, "test.ini").dynamics.hmc_steps == 10);
+    refused({"dynamics.temperature=0"}, "needs T > 0 at every step");
+    refused({"dynamics.method=mala", "dynamics.temperature=0"}, "needs T > 0 at every step");
+    refused({"schedule.temperature=linear 1 0"}, "schedule.temperature reaches T = 0");
+    refused({"training.learning_rate=0.1", "training.grad_variance=0"}, "[training]");
+    refused({"dynamics.method=mala", "dynamics.hmc_steps=3"}, "dynamics.hmc_steps");
+    refused({"dynamics.method=langevin", "dynamics.hmc_jitter=0.1"}, "dynamics.hmc_jitter");
+    refused({"dynamics.hmc_jitter=0.95"}, "dynamics.hmc_jitter");
 }

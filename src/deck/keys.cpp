@@ -286,6 +286,17 @@ std::span<const KeySpec> key_table() {
          .description = "method = hmc: leapfrog (one force per step) or omelyan (2MN of Omelyan, "
                         "Mryglod & Folk, lambda = 0.1932: two forces per step, a much smaller "
                         "energy error at the same step)."},
+        {.name = "dynamics.hmc_jitter",
+         .type = real,
+         .presence = defaulted,
+         .default_value = "0",
+         .min = 0,
+         .max = 0.9,
+         .description = "method = hmc: each trajectory's step is dynamics.step x (1 + j (2u - 1)), "
+                        "u uniform from the run's noise (exact for any j). A fixed trajectory "
+                        "length can be resonant with a mode of the field (it then returns close "
+                        "to where it started and that mode is never sampled); j = 0.1-0.3 "
+                        "breaks the resonance (Mackenzie, PLB 226, 369 (1989))."},
         {.name = "dynamics.field_bound",
          .type = real,
          .presence = defaulted,

@@ -718,15 +718,32 @@ DynamicsConfig read_dynamics(DeckReader& r) {
     if (dynamics.method == Method::hmc) {
         dynamics.hmc_steps = static_cast<int>(r.integer_value("dynamics.hmc_steps"));
         dynamics.hmc_integrator = r.choice_value<MdIntegrator>("dynamics.hmc_integrator");
+        dynamics.hmc_jitter = r.real_value("dynamics.hmc_jitter");
     } else {
-        r.skip("dynamics.hmc_steps", with_method, "only method = hmc has trajectories");
-        r.skip("dynamics.hmc_integrator", with_method, "only method = hmc has trajectories");
+        for (const char* key :
+             {"dynamics.hmc_steps", "dynamics.hmc_integrator", "dynamics.hmc_jitter"})
+            r.skip(key, with_method, "only method = hmc has trajectories");
     }
-    if ((dynamics.method == Method::hmc || dynamics.method == Method::mala) &&
-        r.given("dynamics.temperature") && !(dynamics.temperature > 0.0))
-        throw InputError("dynamics.temperature = " + format_real(dynamics.temperature) + " " +
-                         with_method + ": an exact sampler of exp(-S/T) needs T > 0");
     return dynamics;
+}
+
+// An exact sampler of exp(-S/T) has no T = 0 limit: refused before any output exists, whether T
+// is constant, scheduled or set by [training].
+void check_exact_temperature(const Config& c) {
+    const MethodSpec& method = method_spec(c.dynamics.method);
+    if (!method.exact) return;
+    const std::string why = " with dynamics.method = " + std::string(method.name) +
+                            ", which samples exp(-S/T) exactly and needs T > 0 at every step";
+    const std::string source = c.training.enabled
+                                   ? "the temperature eta sigma^2 / (2 B) of [training]"
+                                   : "schedule.temperature";
+    if (c.schedule.temperature) {
+        for (const double t : c.schedule.temperature->values)
+            if (!(t > 0.0)) throw InputError(source + " reaches T = " + format_real(t) + why);
+    } else if (!(c.dynamics.temperature > 0.0)) {
+        throw InputError((c.training.enabled ? source : std::string("dynamics.temperature")) +
+                         " = " + format_real(c.dynamics.temperature) + why);
+    }
 }
 
 ScheduleConfig read_schedules(DeckReader& r, const Config& c) {
@@ -904,6 +921,7 @@ Config load_deck_text(std::string_view text, const std::vector<std::string>& ove
                          "identical) or a fixed-step method");
     c.training = read_training(r, c);
     c.schedule = read_schedules(r, c);
+    check_exact_temperature(c);
     c.measure = read_measure(r);
     c.checkpoint = read_checkpoint_keys(r);
     r.check_every_key_handled();

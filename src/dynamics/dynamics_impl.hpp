@@ -12,8 +12,8 @@ std::unique_ptr<Integrator> make_flow_rk3(const Lattice& lattice, int components
 std::unique_ptr<Integrator> make_baoab(const Lattice& lattice, int components, double friction);
 std::unique_ptr<Integrator> make_flow_adaptive(const Lattice& lattice, int components,
                                                double tolerance);
-std::unique_ptr<Integrator> make_hmc(const Lattice& lattice, int components, int steps,
-                                     MdIntegrator integrator);
+std::unique_ptr<Integrator> make_hmc(const Lattice& lattice, int components,
+                                     const DynamicsConfig& dynamics);
 std::unique_ptr<Integrator> make_mala(const Lattice& lattice, int components);
 
 } // namespace ssbsim::detail

@@ -1,7 +1,8 @@
 // method = hmc: one run step is one trajectory. Momenta are drawn from the dynamics noise stream
 // at the step's counter (p = √T ξ), the molecular dynamics runs in place, and the Metropolis test
-// uses one counter-based uniform of the same key and step; a rejected trajectory restores the
-// field from a copy. Nothing but the field survives a step, so a checkpoint needs nothing more.
+// uses a counter-based uniform of the same key and step (a second one jitters the step size,
+// dynamics.hmc_jitter); a rejected trajectory restores the field from a copy. Nothing but the
+// field survives a step, so a checkpoint needs nothing more.
 #include "ssbsim/dynamics/hmc.hpp"
 
 #include "dynamics_impl.hpp"
@@ -78,9 +79,9 @@ namespace {
 
 class Hmc final : public Integrator {
   public:
-    Hmc(const Lattice& lattice, int components, int steps, MdIntegrator integrator)
-        : lattice_(lattice), p_(lattice, components), old_(lattice, components), steps_(steps),
-          integrator_(integrator) {}
+    Hmc(const Lattice& lattice, int components, const DynamicsConfig& d)
+        : lattice_(lattice), p_(lattice, components), old_(lattice, components),
+          steps_(d.hmc_steps), integrator_(d.hmc_integrator), jitter_(d.hmc_jitter) {}
 
     StepResult advance(Field& phi, const StepInput& in) override {
         const double T = in.temperature;
@@ -94,14 +95,18 @@ class Hmc final : public Integrator {
                        return [=](std::int64_t t) { q[t] = sqrt_t * xi[t]; };
                    });
         old_.copy_from(phi);
+        // u[0] decides, u[1] jitters the step: both drawn before the trajectory, independent
+        // of it and of the momenta (other counters of the same key and step).
+        double u[2] = {0.0, 0.0};
+        fill_uniform(in.key, Stream::dynamics, in.step, 0, 0, 2, u);
+        const double eps = in.eps * (1.0 + jitter_ * (2.0 * u[1] - 1.0));
         const double h0 = action_sum(lattice_, in.action, phi) + kinetic_sum(lattice_, p_);
-        md_trajectory(lattice_, in.action, integrator_, steps_, in.eps, phi, p_);
+        md_trajectory(lattice_, in.action, integrator_, steps_, eps, phi, p_);
         const double h1 = action_sum(lattice_, in.action, phi) + kinetic_sum(lattice_, p_);
         const double delta_h = (h1 - h0) / T;
-        double u = 0.0;
-        fill_uniform(in.key, Stream::dynamics, in.step, 0, 0, 1, &u);
-        const bool accept = u <= std::exp(-delta_h); // false for a NaN ΔH
+        const bool accept = u[0] <= std::exp(-delta_h); // false for a NaN ΔH
         if (!accept) phi.copy_from(old_);
+        // Training time advances by the nominal trajectory length, so that t = step × n ε.
         StepResult r{steps_ * in.eps, in.eps, 0};
         r.accepted = accept ? 1.0 : 0.0;
         r.delta_h = delta_h;
@@ -113,13 +118,14 @@ class Hmc final : public Integrator {
     Field p_, old_;
     int steps_;
     MdIntegrator integrator_;
+    double jitter_; // relative half-width of the uniform spread of the trajectory's step
 };
 
 } // namespace
 
-std::unique_ptr<Integrator> make_hmc(const Lattice& lattice, int components, int steps,
-                                     MdIntegrator integrator) {
-    return std::make_unique<Hmc>(lattice, components, steps, integrator);
+std::unique_ptr<Integrator> make_hmc(const Lattice& lattice, int components,
+                                     const DynamicsConfig& dynamics) {
+    return std::make_unique<Hmc>(lattice, components, dynamics);
 }
 
 } // namespace detail

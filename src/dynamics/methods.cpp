@@ -75,17 +75,19 @@ constexpr MethodSpec table[] = {
      .name = "hmc",
      .summary = "hybrid Monte Carlo, exact e^{-S/T} at any step: one step = one trajectory of "
                 "dynamics.hmc_steps molecular-dynamics steps",
+     .exact = true,
+     // Leapfrog's bound is 2/sqrt(4 sum J + m^2), not of the Euler form: no warning.
      .stability_factor = 0,
      .bytes_per_site = 128,
      .noise_draws = 1,
-     .make =
-         [](const DynamicsConfig& d, const Lattice& lattice, int components) {
-             return detail::make_hmc(lattice, components, d.hmc_steps, d.hmc_integrator);
-         }},
+     .make = [](const DynamicsConfig& d, const Lattice& lattice,
+                int components) { return detail::make_hmc(lattice, components, d); }},
     {.method = Method::mala,
      .name = "mala",
      .summary = "Metropolis-adjusted Langevin, the langevin step with an exact accept/reject",
-     .stability_factor = 0,
+     .exact = true,
+     // Beyond langevin's bound every proposal diverges and is rejected: warn as for langevin.
+     .stability_factor = 1,
      .bytes_per_site = 104,
      .noise_draws = 1,
      .make = [](const DynamicsConfig&, const Lattice& lattice,

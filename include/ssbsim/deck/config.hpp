@@ -80,6 +80,7 @@ struct DynamicsConfig {
     double friction = 1.0;    // dynamics.friction: gamma of method = momentum
     int hmc_steps = 10;       // dynamics.hmc_steps: molecular-dynamics steps per trajectory
     MdIntegrator hmc_integrator = MdIntegrator::leapfrog; // dynamics.hmc_integrator
+    double hmc_jitter = 0.0; // dynamics.hmc_jitter: relative spread of each trajectory's step
 };
 
 // Optional schedules; when present they replace the constant value of the same quantity.

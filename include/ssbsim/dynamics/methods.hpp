@@ -45,6 +45,9 @@ struct MethodSpec {
     // replicas take the step chosen on the first, so they must start identical
     // (run.replica_init = independent is refused).
     bool adaptive_step = false;
+    // An exact sampler of e^{-S/T} (Metropolis test): it needs T > 0 at every step, which the
+    // deck checks for constant, scheduled and [training] temperatures alike.
+    bool exact = false;
     // Stability: the runner warns when the step reaches stability_factor times the linear bound
     // 2/(4 sum J + m^2) of explicit Euler (physics/action.hpp); 0: no warning (adaptive).
     double stability_factor = 1.0;
