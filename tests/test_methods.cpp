@@ -16,7 +16,7 @@ using namespace ssbsim::test;
 
 TEST_CASE("the registry has one row per Method, in enum order, with unique names", "[methods]") {
     const auto table = method_table();
-    REQUIRE(table.size() == 6);
+    REQUIRE(table.size() == 8);
     std::set<std::string_view> names;
     for (std::size_t i = 0; i < table.size(); ++i) {
         const MethodSpec& m = table[i];
@@ -31,7 +31,9 @@ TEST_CASE("the registry has one row per Method, in enum order, with unique names
         REQUIRE_FALSE(m.summary.empty());
         REQUIRE((m.flow ? m.noise_draws == 0 : m.noise_draws > 0)); // a flow draws no noise
     }
-    REQUIRE(find_method("hmc") == nullptr);
+    REQUIRE(find_method("metropolis") == nullptr);
+    REQUIRE(method_spec(Method::hmc).exact);
+    REQUIRE(method_spec(Method::mala).exact);
     REQUIRE(method_spec(Method::momentum).momentum);
     REQUIRE(method_spec(Method::flow_adaptive).adaptive_step);
     REQUIRE(method_spec(Method::flow_adaptive).stability_factor == 0);
@@ -62,9 +64,9 @@ TEST_CASE("the deck's dynamics.method is the registry's: values and description"
     }
     REQUIRE(every_method().size() == method_table().size());
     REQUIRE(parse_methods("momentum,flow") == std::vector<Method>{Method::momentum, Method::flow});
-    REQUIRE_THROWS_WITH(parse_methods("hmc"),
+    REQUIRE_THROWS_WITH(parse_methods("metropolis"),
                         Catch::Contains("(langevin, langevin2, flow, flow_rk3, flow_adaptive, "
-                                        "momentum)"));
+                                        "momentum, hmc, mala)"));
 }
 
 TEST_CASE("each row's columns describe what its integrator does", "[methods]") {
@@ -81,7 +83,8 @@ TEST_CASE("each row's columns describe what its integrator does", "[methods]") {
             return std::vector<double>(sim.state().phi[0].component(0),
                                        sim.state().phi[0].component(0) + 64);
         };
-        REQUIRE((step_at(0.0) == step_at(1.0)) == m.flow);
+        // (An exact sampler refuses T = 0: compared at two positive temperatures.)
+        REQUIRE((step_at(m.exact ? 0.2 : 0.0) == step_at(1.0)) == m.flow);
         // adaptive_step: the step size actually taken is the method's own choice.
         Config c = free_config({8, 8}, 0.5, m.method, 0.05);
         Simulation sim(c, cold_field(c, 0.3));

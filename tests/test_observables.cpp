@@ -177,6 +177,10 @@ std::vector<double> brute_force(const Lattice& lat, const Field& phi, const Step
     r.push_back(p.m2);
     for (int a = 0; a < n; ++a)
         r.push_back(p.h[a]);
+    // The Metropolis record of the step before (NaN: no proposal, as for langevin).
+    r.push_back(params.accepted);
+    r.push_back(params.delta_h);
+    r.push_back(std::exp(-params.delta_h));
     r.insert(r.end(), s.begin(), s.end());
     // Correlators by the O(V²) double sum over site pairs at slice distance t; on lattices too
     // large for it, from slice sums gathered site by site (the pairs of slices at distance t).

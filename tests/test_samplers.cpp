@@ -294,3 +294,36 @@ TEST_CASE("the exact samplers refuse T = 0 and keys of other methods", "[sampler
     refused({"dynamics.method=langevin", "dynamics.hmc_jitter=0.1"}, "dynamics.hmc_jitter");
     refused({"dynamics.hmc_jitter=0.95"}, "dynamics.hmc_jitter");
 }
+
+TEST_CASE("a MALA step is the langevin step in the same noise, or no step", "[samplers]") {
+    int accepted = 0, rejected = 0;
+    for (std::uint32_t seed = 1; seed <= 40; ++seed) {
+        Config c = free_config({8, 6}, -0.5, Method::mala, 0.2);
+        c.action.lambda = 0.5;
+        c.run.seed = seed;
+        const Lattice lat(c.lattice);
+        auto one_step = [&](Method m) {
+            c.dynamics.method = m;
+            Simulation sim(c, random_field(lat, 1, 3, 0.5));
+            sim.advance();
+            Field out(lat, 1);
+            out.copy_from(sim.state().phi[0]);
+            return out;
+        };
+        const Field start = random_field(lat, 1, 3, 0.5);
+        const Field mala = one_step(Method::mala), langevin = one_step(Method::langevin);
+        INFO("seed " << seed);
+        if (mala.bitwise_equal(start)) {
+            ++rejected;
+        } else {
+            ++accepted;
+            double diff = 0.0;
+            for (std::int64_t x = 0; x < lat.volume(); ++x)
+                diff = std::max(diff, std::abs(mala.component(0)[x] - langevin.component(0)[x]));
+            CHECK(diff < 1e-14);
+        }
+    }
+    INFO("accepted " << accepted << ", rejected " << rejected);
+    CHECK(accepted > 5);
+    CHECK(rejected > 5);
+}
