@@ -279,20 +279,30 @@ TEST_CASE("HMC and MALA: n steps + --resume for n more equals 2n steps bit for b
 }
 
 TEST_CASE("the exact samplers refuse T = 0 and keys of other methods", "[samplers][errors]") {
-    const std::string deck = "[run]\noutput = x.h5\n[lattice]\ndims = 8 8\n[dynamics]\n"
-                             "method = hmc\nstep = 0.1\nsteps = 10\n";
-    auto refused = [&](const std::vector<std::string>& overrides, const std::string& what) {
+    const std::string head = "[run]\noutput = x.h5\n[lattice]\ndims = 8 8\n[dynamics]\n"
+                             "method = hmc\nsteps = 10\n";
+    const std::string deck = head + "step = 0.1\n";
+    // [training] sets the step (and T) from the learning rate.
+    const std::string training = head + "[training]\nlearning_rate = 0.1\n";
+    auto refused = [&](const std::string& text, const std::vector<std::string>& overrides,
+                       const std::string& what) {
         INFO(what);
-        REQUIRE_THROWS_WITH(load_deck_text(deck, overrides, "test.ini"), Catch::Contains(what));
+        REQUIRE_THROWS_WITH(load_deck_text(text, overrides, "test.ini"), Catch::Contains(what));
     };
     REQUIRE(load_deck_text(deck, {}, "test.ini").dynamics.hmc_steps == 10);
-    refused({"dynamics.temperature=0"}, "needs T > 0 at every step");
-    refused({"dynamics.method=mala", "dynamics.temperature=0"}, "needs T > 0 at every step");
-    refused({"schedule.temperature=linear 1 0"}, "schedule.temperature reaches T = 0");
-    refused({"training.learning_rate=0.1", "training.grad_variance=0"}, "[training]");
-    refused({"dynamics.method=mala", "dynamics.hmc_steps=3"}, "dynamics.hmc_steps");
-    refused({"dynamics.method=langevin", "dynamics.hmc_jitter=0.1"}, "dynamics.hmc_jitter");
-    refused({"dynamics.hmc_jitter=0.95"}, "dynamics.hmc_jitter");
+    REQUIRE(load_deck_text(training, {}, "test.ini").dynamics.temperature > 0.0);
+    refused(deck, {"dynamics.temperature=0"},
+            "dynamics.temperature = 0 with dynamics.method = hmc");
+    refused(deck, {"dynamics.method=mala", "dynamics.temperature=0"}, "needs T > 0 at every step");
+    refused(deck, {"schedule.temperature=linear 1 0"}, "schedule.temperature reaches T = 0");
+    refused(training, {"training.grad_variance=0"}, "eta sigma^2 / (2 B) of [training] = 0");
+    refused(head + "[training]\nlr_schedule = linear 0.1 0.01\ngrad_variance = 0\n", {},
+            "eta sigma^2 / (2 B) of [training] reaches T = 0");
+    refused(training, {"training.noise=shared", "action.coupling_kind=mean nearest"},
+            "training.noise = shared with dynamics.method = hmc");
+    refused(deck, {"dynamics.method=mala", "dynamics.hmc_steps=3"}, "dynamics.hmc_steps");
+    refused(deck, {"dynamics.method=langevin", "dynamics.hmc_jitter=0.1"}, "dynamics.hmc_jitter");
+    refused(deck, {"dynamics.hmc_jitter=0.95"}, "dynamics.hmc_jitter");
 }
 
 TEST_CASE("a MALA step is the langevin step in the same noise, or no step", "[samplers]") {

@@ -728,7 +728,7 @@ DynamicsConfig read_dynamics(DeckReader& r) {
 }
 
 // An exact sampler of exp(-S/T) has no T = 0 limit: refused before any output exists, whether T
-// is constant, scheduled or set by [training].
+// is constant, scheduled or set by [training]; nor can it share its noise between sites.
 void check_exact_temperature(const Config& c) {
     const MethodSpec& method = method_spec(c.dynamics.method);
     if (!method.exact) return;
@@ -737,6 +737,11 @@ void check_exact_temperature(const Config& c) {
     const std::string source = c.training.enabled
                                    ? "the temperature eta sigma^2 / (2 B) of [training]"
                                    : "schedule.temperature";
+    if (c.training.noise == TrainingNoise::shared)
+        throw InputError(
+            "training.noise = shared with dynamics.method = " + std::string(method.name) +
+            ": its Metropolis test assumes independent noise at every site; use "
+            "training.noise = independent");
     if (c.schedule.temperature) {
         for (const double t : c.schedule.temperature->values)
             if (!(t > 0.0)) throw InputError(source + " reaches T = " + format_real(t) + why);
