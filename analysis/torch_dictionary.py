@@ -7,7 +7,7 @@ constant initialisation (every weight of a layer equal, biases 0) and from PyTor
 with three optimisers: full-batch gradient descent, minibatch SGD (batch 16) and minibatch SGD
 with dropout (p = 0.2 after every hidden layer). Each setup is trained R times from the same
 initial weights with different noise seeds (batch order, dropout masks): the replicas.
-The four hidden layers' weights are recorded with ssbsim_torch (the first, of fan-in 16, padded
+The four hidden layers' weights are recorded with ssbsim.torch (the first, of fan-in 16, padded
 to 32) and measured by `ssbsim measure`. Beside them, the matching field runs of ssbsim
 (inputs/nn_dictionary.ini: the same 4 x 32 x 32 lattice, constant start 0.3 or hot start, flow
 = full-batch GD, langevin = SGD) are run and read the same way.
@@ -140,7 +140,7 @@ def main():
     args = parser.parse_args()
     try:
         import torch
-        import ssbsim_torch as st
+        import ssbsim.torch as st
     except ImportError as e:
         reader.fail(f"{e}")
     torch.set_num_threads(1)

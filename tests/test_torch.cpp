@@ -1,11 +1,12 @@
-// The PyTorch weight recorder (analysis/ssbsim_torch.py) and the training dictionary tested on a
-// real network (analysis/torch_dictionary.py, docs/network.md "Real training runs"): a recording
-// has ssbsim's layout, so `ssbsim info`, `measure`, `analyze` and the plots read it; the measured
-// per-layer observables equal a direct computation from the torch weights (with the documented
-// padding of a first layer of another fan-in); and the dictionary's exact statements hold:
-// from a constant start, full-batch GD and minibatch SGD keep every layer's neurons identical
+// The PyTorch weight recorder (ssbsim.torch, analysis/ssbsim/torch.py) and the training dictionary
+// tested on a real network (analysis/torch_dictionary.py, docs/network.md "Real training runs"): a
+// recording has ssbsim's layout, so `ssbsim info`, `measure`, `analyze` and the plots read it; the
+// measured per-layer observables equal a direct computation from the torch weights (with the
+// documented padding of a first layer of another fan-in); and the dictionary's exact statements
+// hold: from a constant start, full-batch GD and minibatch SGD keep every layer's neurons identical
 // (D_l = 0 exactly) while dropout and the field's independent Langevin noise break the symmetry.
-// Needs Debian's python3-torch (scripts/install-deps.sh): without it the tests fail saying so.
+// Needs Debian's python3-torch (scripts/install-deps.sh): without it the tests fail saying so
+// (and ssbsim.torch's own ImportError names the package: tested with torch hidden).
 #include "cli.hpp"
 #include "ssbsim/io/hdf5.hpp"
 
@@ -45,7 +46,8 @@ Result run_python(const Scratch& s, const std::string& script, const std::string
 // step for 120 steps with a decaying learning rate; the direct D_l of the real weights of every
 // layer at the last step goes to direct.json.
 const std::string record_script = R"(
-import json, numpy as np, torch, ssbsim_torch as st
+import json, numpy as np, torch
+import ssbsim.torch as st
 torch.set_num_threads(1)
 x = torch.randn(40, 5, generator=torch.Generator().manual_seed(0))
 y = torch.sin(x.sum(1, keepdim=True))
@@ -73,6 +75,27 @@ json.dump({"diversity": div, "magnetization": mag, "w00": float(w[0][0, 0]),
 )";
 
 } // namespace
+
+TEST_CASE("without torch, ssbsim.torch fails naming python3-torch and the package still imports",
+          "[torch]") {
+    // Torch made unimportable (None in sys.modules), whether or not it is installed.
+    Scratch s("torch-missing");
+    s.write("missing.py", R"(
+import sys
+sys.modules["torch"] = None
+import ssbsim, ssbsim.reader  # the rest of the package does not need torch
+try:
+    import ssbsim.torch
+except ImportError as e:
+    print(e)
+    sys.exit(3)
+)");
+    const Result r = run_python(s, "missing.py");
+    INFO(r.err);
+    REQUIRE(r.status == 3);
+    REQUIRE(r.out.find("python3-torch") != std::string::npos);
+    REQUIRE(r.out.find("install-deps.sh") != std::string::npos);
+}
 
 TEST_CASE("torch recorder: ssbsim's layout, read by info, measure, analyze and the plots",
           "[torch]") {

@@ -104,7 +104,7 @@ std::size_t measure_rows(const h5::Group& root, const h5::Dataset& data, const C
 }
 
 // Where the measured file came from, and what a recording says about its network beyond the
-// deck (analysis/ssbsim_torch.py: the true fan-in of each layer, the torch model).
+// deck (ssbsim.torch, analysis/ssbsim/torch.py: the true fan-in of each layer, the torch model).
 void note_origin(const h5::Group& input, const MeasureRequest& r) {
     h5::File out = h5::File::open_rw(r.output);
     h5::Group root = out.root();

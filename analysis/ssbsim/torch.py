@@ -8,9 +8,8 @@ and the root attribute `deck` is an ssbsim deck that describes the network geome
 optimizer in the training vocabulary of ssbsim ([network], [training]), so that the lattice,
 and the replica count can be reconstructed from the file.
 
-    import ssbsim_torch
-    with ssbsim_torch.Recorder("run.h5", replicas=4, every=10, learning_rate=0.05,
-                               batch_size=16) as rec:
+    from ssbsim.torch import Recorder         # PYTHONPATH=analysis, or the installed package
+    with Recorder("run.h5", replicas=4, every=10, learning_rate=0.05, batch_size=16) as rec:
         for r in range(4):
             torch.manual_seed(r)
             model, opt = make_model(), make_optimizer()
@@ -33,7 +32,9 @@ they add nothing to the sums of D_l, the replica distance or the overlap; the pe
 means M_l and D_l of a padded layer are (K0 / K) times those of its K0 real weights (the root
 attribute `layer_fan_in` holds K0 per layer). Biases are not recorded.
 
-Needs PyTorch (Debian: python3-torch, installed by scripts/install-deps.sh).
+Needs PyTorch (Debian: python3-torch, installed by scripts/install-deps.sh); importing this
+module without it raises an ImportError that names python3-torch (the rest of the package does
+not need torch). Tested by tests/test_torch.cpp.
 """
 
 import h5py
@@ -43,10 +44,10 @@ try:
     import torch
 except ImportError as e:  # pragma: no cover - the message is the point
     raise ImportError(
-        "ssbsim_torch needs PyTorch: install Debian's python3-torch "
+        "ssbsim.torch needs PyTorch: install Debian's python3-torch "
         "(apt-get install python3-torch, or scripts/install-deps.sh)") from e
 
-RECORDER_VERSION = "ssbsim_torch 1"
+RECORDER_VERSION = "ssbsim_torch 1"  # the recording format (root attribute ssbsim_version)
 _HEADER = ["step", "time", "learning_rate", "batch_size"]
 _MIB = 1 << 20
 
@@ -198,8 +199,8 @@ class Recorder:
         self.geometry, self.fan_ins = geometry, fan_ins
         a = f.attrs
         a["ssbsim_version"] = RECORDER_VERSION
-        a["recorder"] = RECORDER_VERSION + " (analysis/ssbsim_torch.py)"
-        a["description"] = self.description + "; recorded by analysis/ssbsim_torch.py, layout in " \
+        a["recorder"] = RECORDER_VERSION + " (ssbsim.torch, analysis/ssbsim/torch.py)"
+        a["description"] = self.description + "; recorded by ssbsim.torch, layout in " \
             "docs/output.md; measure it with ssbsim measure"
         a["dims"] = np.array(geometry, dtype=np.int64)
         a["axis_names"] = ["layer", "neuron", "input"]
