@@ -18,6 +18,7 @@ inline constexpr std::string_view boundary_names[] = {"periodic", "open"}; // or
 inline constexpr std::string_view form_names[] = {"mass", "hopping"};      // order of ActionForm
 inline constexpr std::string_view init_names[] = {"cold", "hot", "file"};  // order of InitKind
 inline constexpr std::string_view md_integrator_names[] = {"leapfrog", "omelyan"}; // MdIntegrator
+inline constexpr std::string_view cluster_kind_names[] = {"wolff", "sw"};          // ClusterKind
 inline constexpr std::string_view kind_names[] = {"nearest", "mean"};              // CouplingKind
 inline constexpr std::string_view source_names[] = {"constant", "random", "file"}; // HSource
 inline constexpr std::string_view replica_init_names[] = {"same", "independent"};  // ReplicaInit

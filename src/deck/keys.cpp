@@ -286,6 +286,26 @@ std::span<const KeySpec> key_table() {
          .description = "method = hmc: leapfrog (one force per step) or omelyan (2MN of Omelyan, "
                         "Mryglod & Folk, lambda = 0.1932: two forces per step, a much smaller "
                         "energy error at the same step)."},
+        {.name = "dynamics.cluster_every",
+         .type = integer,
+         .presence = defaulted,
+         .default_value = "0",
+         .min = 0,
+         .max = 1e9,
+         .description = "A cluster update (dynamics.cluster_kind) after every k-th step of "
+                        "dynamics.method; 0: none. Embedded Ising spins sign(phi.r) (Brower & "
+                        "Tamayo; N > 1: Wolff's reflection along a random unit vector r), bond "
+                        "probability 1 - exp(-2 J a_x a_y / T). Needs T > 0, nearest-neighbour "
+                        "axes and h = 0 (no source, no schedule.h); a cluster flip never changes "
+                        "|phi|, so the method supplies the rest."},
+        {.name = "dynamics.cluster_kind",
+         .type = choice,
+         .presence = defaulted,
+         .default_value = "wolff",
+         .choices = cluster_kind_names,
+         .description = "wolff: flip the one cluster of a random site (Wolff, PRL 62, 361); sw: "
+                        "flip every cluster with probability 1/2 (Swendsen & Wang, PRL 58, 86), "
+                        "labelled by union-find, the same bits for any thread count."},
         {.name = "dynamics.hmc_jitter",
          .type = real,
          .presence = defaulted,

@@ -724,20 +724,53 @@ DynamicsConfig read_dynamics(DeckReader& r) {
              {"dynamics.hmc_steps", "dynamics.hmc_integrator", "dynamics.hmc_jitter"})
             r.skip(key, with_method, "only method = hmc has trajectories");
     }
+    if (method_spec(dynamics.method).flow)
+        r.skip("dynamics.cluster_every", with_method,
+               "a cluster update samples exp(-S/T) and gradient flow has no temperature");
+    else
+        dynamics.cluster_every = r.integer_value("dynamics.cluster_every");
+    if (dynamics.cluster_every > 0)
+        dynamics.cluster_kind = r.choice_value<ClusterKind>("dynamics.cluster_kind");
+    else
+        r.skip("dynamics.cluster_kind", "without dynamics.cluster_every > 0",
+               "there are no cluster updates");
     return dynamics;
+}
+
+// A cluster flip reflects the field: the action must be symmetric under it (no field h, no
+// source) and made of nearest-neighbour links (the bonds).
+void check_cluster_action(const Config& c) {
+    const std::string why = " with dynamics.cluster_every > 0: ";
+    for (CouplingKind kind : c.action.coupling_kind)
+        if (kind == CouplingKind::mean)
+            throw InputError("action.coupling_kind = mean" + why +
+                             "a cluster update bonds nearest-neighbour links only, and no exact "
+                             "bond construction is implemented for a mean-field axis "
+                             "(or [network], whose neuron axes are mean-field)");
+    bool field = c.action.h_source != HSource::constant || c.schedule.h.has_value();
+    for (double h : c.action.h)
+        field = field || h != 0.0;
+    if (field)
+        throw InputError("an external field (action.h, action.h_source or schedule.h)" + why +
+                         "a cluster flip reflects phi, which is a symmetry of the action only "
+                         "at h = 0");
 }
 
 // An exact sampler of exp(-S/T) has no T = 0 limit: refused before any output exists, whether T
 // is constant, scheduled or set by [training]; nor can it share its noise between sites.
 void check_exact_temperature(const Config& c) {
     const MethodSpec& method = method_spec(c.dynamics.method);
-    if (!method.exact) return;
-    const std::string why = " with dynamics.method = " + std::string(method.name) +
-                            ", which samples exp(-S/T) exactly and needs T > 0 at every step";
+    if (c.dynamics.cluster_every > 0) check_cluster_action(c);
+    if (!method.exact && c.dynamics.cluster_every == 0) return;
+    const std::string why =
+        method.exact ? " with dynamics.method = " + std::string(method.name) +
+                           ", which samples exp(-S/T) exactly and needs T > 0 at every step"
+                     : std::string(" with dynamics.cluster_every > 0, whose cluster updates "
+                                   "sample exp(-S/T) and need T > 0 at every step");
     const std::string source = c.training.enabled
                                    ? "the temperature eta sigma^2 / (2 B) of [training]"
                                    : "schedule.temperature";
-    if (c.training.noise == TrainingNoise::shared)
+    if (method.exact && c.training.noise == TrainingNoise::shared)
         throw InputError(
             "training.noise = shared with dynamics.method = " + std::string(method.name) +
             ": its Metropolis test assumes independent noise at every site; use "

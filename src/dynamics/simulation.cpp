@@ -1,6 +1,7 @@
 #include "ssbsim/dynamics/simulation.hpp"
 
 #include "ssbsim/core/parallel.hpp"
+#include "ssbsim/dynamics/cluster.hpp"
 #include "ssbsim/dynamics/methods.hpp"
 #include "ssbsim/measure/layers.hpp"
 #include "ssbsim/measure/observables.hpp"
@@ -118,6 +119,17 @@ void Simulation::advance() {
             const StepResult ri = advance_replica(static_cast<std::size_t>(i), p.eps);
             last_[static_cast<std::size_t>(i)] = ri;
             if (i == 0) r = ri;
+        });
+    }
+    const std::int64_t every = config_.dynamics.cluster_every;
+    if (every > 0 && (state_.step + 1) % every == 0) {
+        // After the method's step, with its step's parameters and counter (stream `cluster`).
+        for_each_task(replicas, lattice_.volume(), [&](std::int64_t i) {
+            const auto a = static_cast<std::size_t>(i);
+            cluster_update(lattice_, p.action, p.temperature, config_.dynamics.cluster_kind,
+                           key(static_cast<int>(i)), static_cast<std::uint64_t>(state_.step),
+                           state_.phi[a]);
+            if (a < force_caches_.size()) force_caches_[a].invalidate(); // the field moved
         });
     }
     state_.step += 1;

@@ -21,7 +21,14 @@ struct NoiseKey {
 // Independent noise streams of one key, so that e.g. the hot start never reuses the dynamics'
 // noise of step 0 (at most 128 streams: the counter holds 7 bits). `dropout` holds the uniforms
 // of [training] dropout's mask (one per neuron and step).
-enum class Stream : std::uint32_t { dynamics = 0, init = 1, momentum = 2, source = 3, dropout = 4 };
+enum class Stream : std::uint32_t {
+    dynamics = 0,
+    init = 1,
+    momentum = 2,
+    source = 3,
+    dropout = 4,
+    cluster = 5, // bonds, flips and embedding directions of the cluster updates
+};
 
 // out[i] = standard normal of site first_site + i, for i in [0, n). The same site gives the
 // same bits whatever range it is requested in.
