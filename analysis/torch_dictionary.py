@@ -10,14 +10,17 @@ initial weights with different noise seeds (batch order, dropout masks): the rep
 The four hidden layers' weights are recorded with ssbsim.torch (the first, of fan-in 16, padded
 to 32) and measured by `ssbsim measure`. Beside them, the matching field runs of ssbsim
 (inputs/nn_dictionary.ini: the same 4 x 32 x 32 lattice, constant start 0.3 or hot start, flow
-= full-batch GD, langevin = SGD) are run and read the same way.
+= full-batch GD, langevin = SGD with noise independent per weight, shared = SGD with
+training.noise = shared, one variate per layer and step, as minibatch noise is for identical
+neurons, shared+dropout = that with training.dropout = 0.2) are run and read the same way.
 
 Numbers (printed as a table, and with --json): per run the largest neuron diversity D_l over the
 layers and the run, its final layer mean, and the largest and final replica distance d.
 What the picture shows (docs/network.md, "Real training runs"): from a constant start, full-batch
 GD and minibatch SGD both keep D_l = 0 exactly (identical neurons have identical per-sample
 gradients, so the batch noise is the same for every neuron of a layer), while dropout breaks the
-symmetry; ssbsim's Langevin noise, independent per weight, breaks it too.
+symmetry; ssbsim's Langevin noise, independent per weight, breaks it too, its shared noise does
+not (D_l = 0 exactly, as minibatch SGD), and its dropout does.
 
 Example:
   /usr/bin/python3 analysis/torch_dictionary.py --ssbsim build/dev/ssbsim -o dictionary.png \\
@@ -43,8 +46,8 @@ D_IN, WIDTH, DEPTH, N_DATA = 16, 32, 4, 256
 LR, BATCH, DROPOUT = 0.05, 16, 0.2
 
 
-def make_model(torch, init, dropout):
-    layers, fan_in = [], D_IN
+def make_model(torch, init, dropout, d_in=D_IN):
+    layers, fan_in = [], d_in
     for _ in range(DEPTH):
         layers += [torch.nn.Linear(fan_in, WIDTH), torch.nn.Tanh()]
         if dropout:
@@ -65,27 +68,36 @@ def hidden(torch, model):
     return [m for m in model if isinstance(m, torch.nn.Linear)][:DEPTH]
 
 
-def train(torch, st, path, init, optimiser, steps, every, replicas):
-    """Records `replicas` trainings of one setup into `path`."""
+def train(torch, st, path, init, optimiser, steps, every, replicas, dropout=None, expand=0,
+          first_layer=0):
+    """Records `replicas` trainings of one setup into `path` and returns each replica's final
+    loss on the whole data set (dropout off). `dropout` overrides the optimiser's (0, or
+    DROPOUT for "dropout"); `expand` appends that many input dimensions of the constant 0.5 to
+    every input (Zhang et al.'s input expansion; the teacher and data stay the same);
+    `first_layer` is the first hidden layer recorded (1: only the 32 x 32 ones)."""
     torch.manual_seed(1234)
     teacher = make_model(torch, "random", 0)
     x = torch.randn(N_DATA, D_IN, dtype=torch.float64)
     with torch.no_grad():
         y = teacher(x)
         y = y / y.std()  # unit-variance labels
+    if expand:
+        x = torch.cat([x, torch.full((N_DATA, expand), 0.5, dtype=torch.float64)], dim=1)
     batch = N_DATA if optimiser == "gd" else BATCH
-    dropout = DROPOUT if optimiser == "dropout" else 0
+    if dropout is None:
+        dropout = DROPOUT if optimiser == "dropout" else 0
     method = "flow" if optimiser == "gd" else "langevin"
+    losses = []
     with st.Recorder(path, replicas=replicas, every=every, learning_rate=LR, batch_size=batch,
                      method=method, seed=7,
                      description=f"teacher-student MLP, {init} init, {optimiser}") as rec:
         for r in range(replicas):
             torch.manual_seed(99)  # the same initial weights for every replica
-            model = make_model(torch, init, dropout)
+            model = make_model(torch, init, dropout, D_IN + expand)
             opt = torch.optim.SGD(model.parameters(), lr=LR)
             gen = torch.Generator().manual_seed(1000 + r)  # the replica's noise
             torch.manual_seed(2000 + r)  # dropout masks
-            tap = rec.attach(model, opt, hidden(torch, model), replica=r)
+            tap = rec.attach(model, opt, hidden(torch, model)[first_layer:], replica=r)
             model.train()
             for _ in range(steps):
                 idx = torch.randperm(N_DATA, generator=gen)[:batch] if batch < N_DATA else None
@@ -95,10 +107,17 @@ def train(torch, st, path, init, optimiser, steps, every, replicas):
                 loss.backward()
                 opt.step()
                 tap.step()
+            model.eval()
+            with torch.no_grad():
+                losses.append(float(((model(x) - y) ** 2).mean()))
+    return losses
 
 
 def run_ssbsim(binary, args):
-    r = subprocess.run([binary] + args, capture_output=True, text=True)
+    # One thread: these lattices are tiny, and OpenMP threads that spin at barriers make a run
+    # on a busy machine 50x slower (the bits do not depend on the thread count).
+    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+    r = subprocess.run([binary] + args, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise reader.UsageError(f"ssbsim {' '.join(args)} failed: {r.stderr.strip()}")
 
@@ -123,7 +142,11 @@ def summary(path, label):
 
 TORCH_RUNS = [(init, opt) for init in ("constant", "random") for opt in ("gd", "sgd", "dropout")]
 SGD = ["dynamics.method=langevin", f"training.batch_size={BATCH}", "training.grad_variance=1"]
+SHARED = SGD + ["training.noise=shared"]  # the SGD noise of identical neurons: one per layer
+# (init, dynamics label, --set overrides), in the order of the table in docs/network.md.
 FIELD_RUNS = [("constant", "flow", []), ("constant", "langevin", SGD),
+              ("constant", "shared", SHARED),
+              ("constant", "shared+dropout", SHARED + [f"training.dropout={DROPOUT}"]),
               ("random", "flow", ["field.init=hot"]), ("random", "langevin", ["field.init=hot"] + SGD)]
 
 
@@ -181,7 +204,8 @@ def main():
 def plot(results, output):
     plt = reader.figure()
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), sharex=True)
-    styles = {"gd": "-", "flow": "-", "sgd": "--", "langevin": "--", "dropout": ":"}
+    styles = {"gd": "-", "flow": "-", "sgd": "--", "shared": "--", "langevin": "-.",
+              "dropout": ":", "shared+dropout": ":"}
     colours = {"constant": "C0", "random": "C1"}
     for col, side in enumerate(("torch", "field")):
         for r in (r for r in results if r["side"] == side):
@@ -199,8 +223,8 @@ def plot(results, output):
             ax.axhline(0, color="k", lw=0.5)
         axes[1, col].set_xlabel("training step")
         axes[0, col].legend(fontsize=8)
-    fig.suptitle("constant start: only dropout (torch) or independent noise (field) "
-                 "break the neuron symmetry")
+    fig.suptitle("constant start: minibatch SGD (torch) and shared noise (field) keep D = 0; "
+                 "dropout and independent noise break the symmetry")
     fig.tight_layout()
     fig.savefig(output, dpi=90)
     print(output)

@@ -4,7 +4,9 @@
 // measured per-layer observables equal a direct computation from the torch weights (with the
 // documented padding of a first layer of another fan-in); and the dictionary's exact statements
 // hold: from a constant start, full-batch GD and minibatch SGD keep every layer's neurons identical
-// (D_l = 0 exactly) while dropout and the field's independent Langevin noise break the symmetry.
+// (D_l = 0 exactly) while dropout and the field's independent Langevin noise break the symmetry;
+// the field's shared noise keeps it as minibatch SGD does; dropout raises the replica distance
+// (symmetry_breakers.py).
 // Needs Debian's python3-torch (scripts/install-deps.sh): without it the tests fail saying so
 // (and ssbsim.torch's own ImportError names the package: tested with torch hidden).
 #include "cli.hpp"
@@ -184,8 +186,21 @@ TEST_CASE("torch dictionary: minibatch noise keeps a constant start symmetric, d
         return py_number(s, "dict.json", "d['runs'][" + std::to_string(run) + "]['" + key + "']");
     };
     // Order of analysis/torch_dictionary.py: torch {constant, random} x {gd, sgd, dropout}, then
-    // field {constant, random} x {flow, langevin}.
-    enum { c_gd, c_sgd, c_drop, r_gd, r_sgd, r_drop, f_c_flow, f_c_sgd, f_r_flow, f_r_sgd };
+    // field constant {flow, langevin, shared, shared+dropout}, random {flow, langevin}.
+    enum {
+        c_gd,
+        c_sgd,
+        c_drop,
+        r_gd,
+        r_sgd,
+        r_drop,
+        f_c_flow,
+        f_c_sgd,
+        f_c_shared,
+        f_c_shared_drop,
+        f_r_flow,
+        f_r_sgd
+    };
     // Constant start: identical neurons have identical per-sample gradients.
     CHECK(value(c_gd, "max_diversity") == 0.0);
     CHECK(value(c_gd, "max_distance") == 0.0);
@@ -204,9 +219,72 @@ TEST_CASE("torch dictionary: minibatch noise keeps a constant start symmetric, d
     CHECK(value(f_c_flow, "max_distance") == 0.0);
     CHECK(value(f_c_sgd, "final_diversity") > 1e-5);
     CHECK(value(f_c_sgd, "final_distance") > 1e-5);
+    // training.noise = shared is minibatch SGD's noise: D_l = 0 exactly, the replicas separate;
+    // training.dropout breaks the symmetry, as dropout does in torch.
+    CHECK(value(f_c_shared, "max_diversity") == 0.0);
+    CHECK(value(f_c_shared, "final_distance") > 1e-5);
+    CHECK(value(f_c_shared_drop, "final_diversity") > 1e-6);
     // A difference: the field's mean-field coupling pulls a random start's neurons together
     // under the flow, a network's neurons keep their diversity.
     CHECK(value(f_r_flow, "final_diversity") < 1e-6);
     CHECK(value(r_gd, "final_diversity") > 1e-3);
     REQUIRE(std::filesystem::file_size(s.path("dict.png")) > 20000);
+}
+
+TEST_CASE("symmetry breakers: dropout raises the replica distance of a real network, input "
+          "expansion does not",
+          "[torch]") {
+    Scratch s("torch-breakers");
+    require_torch(s);
+    const Result r = run_python(s, analysis_dir + "symmetry_breakers.py",
+                                std::string("--ssbsim '") + SSBSIM_BINARY +
+                                    "' --dir runs --json breakers.json -o breakers.png");
+    INFO(r.out << r.err);
+    REQUIRE(r.status == 0);
+    const auto value = [&](int run, const std::string& key) {
+        return py_number(s, "breakers.json",
+                         "d['runs'][" + std::to_string(run) + "]['" + key + "']");
+    };
+    // Order of analysis/symmetry_breakers.py: torch p = 0, 0.1, 0.2, 0.4, input 32, 64; field
+    // shared p = 0, 0.1, 0.2, 0.4; shared fan-in 16, 64; independent fan-in 16, 64, 32.
+    enum {
+        t_p0,
+        t_p1,
+        t_p2,
+        t_p4,
+        t_in32,
+        t_in64,
+        f_p0,
+        f_p1,
+        f_p2,
+        f_p4,
+        f_s16,
+        f_s64,
+        f_i16,
+        f_i64,
+        f_i32
+    };
+    // Torch: each step of p raises d; at p = 0.4 more than tenfold (docs/network.md: 39x).
+    CHECK(value(t_p1, "final_distance") > value(t_p0, "final_distance"));
+    CHECK(value(t_p2, "final_distance") > value(t_p1, "final_distance"));
+    CHECK(value(t_p4, "final_distance") > value(t_p2, "final_distance"));
+    CHECK(value(t_p4, "final_distance") > 10 * value(t_p0, "final_distance"));
+    // Input expansion with the constant 0.5 lowers d here, and does not lower the loss.
+    CHECK(value(t_in32, "final_distance") < value(t_p0, "final_distance"));
+    CHECK(value(t_in64, "final_distance") < value(t_in32, "final_distance"));
+    CHECK(value(t_in64, "loss") > value(t_p0, "loss"));
+    // Field, shared noise: D = 0 exactly without dropout, at every fan-in; dropout breaks the
+    // symmetry and raises d, by far less than in torch.
+    for (int run : {f_p0, f_s16, f_s64})
+        CHECK(value(run, "final_diversity") == 0.0);
+    for (int run : {f_p1, f_p2, f_p4})
+        CHECK(value(run, "final_diversity") > 1e-6);
+    CHECK(value(f_p1, "final_distance") > value(f_p0, "final_distance"));
+    CHECK(value(f_p2, "final_distance") > value(f_p1, "final_distance"));
+    CHECK(value(f_p4, "final_distance") > value(f_p2, "final_distance"));
+    CHECK(value(f_p4, "final_distance") < 1.5 * value(f_p0, "final_distance"));
+    // Field, independent noise: d does not depend on the fan-in (within 5 %).
+    for (int run : {f_i16, f_i64})
+        CHECK(value(run, "final_distance") == Approx(value(f_i32, "final_distance")).epsilon(0.05));
+    REQUIRE(std::filesystem::file_size(s.path("breakers.png")) > 20000);
 }
