@@ -3,6 +3,7 @@
 // N = 3 along a fixed direction, Swendsen–Wang and Wolff; combined with HMC it reproduces the
 // published 2D point of Schaich & Loinaz (PRD 79, 056008 (2009)); identical bits for 1 and 2
 // threads and after a restart (also with momentum's cached force); the deck's refusals.
+#include "cli.hpp"
 #include "ssbsim/analysis/stats.hpp"
 #include "ssbsim/deck/deck.hpp"
 #include "ssbsim/dynamics/cluster.hpp"
@@ -226,4 +227,24 @@ TEST_CASE("the deck refuses cluster updates where they are not exact", "[cluster
     refused("[run]\noutput = x.h5\n[network]\ndepth = 3\nwidth = 4\n[dynamics]\nmethod = "
             "langevin\nsteps = 10\ncluster_every = 1\n",
             {}, "action.coupling_kind = mean");
+}
+
+TEST_CASE("scripts/critical_slowing.py measures tau_int and z of hmc + sw", "[cluster][python]") {
+    // L = 4 and 8, a few thousand trajectories: the table has its rows and the fitted z of the
+    // cluster combination is small (docs/performance.md has the full measurement).
+    Scratch s("critical-slowing");
+    const std::string cmd = std::string(SSBSIM_PYTHON) + " '" + SSBSIM_SOURCE_DIR +
+                            "/scripts/critical_slowing.py' --ssbsim '" + SSBSIM_BINARY +
+                            "' --sizes 4 8 --scale 0.5 --methods 'hmc + sw' --work '" +
+                            s.path("work") + "' > '" + s.path("table.md") + "' 2> /dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    const std::string table = slurp(s.path("table.md"));
+    INFO(table);
+    REQUIRE(table.find("| hmc + sw | 4 |") != std::string::npos);
+    REQUIRE(table.find("| hmc + sw | 8 |") != std::string::npos);
+    const auto at = table.find("- hmc + sw: z = ");
+    REQUIRE(at != std::string::npos);
+    const double z = std::stod(table.substr(at + 16));
+    CHECK(z > -1.0);
+    CHECK(z < 1.5);
 }
