@@ -10,6 +10,7 @@ packages=(
   build-essential cmake g++ pkg-config
   libboost-program-options-dev libboost-dev
   libhdf5-dev hdf5-tools
+  libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
   librandom123-dev libfftw3-dev nlohmann-json3-dev
   catch2
   python3 python3-h5py python3-numpy python3-scipy python3-matplotlib

@@ -7,6 +7,7 @@
 #include "ssbsim/app/preflight.hpp"
 #include "ssbsim/app/runner.hpp"
 #include "ssbsim/app/scan.hpp"
+#include "ssbsim/core/comm.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/deck/deck.hpp"
 #include "ssbsim/io/output.hpp"
@@ -358,6 +359,8 @@ int main(int argc, char** argv) {
     // it crashes (1.10.8). Every handle of ours is closed by RAII before exit anyway.
     std::signal(SIGXFSZ, SIG_IGN);
     H5dont_atexit();
+    // Under mpirun/srun the ranks split the lattice (core/comm.hpp); alone, one rank as always.
+    const MpiSession mpi(argc, argv);
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
         return dispatch(argv[1], args);

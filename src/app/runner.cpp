@@ -5,6 +5,7 @@
 #include "ssbsim/app/preflight.hpp"
 #include "ssbsim/app/progress.hpp"
 #include "ssbsim/app/signals.hpp"
+#include "ssbsim/core/comm.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/deck/deck.hpp"
 #include "ssbsim/dynamics/methods.hpp"
@@ -16,6 +17,7 @@
 #include "ssbsim/io/provenance.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/action.hpp"
+#include "ssbsim/physics/domain.hpp"
 
 #include <cmath>
 #include <exception>
@@ -191,15 +193,89 @@ std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Latt
     return ck;
 }
 
-// The run's physics, from the checkpoint or from field.init. The files it needs are read here,
-// field.init_file before action.h_file, and handed in: the physics opens no file.
-Simulation start(const Config& config, const Lattice& lattice,
-                 std::optional<LoadedCheckpoint>& ck) {
-    if (ck) return Simulation(config, std::move(ck->state), read_source_field(config, lattice));
-    std::vector<Field> fields =
-        initial_fields(config, lattice, read_initial_field(config, lattice));
-    return Simulation(config, std::move(fields), read_source_field(config, lattice));
+// Runs `step` on every rank and makes its outcome one for all: if it threw on any rank, every
+// rank throws (its own error, or one of the same exit status naming the rank that failed), so
+// that no rank goes on alone into a collective the others never reach. Without a split, step().
+template <class Step>
+void agree(const Communicator& comm, Step&& step) {
+    if (!comm.split()) return step();
+    std::exception_ptr error;
+    try {
+        step();
+    } catch (...) {
+        error = std::current_exception();
+    }
+    const std::vector<std::int64_t> status = comm.all_gather(
+        std::int64_t{error ? std::max(exit_status_of(error), int{exit_internal}) : exit_ok});
+    if (error) std::rethrow_exception(error);
+    for (std::size_t r = 0; r < status.size(); ++r) {
+        if (status[r] == exit_ok) continue;
+        const std::string why = "MPI rank " + std::to_string(r) + " stopped (see its message)";
+        switch (status[r]) {
+        case exit_bad_input:
+            throw InputError(why);
+        case exit_diverged:
+            throw DivergenceError(why);
+        case exit_io:
+            throw IoError(why);
+        case exit_interrupted:
+            throw Interrupted(why);
+        default:
+            throw std::runtime_error(why);
+        }
+    }
 }
+
+// This rank's part of a whole state (a checkpoint every rank read).
+State local_state(const Domain& domain, State whole) {
+    if (!domain.split()) return whole;
+    for (std::vector<Field>* fields : {&whole.phi, &whole.momentum})
+        for (Field& f : *fields)
+            f = domain.scatter(f);
+    return whole;
+}
+
+// The run's physics, from the checkpoint or from field.init, on this rank's part of the lattice.
+// The files it needs are read here, field.init_file before action.h_file, and handed in: the
+// physics opens no file. (Split over ranks, every rank reads the whole files for now.)
+Simulation start(const Config& config, const Domain& domain, std::optional<LoadedCheckpoint>& ck) {
+    const Lattice& lattice = domain.whole();
+    if (ck)
+        return Simulation(config, local_state(domain, std::move(ck->state)),
+                          read_source_field(config, lattice), domain.comm());
+    std::vector<Field> fields = initial_fields(config, domain, read_initial_field(config, lattice));
+    return Simulation(config, std::move(fields), read_source_field(config, lattice), domain.comm());
+}
+
+// Interim I/O of a split run: the root rank gathers the whole field and writes it (collective
+// hyperslab writes of parallel HDF5 will replace this, so that no rank holds the whole field).
+// Without a split the fields are written as they are.
+class RootWriter {
+  public:
+    explicit RootWriter(const Domain& domain) : domain_(domain) {}
+
+    // f itself without a split; else the whole field on the root, nothing elsewhere.
+    template <class Use>
+    void with_whole(const Field& f, Use&& use) const {
+        if (!domain_.split()) return use(f);
+        const std::optional<Field> whole = domain_.gather(f);
+        if (whole) use(*whole);
+    }
+
+    void checkpoint(const std::string& path, const State& state, const Config& config,
+                    const OutputMark& mark) const {
+        if (!domain_.split()) return write_checkpoint(path, state, config, mark);
+        State whole{{}, state.step, state.time, state.next_eps, {}, state.time_residual};
+        for (const Field& f : state.phi)
+            if (std::optional<Field> w = domain_.gather(f)) whole.phi.push_back(std::move(*w));
+        for (const Field& f : state.momentum)
+            if (std::optional<Field> w = domain_.gather(f)) whole.momentum.push_back(std::move(*w));
+        if (domain_.comm().root()) write_checkpoint(path, whole, config, mark);
+    }
+
+  private:
+    const Domain& domain_;
+};
 
 // The deck an output recorded describes the same physics as this run's (a deck that does not
 // parse, from another version of ssbsim, does not).
@@ -250,7 +326,7 @@ bool restartable(const Config& config, std::ostream& log) {
 void check_field(const Simulation& sim, double bound, std::int64_t last_good) {
     double m = 0.0;
     for (const Field& phi : sim.state().phi)
-        m = std::max(m, phi.max_abs());
+        m = std::max(m, max_abs(sim.domain(), phi));
     if (m <= bound) return;
     throw DivergenceError("at step " + std::to_string(sim.state().step) + " max|phi| = " +
                           std::to_string(m) + " exceeds the bound " + std::to_string(bound) +
@@ -261,21 +337,41 @@ void check_field(const Simulation& sim, double bound, std::int64_t last_good) {
 
 } // namespace
 
-RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) {
+RunOutcome run(const Config& config, const RunStreams& streams, const RunMode& mode) {
     const StopSignals stop; // from the start: a signal never kills a run half-way into a file
-    const RunPaths paths = preflight(config, mode);
-    const OutputLock lock(paths.lock);
-    if (!lock.warning().empty()) io.log << "warning: " << lock.warning() << '\n';
-    remove_leftovers(paths); // of a run killed outright: ours by name, and no one else's now
     const Lattice lattice(config.lattice);
-    if ((mode.resume || mode.skip_complete) && already_complete(config, io.log))
-        return RunOutcome::complete;
-    std::optional<LoadedCheckpoint> ck = find_checkpoint(config, lattice, mode, io.log);
+    // Split over the ranks of mpirun (one rank without it). Only the root writes and talks; the
+    // checks before the output exists run on every rank (the lock and the clean-up of a killed
+    // run's leftovers on the root), and one verdict holds for all (agree).
+    const Domain domain(lattice, Communicator::world());
+    const Communicator& comm = domain.comm();
+    std::ostream quiet(nullptr); // discards: the other ranks' progress and summary
+    const RunStreams io = comm.root() ? streams : RunStreams{quiet, quiet, false};
+    std::optional<OutputLock> lock;
+    RunPaths paths;
+    bool complete = false, restart = false;
     Config fresh = config; // may replace an output that holds nothing complete
-    const bool restart = mode.resume && !ck && restartable(config, io.log);
-    fresh.run.overwrite = config.run.overwrite || restart;
-    if (!ck) check_run_paths(fresh, paths, {mode.deck_file, false}); // as a fresh run
-    Simulation sim = start(config, lattice, ck);
+    std::optional<LoadedCheckpoint> ck;
+    agree(comm, [&] {
+        paths = preflight(config, mode);
+        if (comm.root()) {
+            lock.emplace(paths.lock);
+            if (!lock->warning().empty()) io.log << "warning: " << lock->warning() << '\n';
+            remove_leftovers(paths); // of a run killed outright: ours by name, no one else's now
+        }
+    });
+    agree(comm, [&] {
+        complete = (mode.resume || mode.skip_complete) && already_complete(config, io.log);
+        if (complete) return;
+        ck = find_checkpoint(config, lattice, mode, io.log);
+        restart = mode.resume && !ck && restartable(config, io.log);
+        fresh.run.overwrite = config.run.overwrite || restart;
+        if (!ck) check_run_paths(fresh, paths, {mode.deck_file, false}); // as a fresh run
+    });
+    if (complete) return RunOutcome::complete;
+    std::optional<Simulation> started;
+    agree(comm, [&] { started.emplace(start(config, domain, ck)); });
+    Simulation& sim = *started;
     ck.reset();
     const std::int64_t steps = config.dynamics.steps;
     warn_if_unstable(sim, steps, io.log);
@@ -286,11 +382,21 @@ RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) 
     const double bound = config.dynamics.field_bound;
 
     const std::int64_t first = sim.state().step;
-    OutputWriter out =
-        first > 0 ? OutputWriter::resume(config, first) : OutputWriter(fresh, lattice);
-    const std::string kind = first > 0 ? "resume" : restart ? "restart" : "new";
-    Segment segment(out.root(), first, kind, config.deck_text);
-    const OutputGuard guard(paths.output); // `rm` of the output during the run is noticed
+    std::optional<OutputWriter> out;
+    std::optional<Segment> segment;
+    std::optional<OutputGuard> guard; // `rm` of the output during the run is noticed
+    agree(comm, [&] {
+        if (!comm.root()) return;
+        out.emplace(first > 0 ? OutputWriter::resume(config, first) : OutputWriter(fresh, lattice));
+        const std::string kind = first > 0 ? "resume" : restart ? "restart" : "new";
+        segment.emplace(out->root(), first, kind, config.deck_text);
+        guard.emplace(paths.output);
+    });
+    const RootWriter writer(domain);
+    auto save_configuration = [&](std::int64_t step, double time) {
+        writer.with_whole(sim.state().phi[0],
+                          [&](const Field& phi) { out->save_configuration(step, time, phi); });
+    };
     const RecordLayout layout(lattice, config.field.components);
     Progress progress(steps, io.log, io.interactive);
     Summary summary(config.field.components);
@@ -299,13 +405,15 @@ RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) 
         m = sim.measure_all();
         std::int64_t last_good = first;
         check_finite(m, layout, first);
-        if (first == 0) out.record(m);
+        if (first == 0 && out) out->record(m);
         auto checkpoint = [&] {
             check_field(sim, bound, last_good);
-            segment.saved(sim.state().step);
-            out.flush();
-            guard.check();
-            write_checkpoint(ckpt, sim.state(), config, out.mark());
+            if (out) {
+                segment->saved(sim.state().step);
+                out->flush();
+                guard->check();
+            }
+            writer.checkpoint(ckpt, sim.state(), config, out ? out->mark() : OutputMark{});
         };
         for (std::int64_t step = first + 1; step <= steps; ++step) {
             sim.advance();
@@ -313,17 +421,19 @@ RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) 
                 m = sim.measure_all();
                 check_finite(m, layout, last_good);
                 last_good = step;
-                out.record(m);
+                if (out) out->record(m);
                 if (2 * step > steps) summary.add(m.records.front());
             }
             if ((config.measure.save_every > 0 && step % config.measure.save_every == 0) ||
                 step == steps)
-                out.save_configuration(step, sim.state().time, sim.state().phi[0]);
+                save_configuration(step, sim.state().time);
+            // Split, the ranks agree on a stop (a signal may reach them at different steps).
+            const bool stopping = comm.split() ? comm.any(stop.requested()) : stop.requested();
             if (step % ckpt_every == 0 || step == steps)
                 checkpoint();
-            else if (stop.requested())
+            else if (stopping)
                 checkpoint();
-            if (stop.requested() && step < steps)
+            if (stopping && step < steps)
                 throw Interrupted(
                     "signal " + std::to_string(stop.signal()) + " at step " + std::to_string(step) +
                     ": checkpoint written to '" + ckpt + "'; continue with " +
@@ -332,22 +442,26 @@ RunOutcome run(const Config& config, const RunStreams& io, const RunMode& mode) 
             progress.update(step);
         }
         if (first >= steps) { // nothing to run: a fresh zero-step run still saves its field
-            if (first == 0) out.save_configuration(0, 0.0, sim.state().phi[0]);
+            if (first == 0) save_configuration(0, 0.0);
             checkpoint();
         }
-        segment.finish(exit_ok); // before the checkpoint may go: complete, or resumable
-        out.flush();
-        guard.check();
+        if (out) {
+            segment->finish(exit_ok); // before the checkpoint may go: complete, or resumable
+            out->flush();
+            guard->check();
+        }
     } catch (...) {
         // The output says how its segment ended whenever it can; the error itself goes on.
         try {
-            segment.finish(exit_status_of(std::current_exception()));
-            out.flush();
+            if (out) {
+                segment->finish(exit_status_of(std::current_exception()));
+                out->flush();
+            }
         } catch (...) {
         }
         throw;
     }
-    if (!config.checkpoint.keep) remove_checkpoint(ckpt);
+    if (!config.checkpoint.keep && comm.root()) remove_checkpoint(ckpt);
     progress.finish(steps);
     summary.print(sim, m.records.front(), io.out);
     return RunOutcome::ran;

@@ -20,19 +20,19 @@ namespace {
 
 class Baoab final : public Integrator {
   public:
-    Baoab(const Lattice& lattice, int components, double friction)
-        : lattice_(lattice), next_(lattice, components), friction_(friction) {}
+    Baoab(const Domain& domain, int components, double friction)
+        : domain_(domain), next_(domain.local(), components), friction_(friction) {}
 
     StepResult advance(Field& phi, const StepInput& in) override {
         if (!in.momentum) throw std::logic_error("method = momentum needs the momentum field");
         ForceCache& cache = in.force_cache ? *in.force_cache : own_cache_;
-        if (!cache.force) cache.force.emplace(lattice_, phi.components());
+        if (!cache.force) cache.force.emplace(domain_.local(), phi.components());
         if (!cache.valid_for(in.action)) store_force(phi, in.action, *cache.force);
         open(phi, in, *cache.force);
         Field& mom = *in.momentum;
         Field& force = *cache.force;
         const double half = 0.5 * in.eps;
-        force_sweep(lattice_, in.action, next_, std::nullopt,
+        force_sweep(domain_, in.action, next_, std::nullopt,
                     [&](int a, std::int64_t off, const double*) {
                         double* __restrict p = mom.component(a) + off;
                         double* __restrict f_out = force.component(a) + off;
@@ -49,7 +49,7 @@ class Baoab final : public Integrator {
 
   private:
     void store_force(const Field& phi, const ActionParams& action, Field& force) const {
-        force_sweep(lattice_, action, phi, std::nullopt,
+        force_sweep(domain_, action, phi, std::nullopt,
                     [&](int a, std::int64_t off, const double*) {
                         double* __restrict f_out = force.component(a) + off;
                         return [=](std::int64_t t, double f, double) { f_out[t] = f; };
@@ -69,7 +69,7 @@ class Baoab final : public Integrator {
         // a microcode assist per vector on AMD Zen.
         auto sweep = [&](auto noisy) {
             constexpr bool Noisy = decltype(noisy)::value;
-            site_sweep(lattice_, phi.components(), Noisy ? noise : std::nullopt,
+            site_sweep(domain_, phi.components(), Noisy ? noise : std::nullopt,
                        [&](int a, std::int64_t off, const double* xi) {
                            const double* __restrict x = phi.component(a) + off;
                            const double* __restrict f = force.component(a) + off;
@@ -93,7 +93,7 @@ class Baoab final : public Integrator {
             sweep(std::false_type{});
     }
 
-    Lattice lattice_;
+    Domain domain_;
     Field next_;
     double friction_;
     ForceCache own_cache_; // when the caller keeps none: used within one step only
@@ -101,8 +101,8 @@ class Baoab final : public Integrator {
 
 } // namespace
 
-std::unique_ptr<Integrator> make_baoab(const Lattice& lattice, int components, double friction) {
-    return std::make_unique<Baoab>(lattice, components, friction);
+std::unique_ptr<Integrator> make_baoab(const Domain& domain, int components, double friction) {
+    return std::make_unique<Baoab>(domain, components, friction);
 }
 
 } // namespace ssbsim::detail

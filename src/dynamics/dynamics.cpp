@@ -1,6 +1,9 @@
 // make_integrator and is_flow: both read the method registry (methods.hpp).
 #include "dynamics_impl.hpp"
+#include "ssbsim/core/errors.hpp"
 #include "ssbsim/dynamics/methods.hpp"
+
+#include <string>
 
 namespace ssbsim {
 
@@ -26,13 +29,26 @@ NoiseModel noise_model(const Config& config) {
     return m;
 }
 
+namespace detail {
+
+void refuse_split(const Domain& domain, const char* method) {
+    if (domain.split())
+        throw InputError(std::string("dynamics.method = ") + method +
+                         " is not yet available split over " +
+                         std::to_string(domain.comm().size()) +
+                         " MPI ranks (its Metropolis test needs the action summed over the ranks); "
+                         "run it on one rank");
+}
+
+} // namespace detail
+
 bool is_flow(Method method) {
     return method_spec(method).flow;
 }
 
-std::unique_ptr<Integrator> make_integrator(const DynamicsConfig& d, const Lattice& lattice,
+std::unique_ptr<Integrator> make_integrator(const DynamicsConfig& d, const Domain& domain,
                                             int components) {
-    return method_spec(d.method).make(d, lattice, components);
+    return method_spec(d.method).make(d, domain, components);
 }
 
 } // namespace ssbsim

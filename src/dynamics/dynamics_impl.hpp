@@ -3,17 +3,21 @@
 #pragma once
 
 #include "ssbsim/dynamics/dynamics.hpp"
+#include "ssbsim/physics/domain.hpp"
 
 namespace ssbsim::detail {
 
-std::unique_ptr<Integrator> make_euler(const Lattice& lattice, int components, bool noisy);
-std::unique_ptr<Integrator> make_langevin2(const Lattice& lattice, int components);
-std::unique_ptr<Integrator> make_flow_rk3(const Lattice& lattice, int components);
-std::unique_ptr<Integrator> make_baoab(const Lattice& lattice, int components, double friction);
-std::unique_ptr<Integrator> make_flow_adaptive(const Lattice& lattice, int components,
+std::unique_ptr<Integrator> make_euler(const Domain& domain, int components, bool noisy);
+std::unique_ptr<Integrator> make_langevin2(const Domain& domain, int components);
+std::unique_ptr<Integrator> make_flow_rk3(const Domain& domain, int components);
+std::unique_ptr<Integrator> make_baoab(const Domain& domain, int components, double friction);
+std::unique_ptr<Integrator> make_flow_adaptive(const Domain& domain, int components,
                                                double tolerance);
-std::unique_ptr<Integrator> make_hmc(const Lattice& lattice, int components,
+// hmc and mala: the whole lattice in one process only (their Metropolis test sums the action
+// over the lattice, not yet over ranks); split over MPI ranks they throw InputError.
+std::unique_ptr<Integrator> make_hmc(const Domain& domain, int components,
                                      const DynamicsConfig& dynamics);
-std::unique_ptr<Integrator> make_mala(const Lattice& lattice, int components);
+std::unique_ptr<Integrator> make_mala(const Domain& domain, int components);
+void refuse_split(const Domain& domain, const char* method);
 
 } // namespace ssbsim::detail

@@ -13,8 +13,8 @@ namespace {
 
 class Euler final : public Integrator {
   public:
-    Euler(const Lattice& lattice, int components, bool noisy)
-        : lattice_(lattice), next_(lattice, components), noisy_(noisy) {}
+    Euler(const Domain& domain, int components, bool noisy)
+        : domain_(domain), next_(domain.local(), components), noisy_(noisy) {}
 
     StepResult advance(Field& phi, const StepInput& in) override {
         if (in.noise.dropout > 0.0)
@@ -34,7 +34,7 @@ class Euler final : public Integrator {
         if (noisy_ && in.temperature > 0.0) {
             const double sigma = std::sqrt(2.0 * in.temperature * eps);
             force_sweep(
-                lattice_, in.action, src, NoiseDraw{in.key, in.step, in.noise.shared},
+                domain_, in.action, src, NoiseDraw{in.key, in.step, in.noise.shared},
                 [&](int a, std::int64_t off, const double* xi) {
                     double* __restrict y = dst.component(a) + off;
                     return [=](std::int64_t t, double f, double x) {
@@ -44,7 +44,7 @@ class Euler final : public Integrator {
                 dropout);
         } else {
             force_sweep(
-                lattice_, in.action, src, std::nullopt,
+                domain_, in.action, src, std::nullopt,
                 [&](int a, std::int64_t off, const double*) {
                     double* __restrict y = dst.component(a) + off;
                     return [=](std::int64_t t, double f, double x) { y[t] = x + eps * f; };
@@ -54,15 +54,15 @@ class Euler final : public Integrator {
         std::swap(phi, next_);
     }
 
-    Lattice lattice_;
+    Domain domain_;
     Field next_;
     bool noisy_;
 };
 
 } // namespace
 
-std::unique_ptr<Integrator> make_euler(const Lattice& lattice, int components, bool noisy) {
-    return std::make_unique<Euler>(lattice, components, noisy);
+std::unique_ptr<Integrator> make_euler(const Domain& domain, int components, bool noisy) {
+    return std::make_unique<Euler>(domain, components, noisy);
 }
 
 } // namespace ssbsim::detail

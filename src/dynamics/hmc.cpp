@@ -123,9 +123,10 @@ class Hmc final : public Integrator {
 
 } // namespace
 
-std::unique_ptr<Integrator> make_hmc(const Lattice& lattice, int components,
+std::unique_ptr<Integrator> make_hmc(const Domain& domain, int components,
                                      const DynamicsConfig& dynamics) {
-    return std::make_unique<Hmc>(lattice, components, dynamics);
+    refuse_split(domain, "hmc");
+    return std::make_unique<Hmc>(domain.whole(), components, dynamics);
 }
 
 } // namespace detail

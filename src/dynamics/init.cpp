@@ -19,15 +19,14 @@ std::vector<double> per_component(std::vector<double> v, int n) {
 
 } // namespace
 
-Field initial_field(const Config& c, const Lattice& lattice, int replica,
+Field initial_field(const Config& c, const Domain& domain, int replica,
                     const std::optional<Field>& from_file) {
+    const Lattice& lattice = domain.local();
     if (c.field.init == InitKind::file) {
         if (!from_file)
             throw std::logic_error("field.init = file: the caller must read field.init_file "
                                    "(io/inputs.hpp)");
-        Field phi(lattice, c.field.components);
-        phi.copy_from(*from_file);
-        return phi;
+        return domain.scatter(*from_file);
     }
     const int n = c.field.components;
     const std::vector<double> value = per_component(c.field.init_value, n);
@@ -35,12 +34,14 @@ Field initial_field(const Config& c, const Lattice& lattice, int replica,
     const std::int64_t len = lattice.row_length();
     const bool hot = c.field.init == InitKind::hot;
     const double sigma = c.field.init_sigma;
-    for_each_row(lattice.rows(), len, [&](std::int64_t row) {
+    const RowRange own = domain.own();
+    for_each_row(own.last - own.first, len, [&](std::int64_t r) {
+        const std::int64_t row = own.first + r; // drawn by the global site (invariant 1)
         for (int a = 0; a < n; ++a) {
             double* x = phi.component(a) + row * len;
             if (hot) {
                 fill_gaussian({c.run.seed, static_cast<std::uint32_t>(replica)}, Stream::init, 0, a,
-                              row * len, len, x);
+                              (row + own.global_row_offset) * len, len, x);
                 for (std::int64_t i = 0; i < len; ++i)
                     x[i] = value[a] + sigma * x[i];
             } else {
@@ -52,18 +53,18 @@ Field initial_field(const Config& c, const Lattice& lattice, int replica,
     return phi;
 }
 
-std::vector<Field> initial_fields(const Config& c, const Lattice& lattice,
+std::vector<Field> initial_fields(const Config& c, const Domain& domain,
                                   const std::optional<Field>& from_file) {
     std::vector<Field> fields;
-    fields.push_back(initial_field(c, lattice, 0, from_file));
+    fields.push_back(initial_field(c, domain, 0, from_file));
     // Only a hot start depends on the replica (its key); cold and file starts are copied.
     const bool own =
         c.run.replica_init == ReplicaInit::independent && c.field.init == InitKind::hot;
     for (int r = 1; r < c.run.replicas; ++r) {
         if (own) {
-            fields.push_back(initial_field(c, lattice, r, from_file));
+            fields.push_back(initial_field(c, domain, r, from_file));
         } else {
-            fields.emplace_back(lattice, c.field.components);
+            fields.emplace_back(domain.local(), c.field.components);
             fields.back().copy_from(fields.front());
         }
     }

@@ -15,8 +15,8 @@ namespace {
 
 class Langevin2 final : public Integrator {
   public:
-    Langevin2(const Lattice& lattice, int components)
-        : lattice_(lattice), predictor_(lattice, components) {}
+    Langevin2(const Domain& domain, int components)
+        : domain_(domain), predictor_(domain.local(), components) {}
 
     StepResult advance(Field& phi, const StepInput& in) override {
         const double sigma = std::sqrt(2.0 * in.temperature * in.eps);
@@ -34,18 +34,17 @@ class Langevin2 final : public Integrator {
         const auto noise =
             Noisy ? std::optional(NoiseDraw{in.key, in.step, in.noise.shared}) : std::nullopt;
         Field& tilde = predictor_;
-        force_sweep(lattice_, in.action, phi, noise,
-                    [&](int a, std::int64_t off, const double* xi) {
-                        double* __restrict y = tilde.component(a) + off;
-                        return [=](std::int64_t t, double f, double x) {
-                            if constexpr (Noisy)
-                                y[t] = x + eps * f + sigma * xi[t];
-                            else
-                                y[t] = x + eps * f;
-                        };
-                    });
+        force_sweep(domain_, in.action, phi, noise, [&](int a, std::int64_t off, const double* xi) {
+            double* __restrict y = tilde.component(a) + off;
+            return [=](std::int64_t t, double f, double x) {
+                if constexpr (Noisy)
+                    y[t] = x + eps * f + sigma * xi[t];
+                else
+                    y[t] = x + eps * f;
+            };
+        });
         const double half_eps = 0.5 * eps, half_sigma = 0.5 * sigma;
-        force_sweep(lattice_, in.action, tilde, noise,
+        force_sweep(domain_, in.action, tilde, noise,
                     [&](int a, std::int64_t off, const double* xi) {
                         double* __restrict x = phi.component(a) + off;
                         return [=](std::int64_t t, double f, double xt) {
@@ -57,14 +56,14 @@ class Langevin2 final : public Integrator {
                     });
     }
 
-    Lattice lattice_;
+    Domain domain_;
     Field predictor_;
 };
 
 } // namespace
 
-std::unique_ptr<Integrator> make_langevin2(const Lattice& lattice, int components) {
-    return std::make_unique<Langevin2>(lattice, components);
+std::unique_ptr<Integrator> make_langevin2(const Domain& domain, int components) {
+    return std::make_unique<Langevin2>(domain, components);
 }
 
 } // namespace ssbsim::detail

@@ -87,8 +87,9 @@ class Mala final : public Integrator {
 
 } // namespace
 
-std::unique_ptr<Integrator> make_mala(const Lattice& lattice, int components) {
-    return std::make_unique<Mala>(lattice, components);
+std::unique_ptr<Integrator> make_mala(const Domain& domain, int components) {
+    refuse_split(domain, "mala");
+    return std::make_unique<Mala>(domain.whole(), components);
 }
 
 } // namespace ssbsim::detail

@@ -27,10 +27,10 @@ constexpr double err_c[3] = {5.0 / 4.0, -2.0, 3.0 / 4.0};
 // err ← err + C_k εF(src). Stage 0 (A_0 = 0, err starting at 0) neither reads q nor err, which
 // may hold anything, even NaN from a rejected attempt.
 template <int K>
-void rk_stage(const Lattice& lattice, const ActionParams& p, double eps, const Field& src,
-              Field& dst, Field& q, Field& err) {
+void rk_stage(const Domain& domain, const ActionParams& p, double eps, const Field& src, Field& dst,
+              Field& q, Field& err) {
     constexpr double A = rk_a[K], B = rk_b[K], C = err_c[K];
-    force_sweep(lattice, p, src, std::nullopt, [&](int a, std::int64_t off, const double*) {
+    force_sweep(domain, p, src, std::nullopt, [&](int a, std::int64_t off, const double*) {
         double* __restrict qa = q.component(a) + off;
         double* __restrict y = dst.component(a) + off;
         double* __restrict e = err.component(a) + off;
@@ -55,20 +55,20 @@ void rk_stage(const Lattice& lattice, const ActionParams& p, double eps, const F
 // worth of data less (stages read 2, write 1 field instead of reading 3, writing 2). The
 // recovered q differs from the stored one by the rounding of W_{k+1}, i.e. the results
 // change at rounding level only. W_0 lives in phi, W_1 in w, W_2 in phi, W_3 in w.
-void rk3_stage0(const Lattice& lattice, const ActionParams& p, double eps, const Field& w0,
+void rk3_stage0(const Domain& domain, const ActionParams& p, double eps, const Field& w0,
                 Field& w1) {
     const double B = rk_b[0];
-    force_sweep(lattice, p, w0, std::nullopt, [&](int a, std::int64_t off, const double*) {
+    force_sweep(domain, p, w0, std::nullopt, [&](int a, std::int64_t off, const double*) {
         double* __restrict y = w1.component(a) + off;
         return [=](std::int64_t t, double f, double x) { y[t] = x + B * (eps * f); };
     });
 }
 
 // Stage k = 1, 2: src holds W_k, prev holds W_{k−1} and is overwritten with W_{k+1}.
-void rk3_stage(const Lattice& lattice, const ActionParams& p, int k, double eps, const Field& src,
+void rk3_stage(const Domain& domain, const ActionParams& p, int k, double eps, const Field& src,
                Field& prev) {
     const double A = rk_a[k], B = rk_b[k], inv_b_prev = 1.0 / rk_b[k - 1];
-    force_sweep(lattice, p, src, std::nullopt, [&](int a, std::int64_t off, const double*) {
+    force_sweep(domain, p, src, std::nullopt, [&](int a, std::int64_t off, const double*) {
         double* __restrict y = prev.component(a) + off;
         return [=](std::int64_t t, double f, double x) {
             const double q = A * ((x - y[t]) * inv_b_prev) + eps * f;
@@ -79,42 +79,44 @@ void rk3_stage(const Lattice& lattice, const ActionParams& p, int k, double eps,
 
 class FlowRK3 final : public Integrator {
   public:
-    FlowRK3(const Lattice& lattice, int components) : lattice_(lattice), w_(lattice, components) {}
+    FlowRK3(const Domain& domain, int components)
+        : domain_(domain), w_(domain.local(), components) {}
 
     StepResult advance(Field& phi, const StepInput& in) override {
-        rk3_stage0(lattice_, in.action, in.eps, phi, w_);
-        rk3_stage(lattice_, in.action, 1, in.eps, w_, phi);
-        rk3_stage(lattice_, in.action, 2, in.eps, phi, w_);
+        rk3_stage0(domain_, in.action, in.eps, phi, w_);
+        rk3_stage(domain_, in.action, 1, in.eps, w_, phi);
+        rk3_stage(domain_, in.action, 2, in.eps, phi, w_);
         std::swap(phi, w_);
         return {in.eps, in.eps, 0};
     }
 
   private:
-    Lattice lattice_;
+    Domain domain_;
     Field w_;
 };
 
 class FlowAdaptive final : public Integrator {
   public:
-    FlowAdaptive(const Lattice& lattice, int components, double tolerance)
-        : lattice_(lattice), w1_(lattice, components), w2_(lattice, components),
-          q_(lattice, components), err_(lattice, components), tolerance_(tolerance) {}
+    FlowAdaptive(const Domain& domain, int components, double tolerance)
+        : domain_(domain), w1_(domain.local(), components), w2_(domain.local(), components),
+          q_(domain.local(), components), err_(domain.local(), components), tolerance_(tolerance) {}
 
     StepResult advance(Field& phi, const StepInput& in) override {
         constexpr int max_attempts = 60;
         constexpr double max_step = 1e3; // keeps ε·F finite where no other bound applies
         double eps = in.eps;
         for (int attempt = 0; attempt < max_attempts; ++attempt) {
-            rk_stage<0>(lattice_, in.action, eps, phi, w1_, q_, err_);
-            rk_stage<1>(lattice_, in.action, eps, w1_, w2_, q_, err_);
-            rk_stage<2>(lattice_, in.action, eps, w2_, w1_, q_, err_);
-            const double err = err_.max_abs();
+            rk_stage<0>(domain_, in.action, eps, phi, w1_, q_, err_);
+            rk_stage<1>(domain_, in.action, eps, w1_, w2_, q_, err_);
+            rk_stage<2>(domain_, in.action, eps, w2_, w1_, q_, err_);
+            const double err = max_abs(domain_, err_);
             if (!std::isfinite(err)) break;
             const double factor =
                 err > 0.0 ? std::clamp(0.9 * std::cbrt(tolerance_ / err), 0.2, 2.0) : 2.0;
             if (err <= tolerance_) {
                 std::swap(phi, w1_);
-                const double limit = 1.25 * linear_stability_bound(in.action, lattice_.dims());
+                const double limit =
+                    1.25 * linear_stability_bound(in.action, domain_.whole().dims());
                 return {eps, std::min({eps * factor, limit, max_step}), attempt};
             }
             eps *= factor;
@@ -125,20 +127,20 @@ class FlowAdaptive final : public Integrator {
     }
 
   private:
-    Lattice lattice_;
+    Domain domain_;
     Field w1_, w2_, q_, err_;
     double tolerance_;
 };
 
 } // namespace
 
-std::unique_ptr<Integrator> make_flow_rk3(const Lattice& lattice, int components) {
-    return std::make_unique<FlowRK3>(lattice, components);
+std::unique_ptr<Integrator> make_flow_rk3(const Domain& domain, int components) {
+    return std::make_unique<FlowRK3>(domain, components);
 }
 
-std::unique_ptr<Integrator> make_flow_adaptive(const Lattice& lattice, int components,
+std::unique_ptr<Integrator> make_flow_adaptive(const Domain& domain, int components,
                                                double tolerance) {
-    return std::make_unique<FlowAdaptive>(lattice, components, tolerance);
+    return std::make_unique<FlowAdaptive>(domain, components, tolerance);
 }
 
 } // namespace ssbsim::detail

@@ -29,12 +29,20 @@ std::vector<double> unit_direction(const std::vector<double>& h) {
     return dir;
 }
 
+// action.h_source's δh_x on this rank's part of the lattice.
+std::optional<Field> local_source(const Config& config, const Domain& domain,
+                                  std::optional<Field> source_file) {
+    std::optional<Field> whole = source_field(config, domain.whole(), std::move(source_file));
+    if (!whole || !domain.split()) return whole;
+    return domain.scatter(*whole);
+}
+
 } // namespace
 
 Simulation::Simulation(const Config& config, std::vector<Field> initial,
-                       std::optional<Field> source_file)
+                       std::optional<Field> source_file, const Communicator& comm)
     : Simulation(config, State{std::move(initial), 0, 0.0, config.dynamics.step, {}},
-                 std::move(source_file)) {}
+                 std::move(source_file), comm) {}
 
 namespace {
 std::vector<Field> one(Field f) {
@@ -47,22 +55,33 @@ std::vector<Field> one(Field f) {
 Simulation::Simulation(const Config& config, Field initial, std::optional<Field> source_file)
     : Simulation(config, one(std::move(initial)), std::move(source_file)) {}
 
-Simulation::Simulation(const Config& config, State state, std::optional<Field> source_file)
-    : config_(config), lattice_(config.lattice),
+Simulation::Simulation(const Config& config, State state, std::optional<Field> source_file,
+                       const Communicator& comm)
+    : config_(config), lattice_(config.lattice), domain_(lattice_, comm),
       base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
       h_direction_(unit_direction(base_action_.h)),
-      source_(source_field(config, lattice_, std::move(source_file))), measure_plans_(lattice_),
+      source_(local_source(config, domain_, std::move(source_file))), measure_plans_(lattice_),
       noise_model_(noise_model(config)), state_(std::move(state)) {
     const auto replicas = static_cast<std::int64_t>(state_.phi.size());
-    const std::int64_t integrators = spreads_tasks(replicas, lattice_.volume()) ? replicas : 1;
+    const std::int64_t integrators =
+        !domain_.split() && spreads_tasks(replicas, lattice_.volume()) ? replicas : 1;
     for (std::int64_t a = 0; a < integrators; ++a)
-        integrators_.push_back(make_integrator(config.dynamics, lattice_, config.field.components));
+        integrators_.push_back(make_integrator(config.dynamics, domain_, config.field.components));
     // Momenta start at rest (a checkpoint brings its own).
     if (method_spec(config.dynamics.method).momentum)
         while (state_.momentum.size() < state_.phi.size())
-            state_.momentum.emplace_back(lattice_, config.field.components);
+            state_.momentum.emplace_back(domain_.local(), config.field.components);
     force_caches_.resize(state_.momentum.size());
     last_.assign(state_.phi.size(), StepResult{});
+}
+
+template <class Body>
+void Simulation::for_each_replica(std::int64_t replicas, Body&& body) const {
+    if (domain_.split())
+        for (std::int64_t i = 0; i < replicas; ++i)
+            body(i);
+    else
+        for_each_task(replicas, lattice_.volume(), body);
 }
 
 StepParams Simulation::params_at(std::int64_t step) const {
@@ -110,12 +129,12 @@ void Simulation::advance() {
         // One step for all replicas, chosen on the first, keeps a common time grid; the deck
         // allows it only for identical replicas (same start, no noise), which pick the same.
         r = advance_replica(0, p.eps);
-        for_each_task(replicas - 1, lattice_.volume(), [&](std::int64_t i) {
+        for_each_replica(replicas - 1, [&](std::int64_t i) {
             if (advance_replica(static_cast<std::size_t>(i) + 1, r.dt).dt != r.dt)
                 throw std::logic_error("flow_adaptive: replicas chose different step sizes");
         });
     } else {
-        for_each_task(replicas, lattice_.volume(), [&](std::int64_t i) {
+        for_each_replica(replicas, [&](std::int64_t i) {
             const StepResult ri = advance_replica(static_cast<std::size_t>(i), p.eps);
             last_[static_cast<std::size_t>(i)] = ri;
             if (i == 0) r = ri;
@@ -162,11 +181,11 @@ Measurement Simulation::measure_all() const {
     m.step = state_.step;
     m.time = state_.time;
     m.records.resize(state_.phi.size());
-    for_each_task(static_cast<std::int64_t>(m.records.size()), lattice_.volume(),
-                  [&](std::int64_t r) { m.records[r] = measure(static_cast<int>(r)); });
-    m.replicas = replica_metrics(lattice_, state_.phi);
+    for_each_replica(static_cast<std::int64_t>(m.records.size()),
+                     [&](std::int64_t r) { m.records[r] = measure(static_cast<int>(r)); });
+    m.replicas = replica_metrics(domain_, state_.phi);
     if (config_.network.enabled)
-        m.layers = layer_observables(lattice_, state_.phi[0], params_at(state_.step).action);
+        m.layers = layer_observables(domain_, state_.phi[0], params_at(state_.step).action);
     return m;
 }
 
@@ -174,7 +193,7 @@ std::vector<double> Simulation::measure(int replica) const {
     StepParams p = params_at(state_.step);
     p.accepted = last_[static_cast<std::size_t>(replica)].accepted;
     p.delta_h = last_[static_cast<std::size_t>(replica)].delta_h;
-    return ssbsim::measure(lattice_, state_.phi[static_cast<std::size_t>(replica)], p,
+    return ssbsim::measure(domain_, state_.phi[static_cast<std::size_t>(replica)], p,
                            measure_plans_);
 }
 

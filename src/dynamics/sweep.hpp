@@ -9,6 +9,7 @@
 
 #include "ssbsim/core/parallel.hpp"
 #include "ssbsim/dynamics/dynamics.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/force.hpp"
 #include "ssbsim/physics/rng.hpp"
 
@@ -97,15 +98,17 @@ struct NoDropout {};
 // component a (nullptr without noise), drawn by the global site index (RowGeometry), not by
 // `off`. The update may write site t of any field but `src`. `rows` selects the rows to update
 // and their place in the whole lattice (a slab: see RowRange).
+// With the force parameters built (ForceParams: the fibre means of src, taken once per sweep).
+// With a DropoutDraw, a mask per neuron multiplies the force handed to the update and the
+// noise (so a dropped neuron does not move); without one the mask is not compiled in.
 template <class MakeUpdate, class Dropout = NoDropout>
-void force_sweep(const Lattice& lattice, RowRange rows, const ActionParams& p, const Field& src,
-                 std::optional<NoiseDraw> noise, MakeUpdate&& make_update, Dropout dropout = {}) {
-    // With a DropoutDraw, a mask per neuron multiplies the force handed to the update and the
-    // noise (so a dropped neuron does not move); without one the mask is not compiled in.
+void force_sweep_rows(const Lattice& lattice, RowRange rows, const ForceParams& fp,
+                      const Field& src, const std::optional<NoiseDraw>& noise,
+                      MakeUpdate&& make_update, const Dropout& dropout) {
+    if (rows.last <= rows.first) return;
     constexpr bool Masked = std::is_same_v<Dropout, DropoutDraw>;
     const int n_comp = src.components();
     const std::int64_t len = lattice.row_length();
-    const ForceParams fp(lattice, p, src);
     auto sweep = [&](auto slow, auto single) {
         constexpr int S = decltype(slow)::value;
         constexpr bool Single = decltype(single)::value;
@@ -150,12 +153,39 @@ void force_sweep(const Lattice& lattice, RowRange rows, const ActionParams& p, c
     });
 }
 
-// The sweep over the whole lattice, held entirely in memory (what every integrator runs today).
 template <class MakeUpdate, class Dropout = NoDropout>
-void force_sweep(const Lattice& lattice, const ActionParams& p, const Field& src,
+void force_sweep(const Lattice& lattice, RowRange rows, const ActionParams& p, const Field& src,
                  std::optional<NoiseDraw> noise, MakeUpdate&& make_update, Dropout dropout = {}) {
-    force_sweep(lattice, RowRange::whole(lattice), p, src, noise,
-                std::forward<MakeUpdate>(make_update), dropout);
+    const ForceParams fp(lattice, p, src);
+    force_sweep_rows(lattice, rows, fp, src, noise, make_update, dropout);
+}
+
+// The sweep over this rank's rows of the lattice (all of it without an MPI split). Split, the
+// halos of src are exchanged while the interior slices are swept (they need no halo), then the
+// two edge slices are swept; the rows' order does not change any bit, each row's update
+// depends on src alone. The fibre means are taken before the exchange starts: the halo rows'
+// means are never read, and MPI may be writing those rows.
+template <class MakeUpdate, class Dropout = NoDropout>
+void force_sweep(const Domain& domain, const ActionParams& p, const Field& src,
+                 std::optional<NoiseDraw> noise, MakeUpdate&& make_update, Dropout dropout = {}) {
+    const Lattice& lattice = domain.local();
+    const ForceParams fp(domain, p, src);
+    const RowRange own = domain.own();
+    if (!domain.split()) {
+        force_sweep_rows(lattice, own, fp, src, noise, make_update, dropout);
+        return;
+    }
+    const std::int64_t slice = domain.rows_per_slice();
+    HaloExchange halos = domain.start_halo_exchange(src);
+    const RowRange interior{own.first + slice, own.last - slice, own.global_row_offset};
+    force_sweep_rows(lattice, interior, fp, src, noise, make_update, dropout);
+    halos.finish();
+    const std::int64_t low_end = std::min(own.first + slice, own.last);
+    force_sweep_rows(lattice, {own.first, low_end, own.global_row_offset}, fp, src, noise,
+                     make_update, dropout);
+    force_sweep_rows(lattice,
+                     {std::max(own.last - slice, low_end), own.last, own.global_row_offset}, fp,
+                     src, noise, make_update, dropout);
 }
 
 // The site-local sweep: as force_sweep without the force. make_update(a, off, xi) returns a
@@ -163,13 +193,15 @@ void force_sweep(const Lattice& lattice, const ActionParams& p, const Field& src
 // called in a vectorised loop; it may write site t of any field. For the parts of a step that
 // need no neighbour (BAOAB's opening B-A-O-A once the force is cached, HMC's momentum kicks).
 template <class MakeUpdate>
-void site_sweep(const Lattice& lattice, int n_comp, std::optional<NoiseDraw> noise,
+void site_sweep(const Domain& domain, int n_comp, std::optional<NoiseDraw> noise,
                 MakeUpdate&& make_update) {
+    const Lattice& lattice = domain.local();
+    const RowRange rows = domain.own();
     const std::int64_t len = lattice.row_length();
     for_each_row_with(
-        lattice.rows(), len, [&] { return TileScratch(n_comp); },
-        [&](std::int64_t row, TileScratch& s) {
-            const RowGeometry g(lattice, row);
+        rows.last - rows.first, len, [&] { return TileScratch(n_comp); },
+        [&](std::int64_t r, TileScratch& s) {
+            const RowGeometry g(lattice, rows.first + r, rows.global_row_offset);
             for_each_tile(len, [&](std::int64_t i0, std::int64_t i1) {
                 const std::int64_t off = g.base + i0;
                 for (int a = 0; a < n_comp; ++a) {

@@ -1,7 +1,8 @@
 #include "ssbsim/measure/layers.hpp"
 
 #include "dynamics/sweep.hpp"
-#include "ssbsim/core/parallel.hpp"
+#include "ssbsim/core/comm.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/force.hpp"
 
 #include <algorithm>
@@ -54,10 +55,10 @@ double neuron_scatter(const double* x, const LayerShape& shape) {
     return total;
 }
 
-// −∂S/∂φ at every site, through the same kernel the dynamics use.
-Field force_field(const Lattice& lattice, const Field& phi, const ActionParams& params) {
-    Field force(lattice, phi.components());
-    detail::force_sweep(lattice, params, phi, std::nullopt,
+// −∂S/∂φ at every own site, through the same kernel the dynamics use.
+Field force_field(const Domain& domain, const Field& phi, const ActionParams& params) {
+    Field force(domain.local(), phi.components());
+    detail::force_sweep(domain, params, phi, std::nullopt,
                         [&](int a, std::int64_t off, const double*) {
                             double* __restrict f = force.component(a) + off;
                             return [f](std::int64_t t, double F, double) { f[t] = F; };
@@ -67,31 +68,43 @@ Field force_field(const Lattice& lattice, const Field& phi, const ActionParams& 
 
 } // namespace
 
-LayerObservables layer_observables(const Lattice& lattice, const Field& phi,
+LayerObservables layer_observables(const Domain& domain, const Field& phi,
                                    const ActionParams& params) {
-    const Field force = force_field(lattice, phi, params);
-    const LayerShape shape = shape_of(lattice);
-    const std::int64_t layers = lattice.extent(0);
+    const Field force = force_field(domain, phi, params);
+    const LayerShape shape = shape_of(domain.whole());
+    const std::int64_t layers = domain.whole().extent(0);
     const int n = phi.components();
-    LayerObservables out;
-    out.magnetization.assign(static_cast<std::size_t>(layers * n), 0.0);
-    out.abs_magnetization.assign(static_cast<std::size_t>(layers), 0.0);
-    out.diversity.assign(static_cast<std::size_t>(layers), 0.0);
-    out.grad_variance.assign(static_cast<std::size_t>(layers), 0.0);
-    for (std::int64_t l = 0; l < layers; ++l) { // O(V), once per measurement
-
+    // A layer is a slice of axis 0, so each lies on one rank: the rank's layers, n + 3 values
+    // each (magnetization, |M|, diversity, gradient variance), gathered in layer order.
+    const int per_layer = n + 3;
+    const std::int64_t own_layers = domain.split() ? domain.slices() : layers; // 1D: sites
+    std::vector<double> own;
+    own.reserve(static_cast<std::size_t>(own_layers * per_layer));
+    for (std::int64_t k = 0; k < own_layers; ++k) { // O(V), once per measurement
+        const std::int64_t base = domain.own_base() + k * shape.sites;
         double m2 = 0.0, scatter = 0.0, gvar = 0.0;
         for (int a = 0; a < n; ++a) {
-            const double* x = phi.component(a) + l * shape.sites;
+            const double* x = phi.component(a) + base;
             const double m = moments(x, shape.sites).mean;
-            out.magnetization[static_cast<std::size_t>(l * n + a)] = m;
+            own.push_back(m);
             m2 += m * m;
             scatter += neuron_scatter(x, shape);
-            gvar += moments(force.component(a) + l * shape.sites, shape.sites).variance;
+            gvar += moments(force.component(a) + base, shape.sites).variance;
         }
-        out.abs_magnetization[static_cast<std::size_t>(l)] = std::sqrt(m2);
-        out.diversity[static_cast<std::size_t>(l)] = scatter / static_cast<double>(shape.sites);
-        out.grad_variance[static_cast<std::size_t>(l)] = gvar;
+        own.push_back(std::sqrt(m2));
+        own.push_back(scatter / static_cast<double>(shape.sites));
+        own.push_back(gvar);
+    }
+    std::vector<double> all = domain.comm().gather(own);
+    all.resize(static_cast<std::size_t>(layers * per_layer));
+    domain.comm().broadcast(all);
+    LayerObservables out;
+    for (std::int64_t l = 0; l < layers; ++l) {
+        const double* v = all.data() + l * per_layer;
+        out.magnetization.insert(out.magnetization.end(), v, v + n);
+        out.abs_magnetization.push_back(v[n]);
+        out.diversity.push_back(v[n + 1]);
+        out.grad_variance.push_back(v[n + 2]);
     }
     return out;
 }

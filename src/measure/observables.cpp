@@ -1,7 +1,9 @@
 #include "ssbsim/measure/observables.hpp"
 
+#include "ssbsim/core/comm.hpp"
 #include "ssbsim/core/parallel.hpp"
 #include "ssbsim/measure/autocorrelation.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/force.hpp"
 
 #include <algorithm>
@@ -252,16 +254,47 @@ void group_sums(const Lattice& lattice, const Field& phi, const ActionParams& p,
     }
 }
 
-// Every sum over sites of a measurement (layout: SumLayout), in one pass over the field: the
-// force and every term are formed tile by tile while the tile is in L1 cache.
+// The slices of the slow axes from the per-row sums of φ (row_x[a · local rows + local row]),
+// each added in global row order. Split over ranks, the running slice sums pass from rank to
+// rank in rank (= row) order and the last rank's reach every rank through the root.
 template <int Slow>
-std::vector<double> field_sums(const Lattice& lattice, const Field& phi, const ActionParams& p,
+void slow_slices(const Domain& domain, const SumLayout& at, const std::vector<double>& row_x,
+                 std::vector<double>& sums) {
+    const Lattice& lattice = domain.whole();
+    const Communicator& comm = domain.comm();
+    const int n = at.n;
+    const std::int64_t len = lattice.row_length(), rows = domain.local().rows();
+    const RowRange own = domain.own();
+    const std::span<double> region(sums.data() + at.slices[0],
+                                   static_cast<std::size_t>(at.slices[Slow] - at.slices[0]));
+    if (comm.rank() > 0) comm.recv(region, comm.rank() - 1, 2);
+    for (std::int64_t row = own.first; row < own.last; ++row) {
+        const auto coord = lattice.coordinates((row + own.global_row_offset) * len);
+        for (int mu = 0; mu < Slow; ++mu)
+            for (int a = 0; a < n; ++a)
+                sums[at.slices[mu] + a * lattice.extent(mu) + coord[mu]] += row_x[a * rows + row];
+    }
+    if (!comm.split()) return;
+    const int last = comm.size() - 1;
+    if (comm.rank() < last) comm.send(region, comm.rank() + 1, 2);
+    if (comm.rank() == last) comm.send(region, 0, 3);
+    if (comm.root()) comm.recv(region, last, 3);
+    comm.broadcast(region);
+}
+
+// Every sum over sites of a measurement (layout: SumLayout), in one pass over the field: the
+// force and every term are formed tile by tile while the tile is in L1 cache. Over this rank's
+// rows; the sums are those of the whole lattice, with its bits (core/comm.hpp).
+template <int Slow>
+std::vector<double> field_sums(const Domain& domain, const Field& phi, const ActionParams& p,
                                const SumLayout& at) {
+    const Lattice& lattice = domain.local();
     const int n = phi.components();
     const std::int64_t len = lattice.row_length(), rows = lattice.rows();
     std::vector<double> row_x(static_cast<std::size_t>(n * rows));
     const std::vector<double> reduced = sum_over_row_groups_with(
-        rows, len, at.site_sums + n * len, [&] { return MeasureScratch(n); },
+        domain.comm(), domain.slab(), len, at.site_sums + n * len,
+        [&] { return MeasureScratch(n); },
         [&](std::int64_t first, std::int64_t last, double* out, MeasureScratch& s) {
             group_sums<Slow>(lattice, phi, p, at, first, last, out, s, row_x.data());
         });
@@ -270,13 +303,7 @@ std::vector<double> field_sums(const Lattice& lattice, const Field& phi, const A
     for (int a = 0; a < n; ++a)
         sums[at.potential] -= p.h[a] * sums[a];
     sums[at.potential] -= sums[at.source];
-    // Slices of the slow axes: the row sums, added in row order.
-    for (std::int64_t row = 0; row < rows; ++row) {
-        const auto coord = lattice.coordinates(row * len);
-        for (int mu = 0; mu < Slow; ++mu)
-            for (int a = 0; a < n; ++a)
-                sums[at.slices[mu] + a * lattice.extent(mu) + coord[mu]] += row_x[a * rows + row];
-    }
+    slow_slices<Slow>(domain, at, row_x, sums);
     std::copy(reduced.begin() + at.site_sums, reduced.end(), sums.begin() + at.slices[Slow]);
     return sums;
 }
@@ -680,19 +707,21 @@ const Autocorrelation* MeasurePlans::axis(int mu) const {
     return a ? &*a : nullptr;
 }
 
-std::vector<double> measure(const Lattice& lattice, const Field& phi, const StepParams& params) {
-    return measure(lattice, phi, params, MeasurePlans(lattice));
+std::vector<double> measure(const Domain& domain, const Field& phi, const StepParams& params) {
+    return measure(domain, phi, params, MeasurePlans(domain.whole()));
 }
 
-std::vector<double> measure(const Lattice& lattice, const Field& phi, const StepParams& params,
+std::vector<double> measure(const Domain& domain, const Field& phi, const StepParams& params,
                             const MeasurePlans& plans) {
+    const Lattice& lattice = domain.whole();
     const int n = phi.components();
     const int d = lattice.dims();
-    const ForceParams fp(lattice, params.action, phi);
+    domain.exchange_halos(phi); // the links of the edge slices read the neighbours' rows
+    const ForceParams fp(domain, params.action, phi);
     const ActionParams& p = fp.params;
     const SumLayout at(lattice, n);
     const std::vector<double> sums = with_slow_axes(
-        d, [&](auto slow) { return field_sums<decltype(slow)::value>(lattice, phi, p, at); });
+        d, [&](auto slow) { return field_sums<decltype(slow)::value>(domain, phi, p, at); });
     Measured m{lattice, params,
                p,       at,
                sums,    plans,

@@ -88,14 +88,26 @@ double max_over_rows(std::int64_t rows, std::int64_t row_length, Body&& body) {
 inline constexpr std::int64_t max_group_doubles = std::int64_t{1} << 17;
 inline constexpr std::int64_t min_groups = 64;
 
+// The groups of sum_over_row_groups_with: consecutive rows of the whole lattice, fixed by
+// (rows, k) alone (core/comm.hpp forms the same groups when the rows are split over ranks).
+struct RowGroups {
+    std::int64_t rows_per_group;
+    std::int64_t count;
+    RowGroups(std::int64_t rows, std::int64_t k)
+        : rows_per_group((rows + max_groups(k) - 1) / max_groups(k)),
+          count((rows + rows_per_group - 1) / rows_per_group) {}
+    static std::int64_t max_groups(std::int64_t k) {
+        return std::max(min_groups, max_group_doubles / std::max<std::int64_t>(k, 1));
+    }
+};
+
 template <class MakeScratch, class GroupSums>
 std::vector<double> sum_over_row_groups_with(std::int64_t rows, std::int64_t row_length,
                                              std::int64_t k, MakeScratch&& make_scratch,
                                              GroupSums&& group_sums) {
-    const std::int64_t max_groups =
-        std::max(min_groups, max_group_doubles / std::max<std::int64_t>(k, 1));
-    const std::int64_t rows_per_group = (rows + max_groups - 1) / max_groups;
-    const std::int64_t groups = (rows + rows_per_group - 1) / rows_per_group;
+    const RowGroups row_groups(rows, k);
+    const std::int64_t rows_per_group = row_groups.rows_per_group;
+    const std::int64_t groups = row_groups.count;
     // Not zeroed here: each group clears its own part, so the pages are first touched (and
     // cached) by the thread that fills them.
     const std::unique_ptr<double[]> partial(new double[static_cast<std::size_t>(groups * k)]);

@@ -11,6 +11,7 @@
 
 #include "ssbsim/deck/config.hpp"
 #include "ssbsim/physics/action.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
 #include "ssbsim/physics/rng.hpp"
@@ -95,8 +96,9 @@ class Integrator {
     virtual StepResult advance(Field& phi, const StepInput& in) = 0;
 };
 
-// The integrator of dynamics.method, by its factory in the method registry (methods.hpp).
-std::unique_ptr<Integrator> make_integrator(const DynamicsConfig& dynamics, const Lattice& lattice,
+// The integrator of dynamics.method, by its factory in the method registry (methods.hpp), on
+// this rank's part of the lattice (a Lattice converts to a Domain holding all of it).
+std::unique_ptr<Integrator> make_integrator(const DynamicsConfig& dynamics, const Domain& domain,
                                             int components);
 
 // Gradient flow (no noise): the registry's `flow` column.

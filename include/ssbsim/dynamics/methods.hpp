@@ -25,11 +25,12 @@ namespace ssbsim {
 
 // Declared only: the deck reads the rows without seeing the physics (dynamics.hpp).
 class Integrator;
-class Lattice;
+class Domain;
 
-// Builds the integrator of a run (one per replica when replicas run side by side).
+// Builds the integrator of a run (one per replica when replicas run side by side) on this
+// rank's part of the lattice (physics/domain.hpp; a Lattice converts to the whole of it).
 using IntegratorFactory = std::unique_ptr<Integrator> (*)(const DynamicsConfig& dynamics,
-                                                          const Lattice& lattice, int components);
+                                                          const Domain& domain, int components);
 
 struct MethodSpec {
     Method method;            // its value of enum Method

@@ -9,6 +9,7 @@
 #include "ssbsim/dynamics/dynamics.hpp"
 #include "ssbsim/measure/measurement.hpp"
 #include "ssbsim/measure/observables.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
 
@@ -34,15 +35,21 @@ class Simulation {
   public:
     // A new run at step 0 from one field per replica. `source_file`: δh_x of action.h_file,
     // read by the caller (io/inputs.hpp: read_source_field) and required with action.h_source =
-    // file; the physics opens no file.
+    // file; the physics opens no file. `comm`: the ranks the lattice is split over
+    // (physics/domain.hpp); the fields (and a state's momenta) are then this rank's parts
+    // (initial_fields with the same domain), source_file the whole δh_x. Throws InputError for
+    // what cannot run split yet.
     Simulation(const Config& config, std::vector<Field> initial,
-               std::optional<Field> source_file = std::nullopt);
+               std::optional<Field> source_file = std::nullopt,
+               const Communicator& comm = Communicator::serial());
     Simulation(const Config& config, Field initial, // a single replica
                std::optional<Field> source_file = std::nullopt);
     Simulation(const Config& config, State state, // continuing from a checkpoint
-               std::optional<Field> source_file = std::nullopt);
+               std::optional<Field> source_file = std::nullopt,
+               const Communicator& comm = Communicator::serial());
 
-    const Lattice& lattice() const { return lattice_; }
+    const Lattice& lattice() const { return lattice_; } // the whole lattice
+    const Domain& domain() const { return domain_; }    // this rank's part of it
     const State& state() const { return state_; }
     const Config& config() const { return config_; }
 
@@ -60,8 +67,14 @@ class Simulation {
   private:
     void advance_time(double dt);
 
+    // Runs body(r) for every replica: side by side on the threads when they are small, one
+    // after the other when the lattice is split (MPI is called only outside parallel regions).
+    template <class Body>
+    void for_each_replica(std::int64_t replicas, Body&& body) const;
+
     Config config_;
     Lattice lattice_;
+    Domain domain_;
     ActionParams base_action_;
     std::vector<double> h_direction_; // unit vector along action.h, for schedule.h
     std::optional<Field> source_;     // site-dependent part of h (action.h_source)
@@ -81,11 +94,12 @@ class Simulation {
 // The initial field of field.init: cold, hot (counter-based noise, stream `init`, the key of
 // `replica`), or a copy of `from_file`, the last configuration of field.init_file read by the
 // caller (io/inputs.hpp: read_initial_field; required with field.init = file).
-Field initial_field(const Config& config, const Lattice& lattice, int replica = 0,
+// Split over ranks (domain), each rank's part, drawn by the global site: the same field.
+Field initial_field(const Config& config, const Domain& domain, int replica = 0,
                     const std::optional<Field>& from_file = std::nullopt);
 // One initial field per replica: copies of replica 0's (run.replica_init = same), or each drawn
 // with its own key (independent).
-std::vector<Field> initial_fields(const Config& config, const Lattice& lattice,
+std::vector<Field> initial_fields(const Config& config, const Domain& domain,
                                   const std::optional<Field>& from_file = std::nullopt);
 
 } // namespace ssbsim

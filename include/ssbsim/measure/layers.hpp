@@ -6,11 +6,13 @@
 //            is exactly 0 whenever all neurons of the layer are identical;
 //   G_l      gradient variance: the variance over the layer's sites of ∂S/∂φ (Fok et al. relate
 //            its growth near the transition to "gradient variance explosion").
-// Each layer is summed sequentially in site order: the bits do not depend on the threads.
+// Each layer is summed sequentially in site order: the bits do not depend on the threads. A
+// layer is a slice of axis 0, so split over MPI ranks (domain.hpp) each lies on one rank.
 // Tested by test_layers.
 #pragma once
 
 #include "ssbsim/physics/action.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
 
@@ -25,7 +27,8 @@ struct LayerObservables {
     std::vector<double> grad_variance;     // [layer]
 };
 
-LayerObservables layer_observables(const Lattice& lattice, const Field& phi,
+// phi: this rank's part (a Lattice is a Domain holding all of it); every rank gets every layer.
+LayerObservables layer_observables(const Domain& domain, const Field& phi,
                                    const ActionParams& params);
 
 } // namespace ssbsim

@@ -9,6 +9,7 @@
 
 #include "ssbsim/dynamics/dynamics.hpp"
 #include "ssbsim/measure/autocorrelation.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
 
@@ -93,11 +94,13 @@ class MeasurePlans {
     std::vector<std::vector<double>> cos_, sin_;
 };
 
-// One record: every observable of observable_specs() in order, innermost index fastest.
-std::vector<double> measure(const Lattice& lattice, const Field& phi, const StepParams& params,
+// One record: every observable of observable_specs() in order, innermost index fastest. phi is
+// this rank's part of the field (a Lattice is a Domain holding all of it); every rank gets the
+// record of the whole lattice, with the bits of one process. plans: of domain.whole().
+std::vector<double> measure(const Domain& domain, const Field& phi, const StepParams& params,
                             const MeasurePlans& plans);
 // The same with plans made for this one measurement.
-std::vector<double> measure(const Lattice& lattice, const Field& phi, const StepParams& params);
+std::vector<double> measure(const Domain& domain, const Field& phi, const StepParams& params);
 
 // ξ₂² from S(0) and S(k_min e_μ) per axis (the small-k form S(0)/S(k) = 1 + ξ² k̂², k̂² =
 // 4 sin²(π/L_μ), combined over the periodic axes as Σ_μ (S(0) − S_μ) / Σ_μ k̂_μ² S_μ, which is the

@@ -6,6 +6,7 @@
 // reduction, so identical replicas give exactly q = 1 and d = 0. Tested by test_replicas.
 #pragma once
 
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
 
@@ -18,6 +19,8 @@ struct ReplicaMetrics {
     double distance = 0.0; // mean d_ab over pairs (0 for a single replica)
 };
 
-ReplicaMetrics replica_metrics(const Lattice& lattice, const std::vector<Field>& phi);
+// phi: this rank's parts of the replicas (a Lattice is a Domain holding all of it); every rank
+// gets the metrics of the whole lattice, with the bits of one process.
+ReplicaMetrics replica_metrics(const Domain& domain, const std::vector<Field>& phi);
 
 } // namespace ssbsim

@@ -19,6 +19,8 @@
 
 namespace ssbsim {
 
+class Domain; // domain.hpp: a rank's part of the lattice
+
 // Sites per tile: the noise and |φ|² of one tile stay in L1 cache between the passes.
 inline constexpr std::int64_t tile_sites = 256;
 
@@ -59,6 +61,10 @@ struct RowRange {
 class FibreMeans {
   public:
     FibreMeans(const Lattice& lattice, const ActionParams& p, const Field& phi);
+    // Split over ranks (domain.hpp), phi this rank's part: the means along axis 0 (across the
+    // ranks) are summed slice by slice in global order, the running sums passed from rank to
+    // rank, so every rank gets the bits of one process.
+    FibreMeans(const Domain& domain, const ActionParams& p, const Field& phi);
     // Means along axis mu for the sites of `row`, component a (row axis: one value).
     const double* row(int mu, int a, std::int64_t row) const;
 
@@ -72,6 +78,8 @@ class FibreMeans {
     std::int64_t row_length_;
     int slow_axes_;
     std::vector<Axis> axes_; // per axis; empty values for nearest-neighbour axes
+
+    static void split_axis_means(const Domain& domain, const Field& phi, Axis& ax);
 };
 
 // The action's parameters with the fibre means of `phi` attached when an axis is mean-field:
@@ -81,6 +89,7 @@ struct ForceParams {
     std::optional<FibreMeans> means;
 
     ForceParams(const Lattice& lattice, const ActionParams& p, const Field& phi);
+    ForceParams(const Domain& domain, const ActionParams& p, const Field& phi); // a rank's part
     ForceParams(const ForceParams&) = delete;
     ForceParams& operator=(const ForceParams&) = delete;
 };

@@ -1,7 +1,8 @@
 // The lattice geometry: extents and boundary per axis, site numbering, and the row structure
 // every kernel iterates over. Sites are numbered row-major (last axis fastest); a "row" is a
 // line along the last axis. Rows are the unit of threading and of the fixed-order reductions,
-// and they stay whole under a future MPI split along the first axis. Tested by test_lattice.
+// and they stay whole under the MPI split along the first axis (domain.hpp). Tested by
+// test_lattice.
 #pragma once
 
 #include "ssbsim/deck/config.hpp"
