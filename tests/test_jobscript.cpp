@@ -82,18 +82,18 @@ TEST_CASE("jobscript: array task I runs point I with --resume, once", "[jobscrip
                 .size() == 1);
 }
 
-TEST_CASE("jobscript: a deck without [scan] is a single job; --ranks is noted", "[jobscript]") {
+TEST_CASE("jobscript: a deck without [scan] is a single job; --ranks runs srun with the ranks",
+          "[jobscript]") {
     Scratch s("jobscript-single");
     const Result r = run_ssbsim(s, "jobscript '" + deck_path("anneal.ini") + "' --ranks 4");
     REQUIRE(r.status == 0);
     INFO(r.out);
     REQUIRE_FALSE(has(r.out, "--array"));
     REQUIRE(has(r.out, "#SBATCH --output=anneal_%j.log\n"));
-    REQUIRE(has(r.out, "#SBATCH --ntasks=1\n"));
-    REQUIRE(has(r.out, "\nexec \"$ssbsim\" run \"$deck\" --resume\n"));
-    REQUIRE(has(r.out, "not yet available"));
-    REQUIRE(has(r.out, "#   exec srun --ntasks=4 "));
-    REQUIRE(has(r.err, "not yet available"));
+    REQUIRE(has(r.out, "#SBATCH --ntasks=4\n"));
+    REQUIRE(has(r.out, "\nexec srun --ntasks=4 --cpus-per-task=1 --kill-on-bad-exit=1 "
+                       "\"$ssbsim\" run \"$deck\" --resume\n"));
+    REQUIRE(has(r.out, "4 MPI ranks x 1 threads"));
     require_directives_first(r.out);
     for (const std::string bad : {"--threads 0", "--concurrent 0", "--ranks 0", "--time soon"}) {
         INFO(bad);

@@ -1,5 +1,6 @@
 #include "ssbsim/app/bench.hpp"
 
+#include "ssbsim/core/comm.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/core/parallel.hpp"
 #include "ssbsim/dynamics/dynamics.hpp"
@@ -7,6 +8,7 @@
 #include "ssbsim/io/json.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/action.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/force.hpp"
 #include "ssbsim/physics/lattice.hpp"
@@ -173,6 +175,26 @@ ActionParams bench_action(int dims, int components) {
 }
 constexpr double bench_eps = 0.01, bench_temperature = 1.0, bench_tolerance = 1e-4;
 
+// time_rate over the ranks of a split lattice: every rank runs the same k (the calibration's
+// slowest rank decides), and a repetition lasts as long as its slowest rank.
+template <class Work>
+Rate time_rate(const BenchOptions& o, const Communicator& comm, double units, Work&& work) {
+    if (!comm.split()) return time_rate(o, units, work);
+    comm.barrier();
+    auto t0 = Clock::now();
+    work(1);
+    const double once = std::max(comm.max(seconds_since(t0)), 1e-9);
+    const auto k = static_cast<std::int64_t>(std::ceil(o.rep_seconds / once));
+    std::vector<double> rates;
+    for (int r = 0; r < o.reps; ++r) {
+        comm.barrier();
+        t0 = Clock::now();
+        work(k);
+        rates.push_back(static_cast<double>(k) * units / comm.max(seconds_since(t0)));
+    }
+    return summarise(std::move(rates));
+}
+
 Field hot_field(const Lattice& lattice, int components) {
     Field phi(lattice, components);
     const std::int64_t len = lattice.row_length();
@@ -183,16 +205,19 @@ Field hot_field(const Lattice& lattice, int components) {
     return phi;
 }
 
+// Split over the ranks of mpirun, each rank steps its slab (random values: the rate does not
+// depend on them) and the rate is the whole lattice's.
 Rate method_rate(const BenchOptions& o, const Lattice& lattice, Method method) {
     const int n = o.components;
-    Field phi = hot_field(lattice, n);
+    const Domain domain(lattice, Communicator::world());
+    Field phi = hot_field(domain.local(), n);
     DynamicsConfig dynamics;
     dynamics.method = method;
     dynamics.tolerance = bench_tolerance;
     dynamics.hmc_steps = 1; // a trajectory of one leapfrog step: rates comparable per step
-    const auto integrator = make_integrator(dynamics, lattice, n);
-    Field momentum(lattice, n); // used by method = momentum only
-    ForceCache force_cache;     // likewise
+    const auto integrator = make_integrator(dynamics, domain, n);
+    Field momentum(domain.local(), n); // used by method = momentum only
+    ForceCache force_cache;            // likewise
     const ActionParams p = bench_action(lattice.dims(), n);
     std::uint64_t step = 0;
     double eps = bench_eps;
@@ -205,21 +230,36 @@ Rate method_rate(const BenchOptions& o, const Lattice& lattice, Method method) {
             eps = r.next_eps;
         }
     };
-    return time_rate(o, static_cast<double>(lattice.volume()), steps);
+    return time_rate(o, domain.comm(), static_cast<double>(lattice.volume()), steps);
 }
 
-Rate measure_rate(const BenchOptions& o, const Lattice& lattice) {
-    const Field phi = hot_field(lattice, o.components);
+// Split over ranks: seconds per halo exchange of a one-component field (what a langevin step
+// does once; the sweep overlaps it with the interior rows); 0 on one rank.
+double halo_seconds(const BenchOptions& o, const Lattice& lattice) {
+    const Domain domain(lattice, Communicator::world());
+    if (!domain.split()) return 0.0;
+    const Field phi = hot_field(domain.local(), o.components);
+    const Rate r = time_rate(o, domain.comm(), 1.0, [&](std::int64_t k) {
+        for (std::int64_t i = 0; i < k; ++i)
+            domain.exchange_halos(phi);
+    });
+    return 1.0 / r.median;
+}
+
+Rate measure_rate(const BenchOptions& o, const Lattice& whole) {
+    const Domain lattice(whole, Communicator::world());
+    const Field phi = hot_field(lattice.local(), o.components);
     StepParams params;
-    params.action = bench_action(lattice.dims(), o.components);
+    params.action = bench_action(whole.dims(), o.components);
     params.eps = bench_eps;
     params.temperature = bench_temperature;
-    const MeasurePlans plans(lattice); // made once per run, as by a simulation
+    const MeasurePlans plans(whole); // made once per run, as by a simulation
     double sink = 0.0;
-    const Rate r = time_rate(o, static_cast<double>(lattice.volume()), [&](std::int64_t k) {
-        for (std::int64_t i = 0; i < k; ++i)
-            sink += measure(lattice, phi, params, plans).front();
-    });
+    const Rate r =
+        time_rate(o, lattice.comm(), static_cast<double>(whole.volume()), [&](std::int64_t k) {
+            for (std::int64_t i = 0; i < k; ++i)
+                sink += measure(lattice, phi, params, plans).front();
+        });
     if (!std::isfinite(sink)) throw std::runtime_error("bench: measurement is not finite");
     return r;
 }
@@ -322,6 +362,7 @@ BenchReport run_bench(const BenchOptions& o, std::ostream& progress) {
     rep.compiler = std::string("g++ ") + __VERSION__;
     rep.build = build_description();
     rep.max_threads = o.threads > 0 ? o.threads : initial_threads;
+    rep.ranks = Communicator::world().size();
     rep.load_before = load_average();
     rep.triad_bytes = Triad::bytes_per_pass;
 
@@ -380,6 +421,10 @@ BenchReport run_bench(const BenchOptions& o, std::ostream& progress) {
             c.methods.push_back(f);
         }
         c.measure = measure_rate(o, lattice);
+        c.halo_seconds = halo_seconds(o, lattice);
+        if (c.halo_seconds > 0.0)
+            progress << extents_text(extents) << " halo exchange: " << fmt(1e6 * c.halo_seconds)
+                     << " us\n";
         if (langevin_rate > 0.0) {
             const double t_measure = 1.0 / c.measure.median, t_step = 1.0 / langevin_rate;
             c.measure_every_10 = t_measure / (10.0 * t_step + t_measure);
@@ -402,10 +447,24 @@ BenchReport run_bench(const BenchOptions& o, std::ostream& progress) {
     return rep;
 }
 
+double langevin_rate_of(const CaseFigures& c) {
+    for (const MethodFigure& f : c.methods)
+        if (f.method == "langevin") return f.rate.median;
+    return 0.0;
+}
+
+std::int64_t volume_of(const std::vector<std::int64_t>& extents) {
+    std::int64_t v = 1;
+    for (std::int64_t e : extents)
+        v *= e;
+    return v;
+}
+
 void print_bench(const BenchReport& r, std::ostream& out) {
-    out << "ssbsim bench: " << r.cpu << ", " << r.max_threads << " threads, " << r.compiler
-        << "\n  build: " << r.build << "\n  load average (1 min) " << fmt(r.load_before, 2)
-        << " before, " << fmt(r.load_after, 2)
+    out << "ssbsim bench: " << r.cpu << ", " << r.max_threads << " threads"
+        << (r.ranks > 1 ? " x " + std::to_string(r.ranks) + " MPI ranks" : std::string()) << ", "
+        << r.compiler << "\n  build: " << r.build << "\n  load average (1 min) "
+        << fmt(r.load_before, 2) << " before, " << fmt(r.load_after, 2)
         << " after: other processes on the machine lower every figure\n"
         << "  figures are medians [min, max] over the repetitions\n\n";
     out << "memory bandwidth, STREAM triad on 3 x " << r.triad_bytes / 3 / (1 << 20)
@@ -423,6 +482,13 @@ void print_bench(const BenchReport& r, std::ostream& out) {
                 << pad(fmt(100.0 * f.roofline_fraction) + " %", 10)
                 << (f.noise_draws > 0 ? fmt(100.0 * f.noise_fraction) + " %" : "-") << '\n';
         }
+        if (r.ranks > 1)
+            out << "  split over " << r.ranks << " MPI ranks (slabs of axis 1): halo exchange "
+                << fmt(1e6 * c.halo_seconds) << " us per exchange (one per langevin step, "
+                << "overlapped with the interior rows), "
+                << fmt(100.0 * c.halo_seconds * langevin_rate_of(c) /
+                       static_cast<double>(volume_of(c.lattice)))
+                << " % of a langevin step if not overlapped\n";
         out << "  " << pad("measurement", 15) << mega(c.measure) << " M sites/s";
         if (c.measure_every_10 > 0.0)
             out << "; measuring every 10 langevin steps: " << fmt(100.0 * c.measure_every_10)
@@ -463,6 +529,7 @@ void print_bench_json(const BenchReport& r, std::ostream& out) {
     j["load_before"] = json_number(r.load_before);
     j["load_after"] = json_number(r.load_after);
     j["max_threads"] = r.max_threads;
+    j["ranks"] = r.ranks;
     j["triad_bytes"] = r.triad_bytes;
     j["bandwidth_bytes_per_s"] = json_rate(r.bandwidth);
     j["noise_per_s"] = json_rate(r.noise);
@@ -483,6 +550,7 @@ void print_bench_json(const BenchReport& r, std::ostream& out) {
         one["methods"] = methods;
         one["measure_sites_per_s"] = json_rate(c.measure);
         one["measure_every_10_fraction"] = json_number(c.measure_every_10);
+        one["halo_exchange_s"] = json_number(c.halo_seconds);
         cases.push_back(one);
     }
     j["cases"] = cases;

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <hdf5.h>
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 namespace po = boost::program_options;
@@ -203,7 +204,7 @@ int cmd_jobscript(const std::vector<std::string>& args) {
         "threads", po::value<int>()->default_value(1), "OpenMP threads per point")(
         "concurrent", po::value<int>(), "array tasks running at once (default: all)")(
         "time", po::value<std::string>()->default_value("24:00:00"), "time limit per task")(
-        "ranks", po::value<int>()->default_value(1), "MPI ranks per point (not yet available)");
+        "ranks", po::value<int>()->default_value(1), "MPI ranks per point (srun, slabs of axis 1)");
     po::positional_options_description pos;
     pos.add("deck", 1);
     const po::variables_map vm = parse(args, opts, pos);
@@ -220,10 +221,6 @@ int cmd_jobscript(const std::vector<std::string>& args) {
     options.time = vm["time"].as<std::string>();
     options.ranks = vm["ranks"].as<int>();
     std::cout << slurm_script(input, options);
-    if (options.ranks > 1)
-        std::cerr << "jobscript: MPI decomposition is not yet available: each point runs as one "
-                     "process; the srun line for "
-                  << options.ranks << " ranks is in a comment of the script\n";
     return exit_ok;
 }
 
@@ -285,11 +282,15 @@ int cmd_bench(const std::vector<std::string>& args) {
     o.reps = vm["reps"].as<int>();
     o.threads = vm["threads"].as<int>();
     o.scaling = !vm["no-scaling"].as<bool>();
-    const BenchReport report = run_bench(o, std::cerr);
+    // Under mpirun the ranks measure the split lattice together; the root reports.
+    std::ostringstream not_shown;
+    const bool root = Communicator::world().root();
+    const BenchReport report = run_bench(o, root ? std::cerr : not_shown);
+    std::ostream& out = root ? std::cout : not_shown;
     if (vm["json"].as<bool>())
-        print_bench_json(report, std::cout);
+        print_bench_json(report, out);
     else
-        print_bench(report, std::cout);
+        print_bench(report, out);
     return exit_ok;
 }
 
@@ -370,6 +371,10 @@ int main(int argc, char** argv) {
         std::cerr << "ssbsim: error: " << e.what() << "\n(ssbsim help for usage)\n";
         return exit_bad_input;
     } catch (...) {
-        return report_error(std::current_exception(), std::cerr);
+        // Split over MPI ranks, every rank stops with the same status (runner.cpp: agree) and
+        // the root says why; a rank that fails alone during a run says so and aborts the others.
+        std::ostringstream not_shown;
+        std::ostream& log = Communicator::world().root() ? std::cerr : not_shown;
+        return report_error(std::current_exception(), log);
     }
 }

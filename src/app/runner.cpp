@@ -4,6 +4,7 @@
 #include "ssbsim/analysis/stats.hpp"
 #include "ssbsim/app/preflight.hpp"
 #include "ssbsim/app/progress.hpp"
+#include "ssbsim/app/scan.hpp"
 #include "ssbsim/app/signals.hpp"
 #include "ssbsim/core/comm.hpp"
 #include "ssbsim/core/errors.hpp"
@@ -19,6 +20,7 @@
 #include "ssbsim/physics/action.hpp"
 #include "ssbsim/physics/domain.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <filesystem>
@@ -194,35 +196,42 @@ std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Latt
 }
 
 // Runs `step` on every rank and makes its outcome one for all: if it threw on any rank, every
-// rank throws (its own error, or one of the same exit status naming the rank that failed), so
-// that no rank goes on alone into a collective the others never reach. Without a split, step().
+// rank throws -- its own error, or OtherRank<the same type> with the message of the lowest rank
+// that failed -- so that no rank goes on alone into a collective the others never reach.
+// Without a split, step().
 template <class Step>
 void agree(const Communicator& comm, Step&& step) {
     if (!comm.split()) return step();
     std::exception_ptr error;
+    std::string message;
     try {
         step();
+    } catch (const std::exception& e) {
+        error = std::current_exception();
+        message = e.what();
     } catch (...) {
         error = std::current_exception();
     }
-    const std::vector<std::int64_t> status = comm.all_gather(
-        std::int64_t{error ? std::max(exit_status_of(error), int{exit_internal}) : exit_ok});
+    const std::vector<std::int64_t> status =
+        comm.all_gather(std::int64_t{error ? exit_status_of(error) : exit_ok});
+    const auto failed =
+        std::find_if(status.begin(), status.end(), [](std::int64_t s) { return s != exit_ok; });
+    if (failed == status.end()) return;
+    const int from = static_cast<int>(failed - status.begin());
+    comm.broadcast(message, from);
     if (error) std::rethrow_exception(error);
-    for (std::size_t r = 0; r < status.size(); ++r) {
-        if (status[r] == exit_ok) continue;
-        const std::string why = "MPI rank " + std::to_string(r) + " stopped (see its message)";
-        switch (status[r]) {
-        case exit_bad_input:
-            throw InputError(why);
-        case exit_diverged:
-            throw DivergenceError(why);
-        case exit_io:
-            throw IoError(why);
-        case exit_interrupted:
-            throw Interrupted(why);
-        default:
-            throw std::runtime_error(why);
-        }
+    const std::string why = "MPI rank " + std::to_string(from) + ": " + message;
+    switch (*failed) {
+    case exit_bad_input:
+        throw OtherRank<InputError>(why);
+    case exit_diverged:
+        throw OtherRank<DivergenceError>(why);
+    case exit_io:
+        throw OtherRank<IoError>(why);
+    case exit_interrupted:
+        throw OtherRank<Interrupted>(why);
+    default:
+        throw OtherRank<std::runtime_error>(why);
     }
 }
 
@@ -452,12 +461,22 @@ RunOutcome run(const Config& config, const RunStreams& streams, const RunMode& m
         }
     } catch (...) {
         // The output says how its segment ended whenever it can; the error itself goes on.
+        const int status = exit_status_of(std::current_exception());
         try {
             if (out) {
-                segment->finish(exit_status_of(std::current_exception()));
+                segment->finish(status);
                 out->flush();
             }
         } catch (...) {
+        }
+        // Split, a divergence and a stop are seen by every rank at the same step (the records
+        // and max|phi| are the whole lattice's, the stop is agreed); any other error (a failed
+        // write on the root) only here: say it and end the other ranks, which would wait for
+        // this one forever.
+        if (comm.split() && status != exit_diverged && status != exit_interrupted) {
+            report_error(std::current_exception(), streams.log);
+            streams.log.flush();
+            comm.abort(status);
         }
         throw;
     }

@@ -144,6 +144,19 @@ void Communicator::broadcast(std::span<std::int64_t> values) const {
               "MPI_Bcast");
 }
 
+void Communicator::broadcast(std::string& text, int from) const {
+    if (!mpi_) return;
+    std::int64_t size = static_cast<std::int64_t>(text.size());
+    check(MPI_Bcast(&size, 1, MPI_INT64_T, from, MPI_COMM_WORLD), "MPI_Bcast");
+    text.resize(static_cast<std::size_t>(size));
+    check(MPI_Bcast(text.data(), static_cast<int>(size), MPI_CHAR, from, MPI_COMM_WORLD),
+          "MPI_Bcast");
+}
+
+void Communicator::abort(int status) const {
+    if (mpi_ && size_ > 1) MPI_Abort(MPI_COMM_WORLD, status);
+}
+
 std::vector<double> Communicator::gather(std::span<const double> mine) const {
     if (!mpi_) return {mine.begin(), mine.end()};
     const int count = static_cast<int>(mine.size());
@@ -229,6 +242,8 @@ bool Communicator::any(bool value) const {
 }
 void Communicator::broadcast(std::span<double>) const {}
 void Communicator::broadcast(std::span<std::int64_t>) const {}
+void Communicator::broadcast(std::string&, int) const {}
+void Communicator::abort(int) const {}
 std::vector<double> Communicator::gather(std::span<const double> mine) const {
     return {mine.begin(), mine.end()};
 }

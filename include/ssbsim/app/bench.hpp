@@ -50,6 +50,7 @@ struct CaseFigures {
     std::vector<MethodFigure> methods;
     Rate measure;                  // sites per second of one full measurement
     double measure_every_10 = 0.0; // cost of measuring every 10 langevin steps, fraction of run
+    double halo_seconds = 0.0;     // under mpirun: one halo exchange of the field (0: one rank)
 };
 
 struct ScalingPoint {
@@ -64,6 +65,7 @@ struct BenchReport {
     std::string cpu, compiler, build;
     double load_before = 0.0, load_after = 0.0; // 1-minute load average
     int max_threads = 0;
+    int ranks = 1;                // MPI ranks the lattices are split over (under mpirun)
     std::int64_t triad_bytes = 0; // size of the three triad arrays together
     Rate bandwidth;               // at max threads
     Rate noise;                   // at max threads

@@ -16,7 +16,7 @@ struct JobScriptOptions {
     int threads = 1;               // --cpus-per-task and OMP_NUM_THREADS
     std::optional<int> concurrent; // array tasks running at once (default: all)
     std::string time = "24:00:00"; // --time, any SLURM format
-    int ranks = 1;                 // MPI ranks per point (not available yet: noted)
+    int ranks = 1;                 // MPI ranks per point (> 1: srun splits the lattice)
 };
 
 struct JobScriptInput {

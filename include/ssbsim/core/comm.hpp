@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace ssbsim {
@@ -63,6 +64,11 @@ class Communicator {
     // The root's values on every rank.
     void broadcast(std::span<double> values) const;
     void broadcast(std::span<std::int64_t> values) const;
+    // Rank `from`'s text on every rank (error messages).
+    void broadcast(std::string& text, int from) const;
+    // Ends every rank of the run with `status` (MPI_Abort): for an error only this rank met,
+    // which the others, waiting in a collective, would never learn of. Returns without MPI.
+    void abort(int status) const;
     // The concatenation of every rank's `mine`, in rank order, on the root (empty elsewhere).
     std::vector<double> gather(std::span<const double> mine) const;
 

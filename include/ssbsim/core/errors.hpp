@@ -38,6 +38,13 @@ struct Interrupted : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// Split over MPI ranks, a rank that did not fail itself stops with the error of the rank that
+// did (its message and exit status): OtherRank<InputError> etc. is caught as the error itself.
+template <class Error>
+struct OtherRank : Error {
+    using Error::Error;
+};
+
 // The exit status main() gives an exception: for records written while it propagates and for
 // `run --all`, which goes on past a failed point.
 inline int exit_status_of(const std::exception_ptr& error) {

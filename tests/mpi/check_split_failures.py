@@ -1,0 +1,132 @@
+"""Failure paths of `ssbsim run` split over 3 MPI ranks (tests/CMakeLists.txt: mpi:failures): a bad
+deck or init file stops every rank with status 2 and writes nothing; a divergence stops every
+rank with status 3 and keeps the output (exit_status 3); SIGUSR1 or SIGTERM to mpirun gives one
+consistent checkpoint (status 5; OpenMPI's mpirun itself reports 1 after SIGTERM), and resuming
+it on 2 ranks ends with the plain run's observables. Every
+run has a timeout and no rank may outlive mpirun: a hang fails the test.
+
+usage: check_split_failures.py SSBSIM MPIEXEC WORKDIR
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+
+ssbsim, mpiexec, work = sys.argv[1], sys.argv[2], sys.argv[3]
+os.makedirs(work, exist_ok=True)
+os.chdir(work)
+env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMP_NUM_THREADS="1")
+
+DECK = """[run]
+seed = 5
+[lattice]
+dims = 48 32
+[field]
+init = hot
+[action]
+m2 = -0.8
+lambda = 0.7
+[dynamics]
+method = langevin
+step = 0.05
+temperature = 0.8
+steps = 60
+[measure]
+every = 2
+[checkpoint]
+every = 1000
+"""
+with open("deck.ini", "w") as f:
+    f.write(DECK)
+
+
+def mpirun(args, ranks=3, timeout=60):
+    cmd = [mpiexec, "-n", str(ranks), "--oversubscribe", ssbsim, "run", "deck.ini"] + args
+    start = time.time()
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    return p, time.time() - start
+
+
+def fail(why, p=None):
+    sys.exit(f"FAIL: {why}" + (f"\n{p.stdout}\n{p.stderr}" if p else ""))
+
+
+def no_ssbsim_left():
+    # The ranks are children of mpirun: none may be left once it has returned.
+    out = subprocess.run(["pgrep", "-f", f"{ssbsim} run deck.ini"], capture_output=True, text=True)
+    if out.stdout.strip():
+        fail(f"ranks left running: {out.stdout.split()}")
+
+
+# 1. Bad input: nothing is written, every rank exits 2.
+for name, args in [("unknown key", ["--set", "action.no_such_key=1"]),
+                   ("missing init file", ["--set", "field.init=file", "--set",
+                                          "field.init_file=missing.h5"]),
+                   ("too few slices for the ranks", ["--set", "lattice.dims=2 64"])]:
+    p, took = mpirun(["-o", "bad.h5", "--overwrite"] + args)
+    if p.returncode != 2:
+        fail(f"{name}: status {p.returncode}, expected 2", p)
+    if os.path.exists("bad.h5"):
+        fail(f"{name}: an output was written")
+    no_ssbsim_left()
+    print(f"bad input ({name}): status 2 on 3 ranks in {took:.1f} s, nothing written")
+
+# 2. Divergence: status 3 on every rank, the output says so.
+p, took = mpirun(["-o", "diverged.h5", "--overwrite", "--set", "dynamics.step=0.9",
+                  "--set", "dynamics.temperature=0"])
+if p.returncode != 3:
+    fail(f"divergence: status {p.returncode}, expected 3", p)
+with h5py.File("diverged.h5", "r") as f:
+    if int(f.attrs["exit_status"]) != 3:
+        fail(f"divergence: the output's exit_status is {f.attrs['exit_status']}")
+no_ssbsim_left()
+print(f"divergence: status 3 on 3 ranks in {took:.1f} s, output exit_status 3")
+
+# 3. SIGTERM to mpirun: one checkpoint, status 5; resumed on 2 ranks, the plain run's bits.
+subprocess.run([ssbsim, "run", "deck.ini", "-o", "plain.h5", "--overwrite", "--set",
+                "dynamics.steps=4000"], env=env, check=True, capture_output=True, timeout=240)
+
+def stop_with(sig, output):
+    cmd = [mpiexec, "-n", "3", "--oversubscribe", ssbsim, "run", "deck.ini", "-o", output,
+           "--overwrite", "--set", "dynamics.steps=4000"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(3)
+    proc.send_signal(sig)
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        fail(f"signal {sig}: mpirun did not return within 30 s")
+    if not os.path.exists(output.replace(".h5", ".ckpt.h5")):
+        fail(f"signal {sig}: no checkpoint\n{out}\n{err}")
+    if "interrupted: signal" not in err:
+        fail(f"signal {sig}: the ranks did not stop by the signal\n{out}\n{err}")
+    no_ssbsim_left()
+    return proc.returncode
+
+
+# SIGUSR1 is passed on to the ranks by mpirun (SLURM's --signal of `ssbsim jobscript`): 5.
+status = stop_with(signal.SIGUSR1, "usr1.h5")
+if status != 5:
+    fail(f"SIGUSR1: mpirun status {status}, expected 5")
+# SIGTERM: OpenMPI's mpirun sends it on to every rank, which write one checkpoint and exit 5,
+# but mpirun reports 1 for a job it was told to terminate (srun reports the ranks' 5).
+status = stop_with(signal.SIGTERM, "stopped.h5")
+if status not in (1, 5):
+    fail(f"SIGTERM: mpirun status {status}, expected 5 (OpenMPI's mpirun: 1)")
+no_ssbsim_left()
+p, took = mpirun(["-o", "stopped.h5", "--resume", "--set", "dynamics.steps=4000"], ranks=2,
+                 timeout=240)
+if p.returncode != 0:
+    fail(f"resume after SIGTERM: status {p.returncode}", p)
+with h5py.File("plain.h5", "r") as a, h5py.File("stopped.h5", "r") as b:
+    for name in a["observables"]:
+        if a["observables"][name][()].tobytes() != b["observables"][name][()].tobytes():
+            fail(f"resume after SIGTERM: /observables/{name} differs from the plain run")
+print("SIGUSR1: status 5; SIGTERM: a checkpoint, mpirun status %d; resumed on 2 ranks: "
+      "observables bitwise equal" % status)
