@@ -86,13 +86,12 @@ with h5py.File("diverged.h5", "r") as f:
 no_ssbsim_left()
 print(f"divergence: status 3 on 3 ranks in {took:.1f} s, output exit_status 3")
 
-# 3. SIGTERM to mpirun: one checkpoint, status 5; resumed on 2 ranks, the plain run's bits.
-subprocess.run([ssbsim, "run", "deck.ini", "-o", "plain.h5", "--overwrite", "--set",
-                "dynamics.steps=4000"], env=env, check=True, capture_output=True, timeout=240)
+# 3. Signals to mpirun: one checkpoint, status 5; resumed on 2 ranks, the plain run's bits.
+LONG = ["--set", "dynamics.steps=100000000", "--set", "measure.every=50"]
 
 def stop_with(sig, output):
     cmd = [mpiexec, "-n", "3", "--oversubscribe", ssbsim, "run", "deck.ini", "-o", output,
-           "--overwrite", "--set", "dynamics.steps=4000"]
+           "--overwrite"] + LONG
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     time.sleep(3)
@@ -120,10 +119,15 @@ status = stop_with(signal.SIGTERM, "stopped.h5")
 if status not in (1, 5):
     fail(f"SIGTERM: mpirun status {status}, expected 5 (OpenMPI's mpirun: 1)")
 no_ssbsim_left()
-p, took = mpirun(["-o", "stopped.h5", "--resume", "--set", "dynamics.steps=4000"], ranks=2,
-                 timeout=240)
+# Resumed for 100 more steps on 2 ranks: the observables of one plain run of as many steps.
+with h5py.File("stopped.ckpt.h5", "r") as f:
+    end = int(f.attrs["step"]) // 50 * 50 + 100
+steps = ["--set", f"dynamics.steps={end}", "--set", "measure.every=50"]
+p, took = mpirun(["-o", "stopped.h5", "--resume"] + steps, ranks=2, timeout=240)
 if p.returncode != 0:
     fail(f"resume after SIGTERM: status {p.returncode}", p)
+subprocess.run([ssbsim, "run", "deck.ini", "-o", "plain.h5", "--overwrite"] + steps, env=env,
+               check=True, capture_output=True, timeout=240)
 with h5py.File("plain.h5", "r") as a, h5py.File("stopped.h5", "r") as b:
     for name in a["observables"]:
         if a["observables"][name][()].tobytes() != b["observables"][name][()].tobytes():
