@@ -1,6 +1,7 @@
 """Failure paths of `ssbsim run` split over 3 MPI ranks (tests/CMakeLists.txt: mpi:failures): a bad
 deck or init file stops every rank with status 2 and writes nothing; a divergence stops every
-rank with status 3 and keeps the output (exit_status 3); SIGUSR1 or SIGTERM to mpirun gives one
+rank with status 3 and keeps the output (exit_status 3); an I/O error on the root alone ends
+every rank with status 4 (MPI_Abort); SIGUSR1 or SIGTERM to mpirun gives one
 consistent checkpoint (status 5; OpenMPI's mpirun itself reports 1 after SIGTERM), and resuming
 it on 2 ranks ends with the plain run's observables. Every
 run has a timeout and no rank may outlive mpirun: a hang fails the test.
@@ -85,6 +86,23 @@ with h5py.File("diverged.h5", "r") as f:
         fail(f"divergence: the output's exit_status is {f.attrs['exit_status']}")
 no_ssbsim_left()
 print(f"divergence: status 3 on 3 ranks in {took:.1f} s, output exit_status 3")
+
+# An error only the root meets (its output removed during the run: an I/O error at the next
+# checkpoint) ends every rank through MPI_Abort with status 4, instead of leaving them waiting.
+cmd = [mpiexec, "-n", "3", "--oversubscribe", ssbsim, "run", "deck.ini", "-o", "gone.h5",
+       "--overwrite", "--set", "dynamics.steps=100000000", "--set", "checkpoint.every=500"]
+proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+time.sleep(3)
+os.remove("gone.h5")
+try:
+    out, err = proc.communicate(timeout=30)
+except subprocess.TimeoutExpired:
+    proc.kill()
+    fail("output removed: mpirun did not return within 30 s")
+if proc.returncode != 4:
+    fail(f"output removed: status {proc.returncode}, expected 4\n{out}\n{err}")
+no_ssbsim_left()
+print("I/O error on the root alone: status 4, every rank ended")
 
 # 3. Signals to mpirun: one checkpoint, status 5; resumed on 2 ranks, the plain run's bits.
 LONG = ["--set", "dynamics.steps=100000000", "--set", "measure.every=50"]
