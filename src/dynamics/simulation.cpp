@@ -1,5 +1,6 @@
 #include "ssbsim/dynamics/simulation.hpp"
 
+#include "ssbsim/core/errors.hpp"
 #include "ssbsim/core/parallel.hpp"
 #include "ssbsim/dynamics/cluster.hpp"
 #include "ssbsim/dynamics/methods.hpp"
@@ -10,6 +11,7 @@
 #include "ssbsim/physics/source.hpp"
 
 #include <cmath>
+#include <string>
 
 namespace ssbsim {
 
@@ -62,6 +64,11 @@ Simulation::Simulation(const Config& config, State state, std::optional<Field> s
       h_direction_(unit_direction(base_action_.h)),
       source_(local_source(config, domain_, std::move(source_file))), measure_plans_(lattice_),
       noise_model_(noise_model(config)), state_(std::move(state)) {
+    // Cluster updates grow clusters across the whole lattice: not yet across MPI ranks.
+    if (domain_.split() && config.dynamics.cluster_every > 0)
+        throw InputError(
+            "dynamics.cluster_every: cluster updates are not yet available split over " +
+            std::to_string(domain_.comm().size()) + " MPI ranks; run on one rank");
     const auto replicas = static_cast<std::int64_t>(state_.phi.size());
     const std::int64_t integrators =
         !domain_.split() && spreads_tasks(replicas, lattice_.volume()) ? replicas : 1;
