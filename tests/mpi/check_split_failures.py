@@ -41,12 +41,12 @@ every = 2
 [checkpoint]
 every = 1000
 """
-with open("deck.ini", "w") as f:
+with open("failures.ini", "w") as f:
     f.write(DECK)
 
 
 def mpirun(args, ranks=3, timeout=60):
-    cmd = [mpiexec, "-n", str(ranks), "--oversubscribe", ssbsim, "run", "deck.ini"] + args
+    cmd = [mpiexec, "-n", str(ranks), "--oversubscribe", ssbsim, "run", "failures.ini"] + args
     start = time.time()
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     return p, time.time() - start
@@ -58,7 +58,7 @@ def fail(why, p=None):
 
 def no_ssbsim_left():
     # The ranks are children of mpirun: none may be left once it has returned.
-    out = subprocess.run(["pgrep", "-f", f"{ssbsim} run deck.ini"], capture_output=True, text=True)
+    out = subprocess.run(["pgrep", "-f", f"{ssbsim} run failures.ini"], capture_output=True, text=True)
     if out.stdout.strip():
         fail(f"ranks left running: {out.stdout.split()}")
 
@@ -89,7 +89,7 @@ print(f"divergence: status 3 on 3 ranks in {took:.1f} s, output exit_status 3")
 
 # An error only the root meets (its output removed during the run: an I/O error at the next
 # checkpoint) ends every rank through MPI_Abort with status 4, instead of leaving them waiting.
-cmd = [mpiexec, "-n", "3", "--oversubscribe", ssbsim, "run", "deck.ini", "-o", "gone.h5",
+cmd = [mpiexec, "-n", "3", "--oversubscribe", ssbsim, "run", "failures.ini", "-o", "gone.h5",
        "--overwrite", "--set", "dynamics.steps=100000000", "--set", "checkpoint.every=500"]
 proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 time.sleep(3)
@@ -108,7 +108,7 @@ print("I/O error on the root alone: status 4, every rank ended")
 LONG = ["--set", "dynamics.steps=100000000", "--set", "measure.every=50"]
 
 def stop_with(sig, output):
-    cmd = [mpiexec, "-n", "3", "--oversubscribe", ssbsim, "run", "deck.ini", "-o", output,
+    cmd = [mpiexec, "-n", "3", "--oversubscribe", ssbsim, "run", "failures.ini", "-o", output,
            "--overwrite"] + LONG
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -144,7 +144,7 @@ steps = ["--set", f"dynamics.steps={end}", "--set", "measure.every=50"]
 p, took = mpirun(["-o", "stopped.h5", "--resume"] + steps, ranks=2, timeout=240)
 if p.returncode != 0:
     fail(f"resume after SIGTERM: status {p.returncode}", p)
-subprocess.run([ssbsim, "run", "deck.ini", "-o", "plain.h5", "--overwrite"] + steps, env=env,
+subprocess.run([ssbsim, "run", "failures.ini", "-o", "plain.h5", "--overwrite"] + steps, env=env,
                check=True, capture_output=True, timeout=240)
 with h5py.File("plain.h5", "r") as a, h5py.File("stopped.h5", "r") as b:
     for name in a["observables"]:

@@ -46,7 +46,7 @@ save_every = 20
 every = 20
 keep = true
 """
-with open("deck.ini", "w") as f:
+with open("split.ini", "w") as f:
     f.write(DECK)
 
 env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
@@ -58,9 +58,9 @@ def sets(overrides):
 
 
 def run(ranks, output, overrides=(), resume=False):
-    cmd = [ssbsim, "run", "deck.ini", "-o", output, "--overwrite"] + sets(list(extra) + list(overrides))
+    cmd = [ssbsim, "run", "split.ini", "-o", output, "--overwrite"] + sets(list(extra) + list(overrides))
     if resume:
-        cmd = [ssbsim, "run", "deck.ini", "-o", output, "--resume"] + sets(list(extra) + list(overrides))
+        cmd = [ssbsim, "run", "split.ini", "-o", output, "--resume"] + sets(list(extra) + list(overrides))
     if ranks:
         cmd = [mpiexec, "-n", str(ranks), "--oversubscribe"] + cmd
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
