@@ -32,7 +32,6 @@ Example:
 Needs PyTorch (Debian's python3-torch; scripts/install-deps.sh installs it).
 """
 
-import argparse
 import json
 import os
 import sys
@@ -131,23 +130,8 @@ def plot(results, output):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ssbsim", default="ssbsim", help="the ssbsim program")
-    parser.add_argument("--dir", default=".", help="where the recordings and runs go")
-    parser.add_argument("--steps", type=int, default=300, help="training steps")
-    parser.add_argument("--every", type=int, default=30, help="record every this many steps")
-    parser.add_argument("--replicas", type=int, default=4)
-    parser.add_argument("-o", "--output", default="breakers.png", help="picture (PNG)")
-    parser.add_argument("--json", help="write the numbers here")
-    args = parser.parse_args()
-    try:
-        import torch
-        import ssbsim.torch as st
-    except ImportError as e:
-        reader.fail(f"{e}")
-    torch.set_num_threads(1)
-    os.makedirs(args.dir, exist_ok=True)
+    args = td.parse_arguments(__doc__, every=30, output="breakers.png")
+    torch, st = td.import_torch()
     try:
         results = torch_runs(torch, st, args) + field_runs(args)
     except reader.UsageError as e:

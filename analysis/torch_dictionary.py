@@ -35,7 +35,6 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 
 import ssbsim_reader as reader
 
@@ -150,24 +149,36 @@ FIELD_RUNS = [("constant", "flow", []), ("constant", "langevin", SGD),
               ("random", "flow", ["field.init=hot"]), ("random", "langevin", ["field.init=hot"] + SGD)]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__,
+def parse_arguments(description, every, output):
+    """The command line shared with symmetry_breakers.py; makes --dir."""
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ssbsim", default="ssbsim", help="the ssbsim program")
     parser.add_argument("--dir", default=".", help="where the recordings and runs go")
     parser.add_argument("--steps", type=int, default=300, help="training steps")
-    parser.add_argument("--every", type=int, default=10, help="record every this many steps")
+    parser.add_argument("--every", type=int, default=every, help="record every this many steps")
     parser.add_argument("--replicas", type=int, default=4)
-    parser.add_argument("-o", "--output", default="dictionary.png", help="picture (PNG)")
+    parser.add_argument("-o", "--output", default=output, help="picture (PNG)")
     parser.add_argument("--json", help="write the numbers here")
     args = parser.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    return args
+
+
+def import_torch():
+    """torch (one thread: small networks, and the tests run beside other jobs) and the recorder."""
     try:
         import torch
         import ssbsim.torch as st
     except ImportError as e:
         reader.fail(f"{e}")
     torch.set_num_threads(1)
-    os.makedirs(args.dir, exist_ok=True)
+    return torch, st
+
+
+def main():
+    args = parse_arguments(__doc__, every=10, output="dictionary.png")
+    torch, st = import_torch()
     results = []
     try:
         for init, opt in TORCH_RUNS:

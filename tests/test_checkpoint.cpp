@@ -2,6 +2,7 @@
 // after --resume, bitwise, with a schedule), refusal of a changed physics deck, graceful stop on
 // SIGTERM, SIGKILL at random moments, divergence, damaged checkpoints.
 #include "cli.hpp"
+#include "same_output.hpp"
 #include "ssbsim/io/hdf5.hpp"
 
 #include <catch2/catch.hpp>
@@ -39,20 +40,6 @@ save_every = 100
 [checkpoint]
 every = 50
 )";
-
-// Every dataset of the two files, compared bit for bit.
-void require_same_output(const std::string& a, const std::string& b) {
-    const h5::File fa = h5::File::open_read(a), fb = h5::File::open_read(b);
-    for (const std::string group : {"observables", "configurations"})
-        for (const std::string& name : fa.root().open_group(group).children()) {
-            INFO(group << "/" << name);
-            const auto x = fa.root().open_dataset(group + "/" + name);
-            const auto y = fb.root().open_dataset(group + "/" + name);
-            REQUIRE(x.shape() == y.shape());
-            const std::vector<double> u = x.read_double(), v = y.read_double();
-            REQUIRE(std::memcmp(u.data(), v.data(), u.size() * sizeof(double)) == 0); // NaN too
-        }
-}
 
 std::vector<double> final_field(const std::string& file) {
     const auto d = h5::File::open_read(file).root().open_dataset("configurations/field");

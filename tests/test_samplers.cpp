@@ -3,6 +3,7 @@
 // reversibility of the molecular dynamics to rounding, the bitwise invariants (thread count,
 // resume from State and through the program's checkpoints) and the deck's refusals.
 #include "cli.hpp"
+#include "same_output.hpp"
 #include "ssbsim/analysis/stats.hpp"
 #include "ssbsim/deck/deck.hpp"
 #include "ssbsim/dynamics/hmc.hpp"
@@ -228,20 +229,6 @@ save_every = 50
 [checkpoint]
 every = 50
 )";
-
-// Every dataset of /observables and /configurations of the two files, bit for bit (NaN too).
-void require_same_output(const std::string& a, const std::string& b) {
-    const h5::File fa = h5::File::open_read(a), fb = h5::File::open_read(b);
-    for (const std::string group : {"observables", "configurations"})
-        for (const std::string& name : fa.root().open_group(group).children()) {
-            INFO(group << "/" << name);
-            const auto x = fa.root().open_dataset(group + "/" + name);
-            const auto y = fb.root().open_dataset(group + "/" + name);
-            REQUIRE(x.shape() == y.shape());
-            const std::vector<double> u = x.read_double(), v = y.read_double();
-            REQUIRE(std::memcmp(u.data(), v.data(), u.size() * sizeof(double)) == 0);
-        }
-}
 
 } // namespace
 
