@@ -2,8 +2,8 @@
 // written as a new output of the usual layout (docs/output.md): /observables, /layers with a
 // [network] geometry, /replicas when the file holds every replica's field, and /configurations
 // copied. Serves old runs measured with newer observables and weights imported from training
-// (ssbsim.torch, analysis/ssbsim/torch.py). A configuration of an ssbsim run is re-measured bit for bit.
-// Tested by tests/test_measure.cpp.
+// (ssbsim.torch, analysis/ssbsim/torch.py). A configuration of an ssbsim run is re-measured bit for
+// bit. Tested by tests/test_measure.cpp.
 #pragma once
 
 #include <ostream>
