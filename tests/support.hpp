@@ -60,6 +60,20 @@ inline Config free_config(std::vector<std::int64_t> dims, double m2, Method meth
     return c;
 }
 
+// An interacting O(2) theory on a 3D lattice with mixed boundaries, anisotropic couplings and a
+// field h: every term of the force at work. Large enough (> parallel_min_sites) that two threads
+// really split it.
+inline Config interacting_config(Method method, double eps = 0.02) {
+    Config c = free_config({16, 12, 48}, -0.8, method, eps);
+    c.lattice.boundary = {Boundary::periodic, Boundary::open, Boundary::periodic};
+    c.field.components = 2;
+    c.field.init_value = {0.3, -0.2};
+    c.action.lambda = 0.7;
+    c.action.coupling = {1.0, 0.6, 1.2};
+    c.action.h = {0.05, 0.0};
+    return c;
+}
+
 inline Field cold_field(const Config& c, double value = 0.0) {
     const Lattice lat(c.lattice);
     Field phi(lat, c.field.components);

@@ -234,22 +234,6 @@ TEST_CASE("single-site integrals (J = 0) agree with quadrature, high statistics"
     check_single_site(20000, 0.0004);
 }
 
-namespace {
-
-Config interacting_config(Method method) {
-    // Large enough (> parallel_min_sites) that two threads really split it.
-    Config c = free_config({16, 12, 48}, -0.8, method, 0.02);
-    c.lattice.boundary = {Boundary::periodic, Boundary::open, Boundary::periodic};
-    c.field.components = 2;
-    c.field.init_value = {0.3, -0.2};
-    c.action.lambda = 0.7;
-    c.action.coupling = {1.0, 0.6, 1.2};
-    c.action.h = {0.05, 0.0};
-    return c;
-}
-
-} // namespace
-
 TEST_CASE("every method writes identical bits with 1 and 2 threads", "[dynamics][bitwise]") {
     for (Method m : {Method::langevin, Method::langevin2, Method::flow, Method::flow_rk3,
                      Method::flow_adaptive, Method::momentum}) {

@@ -145,13 +145,7 @@ TEST_CASE("the molecular dynamics is reversible to rounding", "[samplers]") {
 namespace {
 
 Config interacting_hmc() {
-    Config c = free_config({16, 12, 48}, -0.8, Method::hmc, 0.05);
-    c.lattice.boundary = {Boundary::periodic, Boundary::open, Boundary::periodic};
-    c.field.components = 2;
-    c.field.init_value = {0.3, -0.2};
-    c.action.lambda = 0.7;
-    c.action.coupling = {1.0, 0.6, 1.2};
-    c.action.h = {0.05, 0.0};
+    Config c = interacting_config(Method::hmc, 0.05);
     c.dynamics.hmc_steps = 4;
     c.dynamics.hmc_integrator = MdIntegrator::omelyan;
     c.dynamics.hmc_jitter = 0.2;
