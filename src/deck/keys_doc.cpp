@@ -9,6 +9,13 @@ namespace ssbsim {
 
 namespace {
 
+// [scan] is not a row of the table: its keys are the table's own, plus `together`.
+constexpr std::string_view scan_text =
+    "[scan]: any key above but run.output, with a comma-separated list or a range "
+    "start:stop:step; the points are the product of the scanned keys (the first varies slowest). "
+    "`together = key1 key2 ...` makes scanned keys vary together as one axis (value i of each "
+    "with value i of the others), named by the first.";
+
 std::string default_text(const KeySpec& k) {
     switch (k.presence) {
     case Presence::defaulted:
@@ -34,6 +41,7 @@ void print_markdown(std::ostream& out) {
     for (const KeySpec& k : key_table())
         out << "| `" << k.name << "` | " << markdown_cell(default_text(k)) << " | "
             << markdown_cell(allowed_text(k)) << " | " << markdown_cell(k.description) << " |\n";
+    out << "\n" << scan_text << "\n";
 }
 
 std::string padded(std::string_view text, std::size_t width) {
@@ -57,6 +65,7 @@ void print_text(std::ostream& out) {
         row(k.name, default_text(k), allowed_text(k));
         out << "    " << k.description << "\n";
     }
+    out << "\n" << scan_text << "\n";
 }
 
 } // namespace
