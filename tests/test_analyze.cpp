@@ -256,6 +256,59 @@ TEST_CASE("a run with step-size bias is flagged by analyze and the run summary; 
     }
 }
 
+TEST_CASE("analyze reports an HMC run's acceptance and Creutz's <e^-dH> = 1, and a frozen chain",
+          "[analyze][bias][cli][hmc]") {
+    // Equilibrated: a cold start at the broken minimum, accepted ~ 0.9, <e^{-dH}> = 1 within
+    // errors and no warning. Frozen: a hot start on 64^2 at the same step has Delta H ~ 10^2
+    // (the short modes far from equilibrium), HMC rejects every trajectory, so the
+    // Schwinger-Dyson mean sits far from 1 -- which for an exact method is no step-size bias
+    // but a chain that never moved, and analyze must say that, not "use a smaller step" alone.
+    Scratch s("analyze-hmc");
+    const std::string deck = s.write("hmc.ini", R"([lattice]
+dims = 16 16
+[field]
+init = cold
+init_value = 0.8
+[action]
+m2 = -1.27
+lambda = 1.0
+[dynamics]
+method = hmc
+step = 0.25
+hmc_steps = 4
+hmc_integrator = omelyan
+steps = 3000
+[measure]
+every = 1
+)");
+    const Result good = run_ssbsim(s, "run " + deck + " -o good.h5");
+    REQUIRE(good.status == 0);
+    const Result table = run_ssbsim(s, "analyze good.h5 --json");
+    REQUIRE(table.status == 0);
+    INFO(table.out);
+    CHECK(table.out.find("\"warnings\": []") != std::string::npos);
+    const double rate = json_value(table.out, "accepted");
+    const double creutz = json_value(table.out, "exp_minus_delta_h");
+    const double creutz_error = json_value(table.out, "exp_minus_delta_h", "error");
+    CHECK(rate > 0.5);
+    CHECK(rate < 1.0);
+    CHECK(json_value(table.out, "delta_h") > 0.0);
+    CHECK(std::abs(creutz - 1.0) < 4.0 * creutz_error);
+
+    const Result frozen = run_ssbsim(s, "run " + deck +
+                                            " --set lattice.dims='64 64' --set field.init=hot "
+                                            "--set field.init_value=0 --set dynamics.steps=300 "
+                                            "-o frozen.h5");
+    REQUIRE(frozen.status == 0);
+    const Result f = run_ssbsim(s, "analyze frozen.h5");
+    REQUIRE(f.status == 0);
+    INFO(f.out);
+    for (const char* word : {"rejected every proposal", "Creutz's identity fails",
+                             "not in equilibrium", "hmc has no step-size bias"})
+        CHECK(f.out.find(word) != std::string::npos);
+    CHECK(f.out.find("step-size bias: the") == std::string::npos);
+}
+
 TEST_CASE("analyze: a scan is grouped by the recorded deck, whatever the file names",
           "[analyze][cli]") {
     // Two sizes x four couplings under scrambled names; analyze must find action.m2 as the

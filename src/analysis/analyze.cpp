@@ -452,6 +452,48 @@ void derived_estimates(const RunData& run, std::size_t skip, FileAnalysis& fa) {
     fa.estimates.push_back(specific_heat_estimate(run, skip, volume));
 }
 
+// The Metropolis record of hmc, mala and fa_hmc: the acceptance rate and Creutz's identity
+// <e^{-ΔH}> = 1, which holds exactly in equilibrium and so tests the sampler and the run's
+// thermalisation at once. Records without a proposal (the start, ssbsim measure) are NaN and
+// left out; a run of another method has no finite record and gets no rows.
+void metropolis_estimates(const RunData& run, std::size_t skip, FileAnalysis& fa) {
+    const auto finite_rows = [&](const char* name) {
+        std::vector<double> v;
+        if (!run.columns.count(name)) return v;
+        for (double x : used(run, run.columns.at(name), 0, skip))
+            if (std::isfinite(x)) v.push_back(x);
+        return v;
+    };
+    const std::vector<double> accepted = finite_rows("accepted");
+    if (accepted.size() < min_samples) return;
+    Estimate rate = gamma_estimate("accepted", accepted);
+    rate.note = "the acceptance rate of the Metropolis test";
+    fa.estimates.push_back(rate);
+    Estimate dh = gamma_estimate("delta_h", finite_rows("delta_h"));
+    dh.note = "<Delta H / T> of the proposals (> 0, -> 0 as the step -> 0)";
+    fa.estimates.push_back(dh);
+    Estimate creutz = gamma_estimate("exp_minus_delta_h", finite_rows("exp_minus_delta_h"));
+    creutz.note = "Creutz: exactly 1 in equilibrium";
+    fa.estimates.push_back(creutz);
+    if (rate.value == 0.0)
+        fa.warnings.push_back("the Metropolis test rejected every proposal after the cut: the "
+                              "chain is frozen and its averages describe the start, not "
+                              "e^(-S/T). Lower dynamics.step, or start near equilibrium (a "
+                              "cold start at the minimum; a hot start has Delta H ~ V)");
+    else if (rate.value < metropolis_low_acceptance)
+        fa.warnings.push_back("acceptance rate " + number(rate.value) +
+                              ": most proposals are rejected, so successive samples are "
+                              "strongly correlated; lower dynamics.step");
+    if (std::isfinite(creutz.error) && creutz.error > 0.0 &&
+        std::abs(creutz.value - 1.0) > creutz_sigmas * creutz.error)
+        fa.warnings.push_back("Creutz's identity fails: <exp(-Delta H)> = " + number(creutz.value) +
+                              " +- " + number(creutz.error) + " differs from 1 by more than " +
+                              number(creutz_sigmas) +
+                              " sigma: the analysed samples are not in equilibrium (a longer "
+                              "thermalisation cut: --skip) or the molecular dynamics is not "
+                              "reversible");
+}
+
 // The Schwinger-Dyson check of the sampler (bias.hpp), on equilibrium ensembles only: T > 0 and
 // the step constant over the analysed samples.
 void check_step_size_bias(FileAnalysis& fa) {
@@ -578,6 +620,7 @@ FileAnalysis analyze_run(const RunData& run, const Options& options) {
     fa.first_step = run.step[fa.skip];
     fa.last_step = run.step.back();
     column_estimates(run, fa.skip, fa);
+    metropolis_estimates(run, fa.skip, fa);
     check_step_size_bias(fa);
     derived_estimates(run, fa.skip, fa);
     final_values(run, fa);

@@ -1,5 +1,7 @@
 #include "ssbsim/analysis/bias.hpp"
 
+#include "ssbsim/dynamics/methods.hpp"
+
 #include <cmath>
 #include <sstream>
 
@@ -49,6 +51,15 @@ std::optional<std::string> schwinger_dyson_bias(double mean, double error,
     if (deviation <= schwinger_dyson_tolerance || deviation <= schwinger_dyson_sigmas * error)
         return std::nullopt;
     const std::string sigmas = error > 0.0 ? format(deviation / error, 3) + " sigma" : "exactly";
+    const MethodSpec* spec = find_method(settings.method);
+    if (spec && spec->exact)
+        return "not in equilibrium: the Schwinger-Dyson mean " + format(mean, 5) + " +- " +
+               format(error, 2) + " differs from 1 by " + sigmas +
+               ". dynamics.method = " + settings.method +
+               " has no step-size bias (a Metropolis test makes e^(-S/T) exact), so the "
+               "analysed samples have not reached equilibrium or the chain is stuck (see its "
+               "acceptance rate, /observables/accepted): run longer, cut more (--skip), or lower "
+               "dynamics.step";
     return "step-size bias: the Schwinger-Dyson mean " + format(mean, 5) + " +- " +
            format(error, 2) + " differs from 1 (its value in equilibrium) by " + sigmas +
            " and by more than the tolerance " + format(schwinger_dyson_tolerance, 2) +

@@ -68,6 +68,12 @@ struct Options {
 // batches; the Γ-method further needs 20 effective samples).
 inline constexpr std::size_t min_samples = 100;
 
+// Metropolis methods: an acceptance rate below this draws a warning (samples far apart in the
+// chain are needed for one independent one), and so does <e^{-ΔH}> more than creutz_sigmas
+// errors from 1.
+inline constexpr double metropolis_low_acceptance = 0.1;
+inline constexpr double creutz_sigmas = 4.0;
+
 struct Estimate {
     std::string name;     // column name, "name[i]" for an entry of a vector column
     std::string method;   // "gamma", "gamma_derived", "constant", "parameter"
