@@ -283,6 +283,7 @@ every = 1
 )");
     const Result good = run_ssbsim(s, "run " + deck + " -o good.h5");
     REQUIRE(good.status == 0);
+    CHECK(good.out.find("acceptance rate = 0.") != std::string::npos);
     const Result table = run_ssbsim(s, "analyze good.h5 --json");
     REQUIRE(table.status == 0);
     INFO(table.out);
@@ -300,6 +301,7 @@ every = 1
                                             "--set field.init_value=0 --set dynamics.steps=300 "
                                             "-o frozen.h5");
     REQUIRE(frozen.status == 0);
+    CHECK(frozen.out.find("acceptance rate = 0 (every proposal rejected") != std::string::npos);
     const Result f = run_ssbsim(s, "analyze frozen.h5");
     REQUIRE(f.status == 0);
     INFO(f.out);
@@ -626,6 +628,47 @@ TEST_CASE("binder_scan_2d long: the 32x32/64x64 crossing near m2 = -1.27 with U*
     CHECK(std::abs(c[0].x + 1.27) < 0.05);
     CHECK(std::abs(c[0].binder - 0.61069) < 3.0 * c[0].binder_error);
     CHECK(c[0].binder_error < 0.015);
+}
+
+// The Schwinger-Dyson mean of every point of an exact sampler's scan is 1 within 3 sigma.
+void require_no_bias(const Scratch& s, const std::vector<std::string>& files) {
+    for (const std::string& f : files) {
+        const Result r = run_ssbsim(s, "analyze '" + f + "' --json");
+        REQUIRE(r.status == 0);
+        INFO(f << ": " << r.out);
+        const double sd = json_value(r.out, "schwinger_dyson");
+        CHECK(std::abs(sd - 1.0) < 3.0 * json_value(r.out, "schwinger_dyson", "error"));
+        CHECK(json_value(r.out, "accepted") > 0.5);
+    }
+}
+
+TEST_CASE("critical_point_2d at CI size: HMC + Swendsen-Wang, no bias, the 16x16/32x32 crossing",
+          "[analyze][scan][physics][cluster]") {
+    // The shipped exact-sampler deck on 16^2 and 32^2 at 10 % of its length, three couplings
+    // around the small-lattice crossing: 6 points, seconds. Every Schwinger-Dyson mean is 1
+    // within 3 sigma (an exact sampler has no step-size bias; langevin2 at eps = 0.05 is 5 %
+    // off here), and the crossing lies where the long test's larger lattices put it, moving
+    // towards m2_c ~ -1.272 from above as L grows.
+    Scratch s("critical-ci");
+    const std::string deck =
+        deck_variant(s, "critical_point_2d.ini", "critical_ci.ini",
+                     {{"lattice.dims = 32 32, 64 64, 128 128", "lattice.dims = 16 16, 32 32"},
+                      {"action.m2 = -1.278, -1.272, -1.266", "action.m2 = -1.29, -1.265, -1.24"},
+                      {"steps = 60000", "steps = 6000"},
+                      {"every = 2", "every = 1"}});
+    const std::vector<std::string> files = run_scan(s, deck);
+    REQUIRE(files.size() == 6);
+    require_no_bias(s, files);
+    std::string table;
+    const std::vector<CrossingRow> c = crossings_of(s, files, table);
+    INFO(table);
+    REQUIRE(c.size() == 1);
+    INFO("crossing " << c[0].small << "/" << c[0].large << ": m2* = " << c[0].x << " +- "
+                     << c[0].x_error << ", U* = " << c[0].binder << " +- " << c[0].binder_error);
+    CHECK(std::abs(c[0].x + 1.258) < 0.02);
+    CHECK(c[0].x_error < 0.01);
+    CHECK(c[0].binder > 0.55);
+    CHECK(c[0].binder < 0.61069);
 }
 
 TEST_CASE("analyze combines the replicas of a run as independent chains, and says so",

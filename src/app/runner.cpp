@@ -81,6 +81,10 @@ class Summary {
         phi2_ += record[record_offset("phi2", n_)];
         action_ += record[record_offset("action", n_)];
         schwinger_dyson_.push_back(record[record_offset("schwinger_dyson", n_)]);
+        if (const double a = record[record_offset("accepted", n_)]; std::isfinite(a)) {
+            accepted_ += a;
+            ++proposals_;
+        }
         const double t = record[record_offset("temperature", n_)];
         const double eps = record[record_offset("step_size", n_)];
         if (count_ == 0) {
@@ -102,6 +106,12 @@ class Summary {
             out << "  means over the second half (" << count_
                 << " measurements):\n    <|M|> = " << abs_m_ / count_
                 << "\n    <|phi|^2> = " << phi2_ / count_ << "\n    <S/V> = " << action_ / count_
+                << '\n';
+        if (proposals_ > 0)
+            out << "    acceptance rate = " << accepted_ / static_cast<double>(proposals_)
+                << (accepted_ == 0.0 ? " (every proposal rejected: the chain is frozen; lower "
+                                       "dynamics.step or start near equilibrium)"
+                                     : "")
                 << '\n';
         for (const auto& [name, range] : parameters_)
             if (range.first != range.second)
@@ -139,7 +149,8 @@ class Summary {
 
     int n_;
     double abs_m_ = 0.0, phi2_ = 0.0, action_ = 0.0;
-    std::int64_t count_ = 0;
+    std::int64_t count_ = 0, proposals_ = 0; // proposals: records of a Metropolis test
+    double accepted_ = 0.0;
     std::vector<double> schwinger_dyson_;
     double temperature_ = 0.0, step_ = 0.0;
     bool constant_ = true; // T and the step the same at every measurement of the second half
