@@ -366,6 +366,32 @@ TEST_CASE("hdf5: fixed datasets of every rank with and without gzip", "[hdf5]") 
     CHECK_THROWS_AS(root.open_dataset("scalar").read_rows_double(0, 1), IoError);
 }
 
+TEST_CASE("hdf5: blocks of a fixed dataset are written and read where they belong", "[hdf5]") {
+    // What each rank does with its slab of a checkpoint: [replica, x, y, component] blocks.
+    const TempDir dir("ssbsim_h5");
+    const std::string path = dir.file("blocks.h5");
+    const auto all = iota_double(2 * 5 * 3 * 2);
+    {
+        auto file = h5::File::create(path, false, Communicator::serial());
+        auto root = file.root();
+        h5::Dataset d = root.create_dataset("f", h5::Dtype::f64, {2, 5, 3, 2}, 0, true);
+        for (std::uint64_t r = 0; r < 2; ++r)
+            for (const auto& [first, count] :
+                 {std::pair<std::uint64_t, std::uint64_t>{0, 2}, {2, 3}})
+                d.write_block({r, first, 0, 0}, {1, count, 3, 2},
+                              all.data() + (r * 5 + first) * 3 * 2);
+        CHECK_THROWS_AS(d.write_block({0, 4, 0, 0}, {1, 2, 3, 2}, all.data()), IoError);
+        CHECK_THROWS_AS(d.write_block({0, 0, 0}, {1, 2, 3}, all.data()), IoError);
+    }
+    const auto root = h5::File::open_read(path).root();
+    const h5::Dataset d = root.open_dataset("f");
+    CHECK(d.read_double() == all);
+    CHECK(d.read_block({1, 3, 0, 0}, {1, 2, 3, 2}) ==
+          std::vector<double>(all.begin() + (5 + 3) * 6, all.begin() + (5 + 5) * 6));
+    CHECK(d.read_block({0, 1, 2, 1}, {1, 1, 1, 1}) == std::vector<double>{all[1 * 6 + 2 * 2 + 1]});
+    CHECK_THROWS_AS(d.read_block({0, 5, 0, 0}, {1, 1, 3, 2}), IoError);
+}
+
 TEST_CASE("hdf5: dimension labels are a string-array attribute", "[hdf5]") {
     const TempDir dir("ssbsim_h5");
     auto file = h5::File::create(dir.file("l.h5"), false);

@@ -7,6 +7,7 @@
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/io/output.hpp"
 #include "ssbsim/io/series.hpp"
+#include "ssbsim/io/slabs.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "tempdir.hpp"
 
@@ -89,6 +90,67 @@ TEST_CASE("every observable is a dataset of its shape with the table's descripti
                 REQUIRE((got == want || (std::isnan(got) && std::isnan(want))));
             }
     }
+}
+
+TEST_CASE("a field in slabs: pieces of whole slices, the files' layout, back again", "[output]") {
+    // Slices 3..12 at 4 values per slice, at most 9 values per piece: pieces of 2 slices.
+    const std::vector<Slices> p = pieces({3, 10}, 4, 9);
+    REQUIRE(p.size() == 5);
+    CHECK((p.front().first == 3 && p.front().count == 2));
+    CHECK((p.back().first == 11 && p.back().count == 2));
+    CHECK(pieces({0, 5}, 100, 10).size() == 5); // a slice beyond the limit: one per piece
+    CHECK(pieces({2, 3}, 4, 1000).size() == 1);
+
+    const Lattice lat({6, 4}, {Boundary::periodic});
+    const Domain whole(lat);
+    CHECK((own_slices(whole).first == 0 && own_slices(whole).count == 6));
+    CHECK(values_per_slice(whole, 3) == 12);
+    Field f(lat, 3);
+    for (int a = 0; a < 3; ++a)
+        for (std::int64_t x = 0; x < lat.volume(); ++x)
+            f.component(a)[x] = 100.0 * a + static_cast<double>(x);
+    std::vector<double> buffer, expected;
+    const std::span<const double> all = f.site_major(expected);
+    const std::span<const double> part = own_site_major(whole, f, {2, 3}, buffer);
+    CHECK(std::vector<double>(part.begin(), part.end()) ==
+          std::vector<double>(all.begin() + 2 * 12, all.begin() + 5 * 12));
+    Field g(lat, 3);
+    assign_own_site_major(whole, g, all);
+    CHECK(g.bitwise_equal(f));
+    CHECK_THROWS_AS(own_site_major(whole, f, {5, 2}, buffer), std::logic_error);
+}
+
+TEST_CASE("a configuration saved in parts is the configuration saved whole", "[output]") {
+    const TempDir dir("ssbsim_output");
+    Config c = load_deck_text(deck, {"run.output=" + dir.file("whole.h5")}, "test_output.ini");
+    const Lattice lat(c.lattice);
+    const Field phi = initial_field(c, lat);
+    {
+        OutputWriter out(c, lat);
+        out.save_configuration(7, 0.5, phi);
+    }
+    c.run.output = dir.file("parts.h5");
+    {
+        OutputWriter out(c, lat);
+        const std::vector<Slices> parts = pieces({0, 6}, 10 * 2, 50); // 2 slices per part
+        std::size_t next = 0;
+        out.save_configuration(7, 0.5, parts.size(), [&](std::vector<double>& buffer) {
+            return own_site_major(Domain(lat), phi, parts[next++], buffer);
+        });
+        CHECK(next == 3);
+        CHECK_THROWS_AS(
+            out.save_configuration(8, 0.6, 1,
+                                   [&](std::vector<double>& buffer) {
+                                       return own_site_major(Domain(lat), phi, {0, 2}, buffer);
+                                   }),
+            std::logic_error); // parts that do not fill the field
+    }
+    const auto a = h5::File::open_read(dir.file("whole.h5")).root();
+    const auto b = h5::File::open_read(dir.file("parts.h5")).root();
+    CHECK(a.open_dataset("configurations/field").read_double() ==
+          b.open_dataset("configurations/field").read_double());
+    CHECK(b.open_dataset("configurations/step").read_int64() == std::vector<std::int64_t>{7});
+    CHECK(b.open_dataset("configurations/time").read_double() == std::vector<double>{0.5});
 }
 
 TEST_CASE("a series appends rows in step, truncates, and counts only committed rows", "[output]") {

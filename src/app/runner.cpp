@@ -16,6 +16,7 @@
 #include "ssbsim/io/output.hpp"
 #include "ssbsim/io/paths.hpp"
 #include "ssbsim/io/provenance.hpp"
+#include "ssbsim/io/slabs.hpp"
 #include "ssbsim/measure/observables.hpp"
 #include "ssbsim/physics/action.hpp"
 #include "ssbsim/physics/domain.hpp"
@@ -169,7 +170,7 @@ Config checkpointed_config(const std::string& deck_text) {
 }
 
 // The state to continue from, or nothing when the run starts afresh.
-std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Lattice& lattice,
+std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Domain& domain,
                                                 const RunMode& mode, std::ostream& log) {
     if (!mode.resume) return std::nullopt;
     const std::string path = checkpoint_path(config);
@@ -178,7 +179,7 @@ std::optional<LoadedCheckpoint> find_checkpoint(const Config& config, const Latt
         return std::nullopt;
     }
     LoadedCheckpoint ck =
-        read_checkpoint(path, lattice, config.field.components, config.run.replicas);
+        read_checkpoint(path, domain, config.field.components, config.run.replicas);
     for (const std::string& w : ck.warnings)
         log << "warning: " << w << '\n';
     const std::vector<std::string> diffs =
@@ -246,55 +247,72 @@ void agree(const Communicator& comm, Step&& step) {
     }
 }
 
-// This rank's part of a whole state (a checkpoint every rank read).
-State local_state(const Domain& domain, State whole) {
-    if (!domain.split()) return whole;
-    for (std::vector<Field>* fields : {&whole.phi, &whole.momentum})
-        for (Field& f : *fields)
-            f = domain.scatter(f);
-    return whole;
-}
-
 // The run's physics, from the checkpoint or from field.init, on this rank's part of the lattice.
-// The files it needs are read here, field.init_file before action.h_file, and handed in: the
-// physics opens no file. (Split over ranks, every rank reads the whole files for now.)
+// The files it needs are read here, field.init_file before action.h_file, each rank reading only
+// its own slices (io/inputs.hpp), and handed in: the physics opens no file.
 Simulation start(const Config& config, const Domain& domain, std::optional<LoadedCheckpoint>& ck) {
-    const Lattice& lattice = domain.whole();
     if (ck)
-        return Simulation(config, local_state(domain, std::move(ck->state)),
-                          read_source_field(config, lattice), domain.comm());
-    std::vector<Field> fields = initial_fields(config, domain, read_initial_field(config, lattice));
-    return Simulation(config, std::move(fields), read_source_field(config, lattice), domain.comm());
+        return Simulation(config, std::move(ck->state), read_source_field(config, domain),
+                          domain.comm());
+    std::vector<Field> fields = initial_fields(config, domain, read_initial_field(config, domain));
+    return Simulation(config, std::move(fields), read_source_field(config, domain), domain.comm());
 }
 
-// Interim I/O of a split run: the root rank gathers the whole field and writes it (collective
-// hyperslab writes of parallel HDF5 will replace this, so that no rank holds the whole field).
-// Without a split the fields are written as they are.
-class RootWriter {
+// The field I/O of a run, with no rank ever holding the whole field (docs/output.md, "Runs split
+// over MPI ranks"). A checkpoint is written by every rank together: one collective MPI-IO file,
+// each rank's slices a hyperslab (io/checkpoint.hpp). A configuration goes into the output,
+// which only the root has open, because its crash safety rests on the serial HDF5's flush and
+// metadata-cache semantics that the MPI-IO driver does not give: the root writes its own slab,
+// then receives and writes each other rank's in turn, in pieces of at most piece_values
+// doubles. Without a split the fields are written as they are.
+class FieldWriter {
   public:
-    explicit RootWriter(const Domain& domain) : domain_(domain) {}
+    FieldWriter(const Domain& domain, int components)
+        : domain_(domain), per_slice_(values_per_slice(domain, components)) {}
 
-    // f itself without a split; else the whole field on the root, nothing elsewhere.
-    template <class Use>
-    void with_whole(const Field& f, Use&& use) const {
-        if (!domain_.split()) return use(f);
-        const std::optional<Field> whole = domain_.gather(f);
-        if (whole) use(*whole);
+    // Called on every rank; `out` exists on the root only.
+    void configuration(OutputWriter* out, std::int64_t step, double time, const Field& phi) const {
+        if (!domain_.split()) return out->save_configuration(step, time, phi);
+        const Communicator& comm = domain_.comm();
+        std::vector<double> buffer;
+        if (!comm.root()) {
+            for (const Slices& p : pieces(own_slices(domain_), per_slice_, piece_values))
+                comm.send(own_site_major(domain_, phi, p, buffer), 0, configuration_tag);
+            return;
+        }
+        std::vector<std::pair<int, Slices>> parts; // in the order of the whole field
+        for (int r = 0; r < comm.size(); ++r)
+            for (const Slices& p : pieces(slices_of_rank(domain_, r), per_slice_, piece_values))
+                parts.emplace_back(r, p);
+        std::size_t next = 0;
+        out->save_configuration(step, time, parts.size(),
+                                [&](std::vector<double>& buf) -> std::span<const double> {
+                                    const auto [r, p] = parts[next++];
+                                    if (r == 0) return own_site_major(domain_, phi, p, buf);
+                                    buf.resize(p.count * per_slice_);
+                                    comm.recv(buf, r, configuration_tag);
+                                    return buf;
+                                });
     }
 
+    // Called on every rank, with the root's output mark (the others have no output).
     void checkpoint(const std::string& path, const State& state, const Config& config,
-                    const OutputMark& mark) const {
-        if (!domain_.split()) return write_checkpoint(path, state, config, mark);
-        State whole{{}, state.step, state.time, state.next_eps, {}, state.time_residual};
-        for (const Field& f : state.phi)
-            if (std::optional<Field> w = domain_.gather(f)) whole.phi.push_back(std::move(*w));
-        for (const Field& f : state.momentum)
-            if (std::optional<Field> w = domain_.gather(f)) whole.momentum.push_back(std::move(*w));
-        if (domain_.comm().root()) write_checkpoint(path, whole, config, mark);
+                    OutputMark mark) const {
+        if (domain_.split()) {
+            std::int64_t step[1] = {mark.step};
+            double values[2] = {mark.time, mark.action};
+            domain_.comm().broadcast(step);
+            domain_.comm().broadcast(values);
+            mark = {step[0], values[0], values[1]};
+        }
+        write_checkpoint(path, domain_, state, config, mark);
     }
 
   private:
+    static constexpr std::uint64_t piece_values = std::uint64_t{1} << 20; // 8 MiB
+    static constexpr int configuration_tag = 30000; // apart from the halos' and reductions'
     const Domain& domain_;
+    std::uint64_t per_slice_;
 };
 
 // The deck an output recorded describes the same physics as this run's (a deck that does not
@@ -383,7 +401,7 @@ RunOutcome run(const Config& config, const RunStreams& streams, const RunMode& m
     agree(comm, [&] {
         complete = (mode.resume || mode.skip_complete) && already_complete(config, io.log);
         if (complete) return;
-        ck = find_checkpoint(config, lattice, mode, io.log);
+        ck = find_checkpoint(config, domain, mode, io.log);
         restart = mode.resume && !ck && restartable(config, io.log);
         fresh.run.overwrite = config.run.overwrite || restart;
         if (!ck) check_run_paths(fresh, paths, {mode.deck_file, false}); // as a fresh run
@@ -412,10 +430,9 @@ RunOutcome run(const Config& config, const RunStreams& streams, const RunMode& m
         segment.emplace(out->root(), first, kind, config.deck_text);
         guard.emplace(paths.output);
     });
-    const RootWriter writer(domain);
+    const FieldWriter writer(domain, config.field.components);
     auto save_configuration = [&](std::int64_t step, double time) {
-        writer.with_whole(sim.state().phi[0],
-                          [&](const Field& phi) { out->save_configuration(step, time, phi); });
+        writer.configuration(out ? &*out : nullptr, step, time, sim.state().phi[0]);
     };
     const RecordLayout layout(lattice, config.field.components);
     Progress progress(steps, io.log, io.interactive);

@@ -26,7 +26,9 @@ Field initial_field(const Config& c, const Domain& domain, int replica,
         if (!from_file)
             throw std::logic_error("field.init = file: the caller must read field.init_file "
                                    "(io/inputs.hpp)");
-        return domain.scatter(*from_file);
+        Field phi(lattice, from_file->components()); // this rank's part, read per slab
+        phi.copy_from(*from_file);
+        return phi;
     }
     const int n = c.field.components;
     const std::vector<double> value = per_component(c.field.init_value, n);

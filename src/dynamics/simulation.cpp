@@ -31,14 +31,6 @@ std::vector<double> unit_direction(const std::vector<double>& h) {
     return dir;
 }
 
-// action.h_source's δh_x on this rank's part of the lattice.
-std::optional<Field> local_source(const Config& config, const Domain& domain,
-                                  std::optional<Field> source_file) {
-    std::optional<Field> whole = source_field(config, domain.whole(), std::move(source_file));
-    if (!whole || !domain.split()) return whole;
-    return domain.scatter(*whole);
-}
-
 } // namespace
 
 Simulation::Simulation(const Config& config, std::vector<Field> initial,
@@ -62,7 +54,7 @@ Simulation::Simulation(const Config& config, State state, std::optional<Field> s
     : config_(config), lattice_(config.lattice), domain_(lattice_, comm),
       base_action_(resolve_action(config.action, lattice_.dims(), config.field.components)),
       h_direction_(unit_direction(base_action_.h)),
-      source_(local_source(config, domain_, std::move(source_file))), measure_plans_(lattice_),
+      source_(source_field(config, domain_, std::move(source_file))), measure_plans_(lattice_),
       noise_model_(noise_model(config)), state_(std::move(state)) {
     // Cluster updates grow clusters across the whole lattice: not yet across MPI ranks.
     if (domain_.split() && config.dynamics.cluster_every > 0)

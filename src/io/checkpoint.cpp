@@ -3,6 +3,7 @@
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/deck/keys.hpp"
 #include "ssbsim/io/hdf5.hpp"
+#include "ssbsim/io/slabs.hpp"
 #include "ssbsim/version.hpp"
 
 #include <algorithm>
@@ -73,10 +74,24 @@ OutputMark read_mark(const h5::Group& root) {
     return m;
 }
 
+// max |phi| over this rank's own sites (the halos are not read): +inf for a NaN or inf.
+double own_max_abs(const Domain& domain, const Field& f) {
+    if (!domain.split()) return f.max_abs();
+    std::vector<double> buffer;
+    const std::span<const double> own = own_site_major(domain, f, buffer);
+    double m = 0.0;
+    for (double x : own) {
+        if (!std::isfinite(x)) return std::numeric_limits<double>::infinity();
+        m = std::max(m, std::abs(x));
+    }
+    return m;
+}
+
 // What a checkpoint can never hold: a step outside [0, its run's dynamics.steps], a negative or
 // non-finite time, a non-positive next step, non-finite fields (no checkpoint is written from a
 // bad field). Such a file was damaged (or crafted); empty if none of these.
-std::string implausible_state(const std::string& path, const LoadedCheckpoint& ck) {
+std::string implausible_state(const std::string& path, const Domain& domain,
+                              const LoadedCheckpoint& ck) {
     const State& st = ck.state;
     if (st.step < 0 || st.step > ck.run_steps)
         return "'" + path + "' has step " + std::to_string(st.step) + ", outside the range 0.." +
@@ -88,16 +103,38 @@ std::string implausible_state(const std::string& path, const LoadedCheckpoint& c
     const double inf = std::numeric_limits<double>::infinity();
     for (const std::vector<Field>* fields : {&st.phi, &st.momentum})
         for (const Field& f : *fields)
-            if (!(f.max_abs() < inf)) return "'" + path + "' holds NaN or inf values";
+            if (!(own_max_abs(domain, f) < inf)) return "'" + path + "' holds NaN or inf values";
     return "";
 }
 
-// Reads one checkpoint file; returns an empty string on success or what is wrong with it.
-std::string try_read(const std::string& path, const Lattice& lattice, int components, int replicas,
-                     LoadedCheckpoint& out) {
+// This rank's part of every replica's field in dataset d [replica, x1..xd, component]: its own
+// slices, read as one hyperslab each, on the local lattice.
+std::vector<Field> read_fields(const h5::Dataset& d, const Domain& domain, int components,
+                               int replicas) {
+    const std::vector<std::uint64_t> shape = d.shape();
+    const Slices own = own_slices(domain);
+    std::vector<std::uint64_t> start(shape.size(), 0), count = shape;
+    count[0] = 1;
+    start[1] = own.first;
+    count[1] = own.count;
+    std::vector<Field> fields;
+    for (int r = 0; r < replicas; ++r) {
+        start[0] = static_cast<std::uint64_t>(r);
+        fields.emplace_back(domain.local(), components);
+        assign_own_site_major(domain, fields.back(), d.read_block(start, count));
+    }
+    return fields;
+}
+
+// Reads this rank's part of one checkpoint file; returns an empty string on success or what is
+// wrong with it (with this rank's slab: a damaged chunk or a NaN only another rank reads is
+// that rank's finding).
+std::string try_read_slab(const std::string& path, const Domain& domain, int components,
+                          int replicas, LoadedCheckpoint& out) {
     if (!fs::exists(path)) return "'" + path + "' does not exist";
     if (!h5::is_hdf5(path)) return "'" + path + "' is not a complete HDF5 file";
     try {
+        const Lattice& lattice = domain.whole();
         const h5::File file = h5::File::open_read(path);
         const h5::Group root = file.root();
         if (!root.has_attr("complete") || root.read_attr_int64("complete") != 1)
@@ -108,93 +145,108 @@ std::string try_read(const std::string& path, const Lattice& lattice, int compon
             want.push_back(static_cast<std::uint64_t>(l));
         want.push_back(static_cast<std::uint64_t>(components));
         if (data.shape() != want) throw InputError(shape_mismatch(path, data.shape(), want));
-        auto read_fields = [&](const h5::Dataset& d) {
-            std::vector<Field> fields;
-            for (int r = 0; r < replicas; ++r) {
-                fields.emplace_back(lattice, components);
-                fields.back().assign_site_major(
-                    d.read_rows_double(static_cast<std::uint64_t>(r), 1));
-            }
-            return fields;
-        };
         std::vector<Field> momentum;
         if (root.exists("state/momentum")) {
             const h5::Dataset p = root.open_dataset("state/momentum");
             if (p.shape() != want) return "'" + path + "' holds momenta of another shape";
-            momentum = read_fields(p);
+            momentum = read_fields(p, domain, components, replicas);
         }
-        out.state =
-            State{read_fields(data), root.read_attr_int64("step"), root.read_attr_double("time"),
-                  root.read_attr_double("next_eps"), std::move(momentum),
-                  // checkpoints before the compensated time sum have none: 0 (docs/output.md)
-                  root.has_attr("time_residual") ? root.read_attr_double("time_residual") : 0.0};
+        out.state = State{
+            read_fields(data, domain, components, replicas), root.read_attr_int64("step"),
+            root.read_attr_double("time"), root.read_attr_double("next_eps"), std::move(momentum),
+            // checkpoints before the compensated time sum have none: 0
+            // (docs/output.md)
+            root.has_attr("time_residual") ? root.read_attr_double("time_residual") : 0.0};
         out.deck_text = root.read_attr_string("deck");
         out.path = path;
         out.mark = read_mark(root);
         // Checkpoints of earlier versions do not record their run's length: any step >= 0.
         out.run_steps = root.has_attr("run_steps") ? root.read_attr_int64("run_steps")
                                                    : std::numeric_limits<std::int64_t>::max();
-        return implausible_state(path, out);
+        return implausible_state(path, domain, out);
     } catch (const IoError& e) {
         return "'" + path + "' cannot be read (damaged: " + e.what() + ")";
     }
 }
 
-// The fields as one site-major array [replica, sites, component]; a single field is written
-// without joining (and, for N = 1, from its own storage: see Field::site_major).
-h5::Dataset write_fields(h5::Group& g, const std::string& name, const std::vector<Field>& fields,
-                         const std::vector<std::uint64_t>& shape) {
-    std::vector<double> buffer;
-    if (fields.size() == 1)
-        return g.write_dataset(name, fields.front().site_major(buffer).data(), shape, 0, true);
-    std::vector<double> values;
-    for (const Field& f : fields) {
-        const std::span<const double> one = f.site_major(buffer);
-        values.insert(values.end(), one.begin(), one.end());
-    }
-    return g.write_dataset(name, values.data(), shape, 0, true);
+// One verdict on a checkpoint file for every rank: the problem the lowest rank found, if any
+// found one (a file that is bad anywhere is not used anywhere).
+std::string try_read(const std::string& path, const Domain& domain, int components, int replicas,
+                     LoadedCheckpoint& out) {
+    std::string problem = try_read_slab(path, domain, components, replicas, out);
+    const Communicator& comm = domain.comm();
+    if (!comm.split()) return problem;
+    const std::vector<std::int64_t> bad = comm.all_gather(std::int64_t{!problem.empty()});
+    const auto first = std::find(bad.begin(), bad.end(), std::int64_t{1});
+    if (first == bad.end()) return "";
+    comm.broadcast(problem, static_cast<int>(first - bad.begin()));
+    return problem;
 }
 
-void write_checkpoint_file(const std::string& tmp, const State& state, const Config& config,
-                           const OutputMark& mark) {
+// The fields as one array [replica, x1..xd, component], each rank writing its own slices of each
+// replica as one block (a collective write when the file is the ranks'), from the field's own
+// storage for one component.
+h5::Dataset write_fields(h5::Group& g, const std::string& name, const Domain& domain,
+                         const std::vector<Field>& fields,
+                         const std::vector<std::uint64_t>& shape) {
+    h5::Dataset d = g.create_dataset(name, h5::Dtype::f64, shape, 0, true);
+    const Slices own = own_slices(domain);
+    std::vector<std::uint64_t> start(shape.size(), 0), count = shape;
+    count[0] = 1;
+    start[1] = own.first;
+    count[1] = own.count;
+    std::vector<double> buffer;
+    for (std::size_t r = 0; r < fields.size(); ++r) {
+        start[0] = r;
+        d.write_block(start, count, own_site_major(domain, fields[r], buffer).data());
+    }
+    return d;
+}
+
+void write_checkpoint_file(const std::string& tmp, const Domain& domain, const State& state,
+                           const Config& config, const OutputMark& mark) {
     {
-        h5::File file = h5::File::create(tmp, true);
-        h5::Group root = file.root();
-        root.write_attr("description",
-                        std::string("ssbsim checkpoint: the state to continue a run bit for bit "
-                                    "(ssbsim run DECK --resume); usable as field.init_file"));
-        root.write_attr("ssbsim_version", std::string(version));
-        root.write_attr("deck", config.deck_text);
-        root.write_attr("step", state.step);
-        root.write_attr("time", state.time);
-        root.write_attr("time_residual", state.time_residual);
-        root.write_attr("next_eps", state.next_eps);
-        // A resume with fewer steps than done rewrites the checkpoint at its own, later, step.
-        root.write_attr("run_steps", std::max(config.dynamics.steps, state.step));
-        if (mark.step >= 0) {
-            root.write_attr("output_step", mark.step);
-            root.write_attr("output_time", mark.time);
-            root.write_attr("output_action", mark.action);
+        h5::File file = h5::File::create(tmp, true, domain.comm());
+        { // every object closed before the file: parallel HDF5 closes no file with open objects
+            h5::Group root = file.root();
+            root.write_attr(
+                "description",
+                std::string("ssbsim checkpoint: the state to continue a run bit for bit "
+                            "(ssbsim run DECK --resume); usable as field.init_file"));
+            root.write_attr("ssbsim_version", std::string(version));
+            root.write_attr("deck", config.deck_text);
+            root.write_attr("step", state.step);
+            root.write_attr("time", state.time);
+            root.write_attr("time_residual", state.time_residual);
+            root.write_attr("next_eps", state.next_eps);
+            // A resume with fewer steps than done rewrites the checkpoint at its own, later, step.
+            root.write_attr("run_steps", std::max(config.dynamics.steps, state.step));
+            if (mark.step >= 0) {
+                root.write_attr("output_step", mark.step);
+                root.write_attr("output_time", mark.time);
+                root.write_attr("output_action", mark.action);
+            }
+            std::vector<std::uint64_t> shape = {state.phi.size()};
+            for (std::int64_t l : config.lattice.dims)
+                shape.push_back(static_cast<std::uint64_t>(l));
+            shape.push_back(static_cast<std::uint64_t>(config.field.components));
+            h5::Group configurations = root.create_group("configurations");
+            h5::Dataset field = write_fields(configurations, "field", domain, state.phi, shape);
+            if (!state.momentum.empty()) {
+                h5::Dataset momentum =
+                    write_fields(root, "state/momentum", domain, state.momentum, shape);
+                momentum.write_attr("description",
+                                    std::string("momenta of method = momentum [replica, x1..xd, "
+                                                "component]"));
+                momentum.write_attr("units", std::string("lattice units"));
+            }
+            field.write_attr("description",
+                             std::string("the field of every replica at the checkpoint's step "
+                                         "[replica, x1..xd, component]"));
+            field.write_attr("units", std::string("lattice units"));
+            // Written last: a file without it was interrupted and is not used.
+            root.write_attr("complete", std::int64_t{1});
         }
-        std::vector<std::uint64_t> shape = {state.phi.size()};
-        for (std::int64_t l : config.lattice.dims)
-            shape.push_back(static_cast<std::uint64_t>(l));
-        shape.push_back(static_cast<std::uint64_t>(config.field.components));
-        h5::Group configurations = root.create_group("configurations");
-        h5::Dataset field = write_fields(configurations, "field", state.phi, shape);
-        if (!state.momentum.empty()) {
-            h5::Dataset momentum = write_fields(root, "state/momentum", state.momentum, shape);
-            momentum.write_attr("description",
-                                std::string("momenta of method = momentum [replica, x1..xd, "
-                                            "component]"));
-            momentum.write_attr("units", std::string("lattice units"));
-        }
-        field.write_attr("description",
-                         std::string("the field of every replica at the checkpoint's step "
-                                     "[replica, x1..xd, component]"));
-        field.write_attr("units", std::string("lattice units"));
-        // Written last: a file without it was interrupted and is not used.
-        root.write_attr("complete", std::int64_t{1});
         file.flush();
         file.close();
     }
@@ -224,27 +276,39 @@ void remove_checkpoint(const std::string& path) {
 
 void write_checkpoint(const std::string& path, const State& state, const Config& config,
                       const OutputMark& mark) {
-    const std::string tmp = path + ".tmp";
-    try {
-        write_checkpoint_file(tmp, state, config, mark);
-    } catch (...) {
-        std::error_code ec; // a full disk: do not leave the space taken by a useless file
-        fs::remove(tmp, ec);
-        throw;
-    }
-    fsync_path(tmp, false);
-    if (fs::exists(path)) rename_or_throw(path, backup_path(path));
-    rename_or_throw(tmp, path);
-    fsync_path(parent_dir(path), true);
+    write_checkpoint(path, Domain(Lattice(config.lattice)), state, config, mark);
 }
 
-LoadedCheckpoint read_checkpoint(const std::string& path, const Lattice& lattice, int components,
+void write_checkpoint(const std::string& path, const Domain& domain, const State& state,
+                      const Config& config, const OutputMark& mark) {
+    const Communicator& comm = domain.comm();
+    const std::string tmp = path + ".tmp";
+    try {
+        write_checkpoint_file(tmp, domain, state, config, mark);
+    } catch (...) {
+        std::error_code ec; // a full disk: do not leave the space taken by a useless file
+        if (comm.root()) fs::remove(tmp, ec);
+        throw;
+    }
+    // Closed on every rank: the file is complete. The root alone syncs and renames it; the others
+    // wait, so that none starts the next checkpoint's temporary file before the rename.
+    comm.barrier();
+    if (comm.root()) {
+        fsync_path(tmp, false);
+        if (fs::exists(path)) rename_or_throw(path, backup_path(path));
+        rename_or_throw(tmp, path);
+        fsync_path(parent_dir(path), true);
+    }
+    comm.barrier();
+}
+
+LoadedCheckpoint read_checkpoint(const std::string& path, const Domain& domain, int components,
                                  int replicas) {
     LoadedCheckpoint out{};
-    const std::string main_problem = try_read(path, lattice, components, replicas, out);
+    const std::string main_problem = try_read(path, domain, components, replicas, out);
     if (main_problem.empty()) return out;
     const std::string backup = backup_path(path);
-    const std::string backup_problem = try_read(backup, lattice, components, replicas, out);
+    const std::string backup_problem = try_read(backup, domain, components, replicas, out);
     if (backup_problem.empty()) {
         out.warnings.push_back("checkpoint " + main_problem + "; resuming from the backup '" +
                                backup + "' instead");

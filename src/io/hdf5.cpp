@@ -18,6 +18,13 @@
 #include <string_view>
 #include <sys/file.h>
 
+#if SSBSIM_MPI && defined(H5_HAVE_PARALLEL)
+#define SSBSIM_PARALLEL_HDF5 1
+#include <mpi.h>
+#else
+#define SSBSIM_PARALLEL_HDF5 0
+#endif
+
 namespace ssbsim::h5 {
 
 static_assert(std::is_same_v<hid_t, Id>, "Id must be able to hold any hid_t");
@@ -184,6 +191,32 @@ int space_rank(hid_t space, std::string_view op, const Where& w) {
     const int rank = H5Sget_simple_extent_ndims(space);
     if (rank < 0) fail(op, w);
     return rank;
+}
+
+// True if the object's file was created by several ranks (File::create with a split
+// Communicator): its data transfers are then collective.
+bool written_by_ranks(hid_t object, const Where& w) {
+#if SSBSIM_PARALLEL_HDF5
+    const Handle file = checked(H5Iget_file_id(object), Kind::file, "find the file of", w);
+    const Handle fapl = checked(H5Fget_access_plist(file.get()), Kind::plist, "inspect", w);
+    return H5Pget_driver(fapl.get()) == H5FD_MPIO;
+#else
+    (void)object;
+    (void)w;
+    return false;
+#endif
+}
+
+// The transfer properties of a write to `object`'s file: collective when several ranks write it.
+Handle transfer_plist(hid_t object, const Where& w) {
+    Handle dxpl = make_plist(H5P_DATASET_XFER, w);
+#if SSBSIM_PARALLEL_HDF5
+    if (written_by_ranks(object, w))
+        check(H5Pset_dxpl_mpio(dxpl.get(), H5FD_MPIO_COLLECTIVE), "set collective writes for", w);
+#else
+    (void)object;
+#endif
+    return dxpl;
 }
 
 H5T_class_t type_class(hid_t type, std::string_view op, const Where& w) {
@@ -585,6 +618,61 @@ void Dataset::write_part(std::uint64_t row, std::uint64_t offset, const double* 
           "write", w);
 }
 
+namespace {
+
+// The file's selection of the block [start, start + count) of a dataset of `rank` dimensions.
+Handle select_block(hid_t dataset, const std::vector<std::uint64_t>& start,
+                    const std::vector<std::uint64_t>& count, std::string_view op, const Where& w) {
+    Handle space = checked(H5Dget_space(dataset), Kind::dataspace, op, w);
+    const int rank = space_rank(space.get(), op, w);
+    if (start.size() != static_cast<std::size_t>(rank) || count.size() != start.size())
+        reject(op, w,
+               "a block of " + std::to_string(start.size()) + " dimensions, it has " +
+                   std::to_string(rank));
+    Dims dims{};
+    if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) fail(op, w);
+    for (int k = 0; k < rank; ++k)
+        if (start[k] > dims[k] || count[k] > dims[k] - start[k])
+            reject(op, w, "the block lies outside the dataset");
+    const Dims s = to_dims(start), c = to_dims(count);
+    check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, s.data(), nullptr, c.data(), nullptr),
+          op, w);
+    return space;
+}
+
+std::uint64_t block_size(const std::vector<std::uint64_t>& count) {
+    return std::accumulate(count.begin(), count.end(), std::uint64_t{1}, std::multiplies<>());
+}
+
+} // namespace
+
+void Dataset::write_block(const std::vector<std::uint64_t>& start,
+                          const std::vector<std::uint64_t>& count, const double* data) {
+    quiet();
+    const Where w = at(*this);
+    Handle file_space = select_block(id(), start, count, "write a block of", w);
+    const Dims mem_dims{block_size(count)};
+    Handle mem_space = make_space(mem_dims, 1, nullptr, w);
+    const Handle dxpl = transfer_plist(id(), w);
+    check(H5Dwrite(id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), dxpl.get(), data),
+          "write", w);
+}
+
+std::vector<double> Dataset::read_block(const std::vector<std::uint64_t>& start,
+                                        const std::vector<std::uint64_t>& count) const {
+    quiet();
+    const Where w = at(*this);
+    Handle file_space = select_block(id(), start, count, "read a block of", w);
+    std::vector<double> out(block_size(count));
+    if (out.empty()) return out;
+    const Dims mem_dims{out.size()};
+    Handle mem_space = make_space(mem_dims, 1, nullptr, w);
+    check(H5Dread(id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), H5P_DEFAULT,
+                  out.data()),
+          "read", w);
+    return out;
+}
+
 std::vector<double> Dataset::read_element(std::uint64_t offset) const {
     quiet();
     const Where w = at(*this);
@@ -939,8 +1027,9 @@ Dataset Group::write_dataset(const std::string& name, const std::int64_t* data,
     return write_fixed(name, Dtype::i64, H5T_NATIVE_INT64, data, shape, gzip_level, checksum);
 }
 
-Dataset Group::write_fixed(const std::string& name, Dtype dtype, Id mem_type, const void* data,
-                           const std::vector<std::uint64_t>& shape, int gzip_level, bool checksum) {
+Dataset Group::create_dataset(const std::string& name, Dtype dtype,
+                              const std::vector<std::uint64_t>& shape, int gzip_level,
+                              bool checksum) {
     quiet();
     check_rank(shape.size());
     check_gzip(gzip_level);
@@ -957,15 +1046,28 @@ Dataset Group::write_fixed(const std::string& name, Dtype dtype, Id mem_type, co
               w);
         set_compression(dcpl.get(), gzip_level, w);
         if (checksum) check(H5Pset_fletcher32(dcpl.get()), "enable checksums for", w);
+        // Written by several ranks, a filtered dataset is allocated at once (parallel HDF5's
+        // rule); every element is written, so no fill values need to be filtered and written.
+        if (written_by_ranks(id(), w))
+            check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "set the fill time of", w);
     }
     Handle lcpl = make_lcpl(w);
     Handle d = checked(H5Dcreate2(id(), name.c_str(), file_type(dtype), space.get(), lcpl.get(),
                                   dcpl.get(), H5P_DEFAULT),
                        Kind::dataset, "create dataset", w);
-    if (!empty) {
-        check(H5Dwrite(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write", w);
-    }
     return Dataset(std::move(d), file_path_, join_name(name_, name));
+}
+
+Dataset Group::write_fixed(const std::string& name, Dtype dtype, Id mem_type, const void* data,
+                           const std::vector<std::uint64_t>& shape, int gzip_level, bool checksum) {
+    Dataset d = create_dataset(name, dtype, shape, gzip_level, checksum);
+    const bool empty = std::any_of(shape.begin(), shape.end(), [](auto n) { return n == 0; });
+    if (!empty) {
+        const Where w = at(*this, name);
+        const Handle dxpl = transfer_plist(id(), w);
+        check(H5Dwrite(d.id(), mem_type, H5S_ALL, H5S_ALL, dxpl.get(), data), "write", w);
+    }
+    return d;
 }
 
 Dataset Group::open_dataset(const std::string& name) const {
@@ -1072,6 +1174,30 @@ File File::create(const std::string& path, bool overwrite) {
     Handle file(id, Kind::file);
     hold_writer_lock(file.get(), w);
     return File(std::move(file), path);
+}
+
+File File::create(const std::string& path, bool overwrite, const Communicator& ranks) {
+    if (!ranks.split()) return create(path, overwrite);
+#if SSBSIM_PARALLEL_HDF5
+    quiet();
+    const Where w{path};
+    // The format bounds of every ssbsim file; the metadata cache keeps its defaults (a file of
+    // several ranks is written under a temporary name and renamed once closed: complete or
+    // never used).
+    Handle fapl = make_plist(H5P_FILE_ACCESS, w);
+    check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_EARLIEST, H5F_LIBVER_V110),
+          "select file format for", w);
+    check(H5Pset_fapl_mpio(fapl.get(), MPI_COMM_WORLD, MPI_INFO_NULL), "select MPI-IO for", w);
+    disable_hdf5_locking(fapl.get(), w);
+    const hid_t id =
+        H5Fcreate(path.c_str(), overwrite ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl.get());
+    if (id < 0)
+        throw IoError("HDF5: cannot create file " + render(w) + " on " +
+                      std::to_string(ranks.size()) + " MPI ranks: " + take_error_stack());
+    return File(Handle(id, Kind::file), path);
+#else
+    throw std::logic_error("File::create: a file of several ranks needs the parallel HDF5");
+#endif
 }
 
 File File::open_read(const std::string& path) {

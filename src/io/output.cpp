@@ -466,6 +466,14 @@ void OutputWriter::save_configuration(std::int64_t step, double time, const Fiel
     flush();
 }
 
+void OutputWriter::save_configuration(std::int64_t step, double time, std::size_t parts,
+                                      const Series::NextPart& next_part) {
+    if (saved_replicas_ > 1)
+        throw std::logic_error("OutputWriter::save_configuration: in parts, replica 0 only");
+    configurations_->write_row(step, {std::span<const double>(&time, 1)}, parts, next_part);
+    flush();
+}
+
 void OutputWriter::save_configurations(std::int64_t step, double time,
                                        const std::vector<Field>& phi) {
     if (saved_replicas_ <= 1) {

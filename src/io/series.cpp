@@ -130,14 +130,39 @@ void Series::write_pending() {
 void Series::write_row(std::int64_t step, std::initializer_list<std::span<const double>> pieces) {
     if (pieces.size() + 1 != offsets_.size())
         throw std::logic_error("Series::write_row: wrong number of columns for " + table_.name());
+    const std::span<const double> last = *(pieces.end() - 1);
+    std::vector<std::span<const double>> header(pieces.begin(), pieces.end() - 1);
+    write_row_from(step, header, 1, [&](std::vector<double>&) { return last; });
+}
+
+void Series::write_row(std::int64_t step, std::initializer_list<std::span<const double>> pieces,
+                       std::size_t parts, const NextPart& next_part) {
+    if (pieces.size() + 2 != offsets_.size())
+        throw std::logic_error("Series::write_row: wrong number of columns for " + table_.name());
+    write_row_from(step, std::vector<std::span<const double>>(pieces), parts, next_part);
+}
+
+void Series::write_row_from(std::int64_t step, const std::vector<std::span<const double>>& header,
+                            std::size_t parts, const NextPart& next_part) {
     const std::uint64_t row = table_.extend_rows(1);
     try {
         const double s = static_cast<double>(step);
         table_.write_part(row, 0, &s, 1);
         std::size_t i = 1;
-        for (const std::span<const double> p : pieces)
+        for (const std::span<const double> p : header)
             table_.write_part(row, static_cast<std::uint64_t>(offsets_[i++]), p.data(), p.size());
-    } catch (const IoError&) {
+        // The last column, part after part at increasing offsets; one buffer for all parts.
+        std::uint64_t offset = static_cast<std::uint64_t>(offsets_[i]);
+        std::vector<double> buffer;
+        for (std::size_t k = 0; k < parts; ++k) {
+            const std::span<const double> p = next_part(buffer);
+            table_.write_part(row, offset, p.data(), p.size());
+            offset += p.size();
+        }
+        if (offset != static_cast<std::uint64_t>(offsets_[i] + widths_[i]))
+            throw std::logic_error("Series::write_row: the parts of the last column of " +
+                                   table_.name() + " do not fill it");
+    } catch (...) { // a failed write, or a part that never came (a peer's MPI error)
         // A resumed run appends after the last row: leave no row of fill values behind.
         table_.truncate_rows(row);
         throw;

@@ -73,6 +73,11 @@ Domain::Domain(const Lattice& whole, const Communicator& comm)
     own_ = {rows_per_slice_, (slices + 1) * rows_per_slice_, (first - 1) * rows_per_slice_};
 }
 
+std::pair<std::int64_t, std::int64_t> Domain::slab_of_rank(int r) const {
+    if (whole_.dims() == 1) return {0, 1};
+    return slab_of(whole_.extent(0), comm_.size(), r);
+}
+
 HaloExchange Domain::start_halo_exchange(const Field& f) const {
     HaloExchange h;
     if (!split()) return h;

@@ -37,7 +37,8 @@ class Simulation {
     // read by the caller (io/inputs.hpp: read_source_field) and required with action.h_source =
     // file; the physics opens no file. `comm`: the ranks the lattice is split over
     // (physics/domain.hpp); the fields (and a state's momenta) are then this rank's parts
-    // (initial_fields with the same domain), source_file the whole δh_x. Throws InputError for
+    // (initial_fields with the same domain), and so is source_file (read_source_field with the
+    // same domain). Throws InputError for
     // what cannot run split yet.
     Simulation(const Config& config, std::vector<Field> initial,
                std::optional<Field> source_file = std::nullopt,
@@ -93,7 +94,8 @@ class Simulation {
 
 // The initial field of field.init: cold, hot (counter-based noise, stream `init`, the key of
 // `replica`), or a copy of `from_file`, the last configuration of field.init_file read by the
-// caller (io/inputs.hpp: read_initial_field; required with field.init = file).
+// caller (io/inputs.hpp: read_initial_field with the same domain: this rank's part; required
+// with field.init = file).
 // Split over ranks (domain), each rank's part, drawn by the global site: the same field.
 Field initial_field(const Config& config, const Domain& domain, int replica = 0,
                     const std::optional<Field>& from_file = std::nullopt);

@@ -3,6 +3,8 @@
 // Keeps <hdf5.h> out of every other translation unit. Tested by tests/test_hdf5.cpp.
 #pragma once
 
+#include "ssbsim/core/comm.hpp"
+
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -114,6 +116,14 @@ class Dataset : public Object {
     // Writes the elements [offset, offset + n) (C order within a row) of row `row`; they must
     // form one block (see Group::create_view).
     void write_part(std::uint64_t row, std::uint64_t offset, const double* data, std::uint64_t n);
+    // The block [start, start + count) (one entry per dimension) from `data` in C order. In a
+    // file created by several ranks (File::create with a split Communicator) every rank calls it
+    // together, each with its own block: one collective write.
+    void write_block(const std::vector<std::uint64_t>& start,
+                     const std::vector<std::uint64_t>& count, const double* data);
+    // The block [start, start + count), flattened in C order.
+    std::vector<double> read_block(const std::vector<std::uint64_t>& start,
+                                   const std::vector<std::uint64_t>& count) const;
 
     // Whole dataset, flattened in C order; HDF5 converts integer data to double.
     std::vector<double> read_double() const;
@@ -178,6 +188,10 @@ class Group : public Object {
     Dataset write_dataset(const std::string& name, const std::int64_t* data,
                           const std::vector<std::uint64_t>& shape, int gzip_level = 0,
                           bool checksum = false);
+    // write_dataset's fixed-shape dataset with its values left to Dataset::write_block.
+    Dataset create_dataset(const std::string& name, Dtype dtype,
+                           const std::vector<std::uint64_t>& shape, int gzip_level = 0,
+                           bool checksum = false);
     Dataset open_dataset(const std::string& name) const;
     // A netCDF-4 dimension that is not a variable: int64 [length] holding 0..length-1, a
     // dimension scale named so that netCDF readers list it as a dimension only.
@@ -197,6 +211,13 @@ class File {
     // crash-safe between flushes: a version-0 superblock (no consistency flag that a killed
     // writer would leave set) and a metadata cache that writes only inside flush().
     static File create(const std::string& path, bool overwrite);
+    // One file written by all ranks of `ranks` together through the MPI-IO driver of the
+    // parallel HDF5 (checkpoints): every rank makes every call that creates or changes an object
+    // or attribute, in the same order with the same values, and writes its own blocks of the
+    // datasets (Dataset::write_block). Closing is collective too. No HDF5 file lock (the MPI-IO
+    // driver has none); the caller writes it under a temporary name. Without a split,
+    // create(path, overwrite).
+    static File create(const std::string& path, bool overwrite, const Communicator& ranks);
     static File open_read(const std::string& path);
     static File open_rw(const std::string& path);
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "ssbsim/deck/config.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
 
@@ -13,14 +14,18 @@
 
 namespace ssbsim {
 
+// Both read only this rank's part of the file (its own slices of the lattice's first axis, as
+// one hyperslab) onto a field of domain.local(): no rank reads or holds the whole array. A bad
+// value is named by its index in the whole file. A Lattice is the domain of one process.
+
 // The last saved configuration of field.init_file with field.init = file; nothing otherwise.
 // Throws InputError naming the key when the file is missing, not HDF5, holds no configuration or
 // one of another lattice or number of components.
-std::optional<Field> read_initial_field(const Config& config, const Lattice& lattice);
+std::optional<Field> read_initial_field(const Config& config, const Domain& domain);
 
 // Dataset action.h_dataset of action.h_file, of shape [L_1..L_d] or [L_1..L_d, N], with
 // action.h_source = file; nothing otherwise. Throws InputError naming the key when the file is
 // missing, not HDF5, lacks the dataset or has another shape.
-std::optional<Field> read_source_field(const Config& config, const Lattice& lattice);
+std::optional<Field> read_source_field(const Config& config, const Domain& domain);
 
 } // namespace ssbsim

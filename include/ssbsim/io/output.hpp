@@ -48,6 +48,11 @@ class OutputWriter {
     // Buffers one measurement; written in batches.
     void record(const Measurement& m);
     void save_configuration(std::int64_t step, double time, const Field& phi);
+    // The same field (replica 0) in `parts` consecutive parts of whole slices of its first axis,
+    // as [site][component] (a split run's slabs, which the root receives and writes one after
+    // the other: the whole field is never in one rank's memory). Needs saved_replicas = 1.
+    void save_configuration(std::int64_t step, double time, std::size_t parts,
+                            const Series::NextPart& next_part);
     // Every replica's field with saved_replicas > 1, else replica 0's.
     void save_configurations(std::int64_t step, double time, const std::vector<Field>& phi);
     // Writes buffered records and flushes the file to disk.

@@ -9,6 +9,7 @@
 #include "ssbsim/io/hdf5.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <span>
@@ -62,6 +63,13 @@ class Series {
     void write_pending();
     // Writes one row at once from consecutive pieces (a field is written without a copy).
     void write_row(std::int64_t step, std::initializer_list<std::span<const double>> pieces);
+    // The next part of a column that arrives in parts (empty: no more), in `buffer` if need be.
+    using NextPart = std::function<std::span<const double>(std::vector<double>& buffer)>;
+    // Writes one row whose last column arrives in `parts` consecutive parts from next_part (a
+    // field slab by slab from the ranks, never whole in memory), each one block of the table
+    // (whole slabs of the column's first axis); `pieces` are the columns before it.
+    void write_row(std::int64_t step, std::initializer_list<std::span<const double>> pieces,
+                   std::size_t parts, const NextPart& next_part);
 
     // Steps of the committed rows (see committed_rows).
     std::vector<std::int64_t> steps() const;
@@ -72,6 +80,9 @@ class Series {
   private:
     Series(h5::Group& root, const std::string& name, const std::string& description,
            const std::vector<ColumnSpec>& columns, int gzip_level, const Layout& layout);
+
+    void write_row_from(std::int64_t step, const std::vector<std::span<const double>>& header,
+                        std::size_t parts, const NextPart& next_part);
 
     h5::Dataset table_;
     std::uint64_t width_;               // elements per table row

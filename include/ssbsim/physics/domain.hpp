@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace ssbsim {
@@ -58,6 +59,9 @@ class Domain {
     std::int64_t rows_per_slice() const { return rows_per_slice_; }
     std::int64_t first_slice() const { return first_slice_; } // own, global
     std::int64_t slices() const { return slices_; }           // own
+    // The first global slice and the thickness of rank r's slab (the I/O of the root streams
+    // the other ranks' slabs); {0, 1} for a 1D lattice, which is never split.
+    std::pair<std::int64_t, std::int64_t> slab_of_rank(int r) const;
     std::int64_t own_sites() const { return (own_.last - own_.first) * whole_.row_length(); }
     // Memory offset (in a component plane) of the first own site.
     std::int64_t own_base() const { return own_.first * whole_.row_length(); }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "ssbsim/deck/config.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
 
@@ -15,8 +16,10 @@ namespace ssbsim {
 
 // δh_x for action.h_source = random or file; nothing for constant. The file's array is read by
 // the caller (io/inputs.hpp: read_source_field) and handed in as `from_file`, required with
-// h_source = file: the physics opens no file.
-std::optional<Field> source_field(const Config& config, const Lattice& lattice,
+// h_source = file: the physics opens no file. On a split lattice (domain) this rank's part: the
+// random δh_x drawn for its own sites by their global index (the bits of the whole one), the
+// file's read per rank (read_source_field with the same domain). A Lattice is one process.
+std::optional<Field> source_field(const Config& config, const Domain& domain,
                                   std::optional<Field> from_file = std::nullopt);
 
 } // namespace ssbsim
