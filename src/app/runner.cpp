@@ -263,8 +263,8 @@ Simulation start(const Config& config, const Domain& domain, std::optional<Loade
 // each rank's slices a hyperslab (io/checkpoint.hpp). A configuration goes into the output,
 // which only the root has open, because its crash safety rests on the serial HDF5's flush and
 // metadata-cache semantics that the MPI-IO driver does not give: the root writes its own slab,
-// then receives and writes each other rank's in turn, in pieces of at most piece_values
-// doubles. Without a split the fields are written as they are.
+// then receives and writes each other rank's in turn, in pieces of at most io_piece_values
+// doubles (io/slabs.hpp). Without a split the fields are written as they are.
 class FieldWriter {
   public:
     FieldWriter(const Domain& domain, int components)
@@ -276,13 +276,13 @@ class FieldWriter {
         const Communicator& comm = domain_.comm();
         std::vector<double> buffer;
         if (!comm.root()) {
-            for (const Slices& p : pieces(own_slices(domain_), per_slice_, piece_values))
+            for (const Slices& p : pieces(own_slices(domain_), per_slice_))
                 comm.send(own_site_major(domain_, phi, p, buffer), 0, configuration_tag);
             return;
         }
         std::vector<std::pair<int, Slices>> parts; // in the order of the whole field
         for (int r = 0; r < comm.size(); ++r)
-            for (const Slices& p : pieces(slices_of_rank(domain_, r), per_slice_, piece_values))
+            for (const Slices& p : pieces(slices_of_rank(domain_, r), per_slice_))
                 parts.emplace_back(r, p);
         std::size_t next = 0;
         out->save_configuration(step, time, parts.size(),
@@ -309,7 +309,6 @@ class FieldWriter {
     }
 
   private:
-    static constexpr std::uint64_t piece_values = std::uint64_t{1} << 20; // 8 MiB
     static constexpr int configuration_tag = 30000; // apart from the halos' and reductions'
     const Domain& domain_;
     std::uint64_t per_slice_;

@@ -184,21 +184,30 @@ std::string try_read(const std::string& path, const Domain& domain, int componen
 }
 
 // The fields as one array [replica, x1..xd, component], each rank writing its own slices of each
-// replica as one block (a collective write when the file is the ranks'), from the field's own
-// storage for one component.
+// replica (a collective write when the file is the ranks'), piece by piece: every rank makes as
+// many writes as the rank with the most pieces, the ones it has no piece for empty.
 h5::Dataset write_fields(h5::Group& g, const std::string& name, const Domain& domain,
                          const std::vector<Field>& fields,
                          const std::vector<std::uint64_t>& shape) {
     h5::Dataset d = g.create_dataset(name, h5::Dtype::f64, shape, 0, true);
+    const std::uint64_t per = values_per_slice(domain, static_cast<int>(shape.back()));
     const Slices own = own_slices(domain);
+    const std::vector<Slices> mine = pieces(own, per);
+    std::size_t writes = 0;
+    for (int r = 0; r < domain.comm().size(); ++r)
+        writes = std::max(writes, pieces(slices_of_rank(domain, r), per).size());
     std::vector<std::uint64_t> start(shape.size(), 0), count = shape;
     count[0] = 1;
-    start[1] = own.first;
-    count[1] = own.count;
     std::vector<double> buffer;
     for (std::size_t r = 0; r < fields.size(); ++r) {
         start[0] = r;
-        d.write_block(start, count, own_site_major(domain, fields[r], buffer).data());
+        for (std::size_t k = 0; k < writes; ++k) {
+            const Slices p = k < mine.size() ? mine[k] : Slices{own.first, 0};
+            start[1] = p.first;
+            count[1] = p.count;
+            d.write_block(start, count,
+                          p.count ? own_site_major(domain, fields[r], p, buffer).data() : nullptr);
+        }
     }
     return d;
 }

@@ -620,6 +620,10 @@ void Dataset::write_part(std::uint64_t row, std::uint64_t offset, const double* 
 
 namespace {
 
+std::uint64_t block_size(const std::vector<std::uint64_t>& count) {
+    return std::accumulate(count.begin(), count.end(), std::uint64_t{1}, std::multiplies<>());
+}
+
 // The file's selection of the block [start, start + count) of a dataset of `rank` dimensions.
 Handle select_block(hid_t dataset, const std::vector<std::uint64_t>& start,
                     const std::vector<std::uint64_t>& count, std::string_view op, const Where& w) {
@@ -635,13 +639,13 @@ Handle select_block(hid_t dataset, const std::vector<std::uint64_t>& start,
         if (start[k] > dims[k] || count[k] > dims[k] - start[k])
             reject(op, w, "the block lies outside the dataset");
     const Dims s = to_dims(start), c = to_dims(count);
-    check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, s.data(), nullptr, c.data(), nullptr),
-          op, w);
+    if (block_size(count) == 0) // a rank with nothing to add to a collective transfer
+        check(H5Sselect_none(space.get()), op, w);
+    else
+        check(
+            H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, s.data(), nullptr, c.data(), nullptr),
+            op, w);
     return space;
-}
-
-std::uint64_t block_size(const std::vector<std::uint64_t>& count) {
-    return std::accumulate(count.begin(), count.end(), std::uint64_t{1}, std::multiplies<>());
 }
 
 } // namespace
@@ -653,6 +657,7 @@ void Dataset::write_block(const std::vector<std::uint64_t>& start,
     Handle file_space = select_block(id(), start, count, "write a block of", w);
     const Dims mem_dims{block_size(count)};
     Handle mem_space = make_space(mem_dims, 1, nullptr, w);
+    if (mem_dims[0] == 0) check(H5Sselect_none(mem_space.get()), "write a block of", w);
     const Handle dxpl = transfer_plist(id(), w);
     check(H5Dwrite(id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), dxpl.get(), data),
           "write", w);

@@ -3,7 +3,10 @@ deck or init file stops every rank with status 2 and writes nothing; a divergenc
 rank with status 3 and keeps the output (exit_status 3); an I/O error on the root alone ends
 every rank with status 4 (MPI_Abort); SIGUSR1 or SIGTERM to mpirun gives one
 consistent checkpoint (status 5; OpenMPI's mpirun itself reports 1 after SIGTERM), and resuming
-it on 2 ranks ends with the plain run's observables. Every
+it on 2 ranks ends with the plain run's observables; SIGKILL to every rank mid-run (checkpoints
+written collectively, configurations streamed to the root) leaves an output h5py reads with
+columns of equal length, and resuming it from its last checkpoint on 3 ranks ends with the
+plain run's observables and configurations. Every
 run has a timeout and no rank may outlive mpirun: a hang fails the test.
 
 usage: check_split_failures.py SSBSIM MPIEXEC WORKDIR
@@ -75,6 +78,25 @@ for name, args in [("unknown key", ["--set", "action.no_such_key=1"]),
         fail(f"{name}: an output was written")
     no_ssbsim_left()
     print(f"bad input ({name}): status 2 on 3 ranks in {took:.1f} s, nothing written")
+
+# An init file read per slab with bad values in the slabs of ranks 1 and 2 (16 slices each):
+# status 2 on every rank, nothing written, and the message names the first bad global index.
+import numpy as np
+field = np.full((1, 48, 32, 1), 0.1)
+field[0, 20, 3, 0] = np.nan
+field[0, 40, 5, 0] = np.inf
+with h5py.File("bad_init.h5", "w") as f:
+    f["configurations/field"] = field
+p, took = mpirun(["-o", "bad.h5", "--overwrite", "--set", "field.init=file", "--set",
+                  "field.init_file=bad_init.h5"])
+if p.returncode != 2 or os.path.exists("bad.h5"):
+    fail(f"init file with NaN: status {p.returncode} (expected 2), output written: "
+         f"{os.path.exists('bad.h5')}", p)
+if "value nan at index [0, 20, 3, 0]" not in p.stderr or "[0, 40, 5, 0]" in p.stderr:
+    fail("init file with NaN: the message does not name the first bad index [0, 20, 3, 0]", p)
+no_ssbsim_left()
+print(f"bad input (NaN in the init file read per slab): status 2 on 3 ranks in {took:.1f} s, "
+      "nothing written, the first bad index named")
 
 # 2. Divergence: status 3 on every rank, the output says so.
 p, took = mpirun(["-o", "diverged.h5", "--overwrite", "--set", "dynamics.step=0.9",
@@ -152,3 +174,51 @@ with h5py.File("plain.h5", "r") as a, h5py.File("stopped.h5", "r") as b:
             fail(f"resume after SIGTERM: /observables/{name} differs from the plain run")
 print("SIGUSR1: status 5; SIGTERM: a checkpoint, mpirun status %d; resumed on 2 ranks: "
       "observables bitwise equal" % status)
+
+
+# 4. SIGKILL to every rank mid-run (nothing runs on: no signal handler, no clean-up): the output
+# stays readable with every group's columns of one length, the last checkpoint (or its backup,
+# if the kill fell between the two renames) resumes on 3 ranks to the plain run's bits.
+KILLED = ["--set", "dynamics.steps=100000000", "--set", "measure.every=50", "--set",
+          "measure.save_every=50", "--set", "checkpoint.every=100"]
+cmd = [mpiexec, "-n", "3", "--oversubscribe", ssbsim, "run", "failures.ini", "-o", "killed.h5",
+       "--overwrite"] + KILLED
+proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+time.sleep(4)
+ranks = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+if len(ranks) != 3:
+    proc.kill()
+    fail(f"SIGKILL: expected 3 ranks under mpirun, found {ranks}")
+for pid in ranks:
+    os.kill(int(pid), signal.SIGKILL)
+try:
+    proc.communicate(timeout=30)
+except subprocess.TimeoutExpired:
+    proc.kill()
+    fail("SIGKILL: mpirun did not return within 30 s of its ranks' death")
+no_ssbsim_left()
+with h5py.File("killed.h5", "r") as f:
+    for group in ("observables", "configurations"):
+        lengths = {name: d.shape[0] for name, d in f[group].items()}
+        if len(set(lengths.values())) != 1:
+            fail(f"SIGKILL: /{group} has columns of different lengths: {lengths}")
+    measured = f["observables/step"][()]
+killed_at = int(measured[-1]) if len(measured) else 0
+ckpt = "killed.ckpt.h5" if os.path.exists("killed.ckpt.h5") else "killed.ckpt.h5.bak"
+with h5py.File(ckpt, "r") as f:
+    end = int(f.attrs["step"]) + 100
+steps = ["--set", f"dynamics.steps={end}", "--set", "measure.every=50", "--set",
+         "measure.save_every=50"]
+p, took = mpirun(["-o", "killed.h5", "--resume"] + steps, ranks=3, timeout=240)
+if p.returncode != 0:
+    fail(f"resume after SIGKILL: status {p.returncode}", p)
+subprocess.run([ssbsim, "run", "failures.ini", "-o", "plain_kill.h5", "--overwrite"] + steps,
+               env=env, check=True, capture_output=True, timeout=240)
+with h5py.File("plain_kill.h5", "r") as a, h5py.File("killed.h5", "r") as b:
+    for group in ("observables", "configurations"):
+        for name in a[group]:
+            if a[group][name][()].tobytes() != b[group][name][()].tobytes():
+                fail(f"resume after SIGKILL: /{group}/{name} differs from the plain run")
+print(f"SIGKILL of 3 ranks at step ~{killed_at}: output readable, columns of equal length; "
+      f"resumed from '{ckpt}' on 3 ranks to step {end}: observables and configurations bitwise "
+      "equal")

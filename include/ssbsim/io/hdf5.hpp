@@ -118,7 +118,7 @@ class Dataset : public Object {
     void write_part(std::uint64_t row, std::uint64_t offset, const double* data, std::uint64_t n);
     // The block [start, start + count) (one entry per dimension) from `data` in C order. In a
     // file created by several ranks (File::create with a split Communicator) every rank calls it
-    // together, each with its own block: one collective write.
+    // together, each with its own block (possibly empty): one collective write.
     void write_block(const std::vector<std::uint64_t>& start,
                      const std::vector<std::uint64_t>& count, const double* data);
     // The block [start, start + count), flattened in C order.

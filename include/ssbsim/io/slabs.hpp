@@ -26,9 +26,15 @@ Slices slices_of_rank(const Domain& domain, int rank);
 // Values of one slice in the files' layout: its sites times the components.
 std::uint64_t values_per_slice(const Domain& domain, int components);
 
+// Values written or sent at a time (8 MiB): a checkpoint's collective writes and the streaming of
+// a configuration to the root go piece by piece, so their buffers stay this small whatever the
+// slab (parallel HDF5 copies every chunk a collective write touches, filtered, in memory).
+constexpr std::uint64_t io_piece_values = std::uint64_t{1} << 20;
+
 // The slab cut into consecutive pieces of whole slices, each of at most `max_values` values (at
 // least one slice): what the root receives and writes at a time.
-std::vector<Slices> pieces(Slices slab, std::uint64_t per_slice, std::uint64_t max_values);
+std::vector<Slices> pieces(Slices slab, std::uint64_t per_slice,
+                           std::uint64_t max_values = io_piece_values);
 
 // The own slices `part` (global; within own_slices) of f as [site][component]: f's own storage
 // for one component, else a copy in `buffer`.
