@@ -1,6 +1,7 @@
 #include "ssbsim/io/provenance.hpp"
 
 #include "ssbsim/build_info.hpp"
+#include "ssbsim/core/comm.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/io/series.hpp"
 #include "ssbsim/version.hpp"
@@ -112,7 +113,8 @@ Segment::Segment(h5::Group root, std::int64_t first_step, const std::string& kin
     group_.write_attr("compiler", b.compiler);
     group_.write_attr("compile_flags", b.flags);
     group_.write_attr("threads", static_cast<std::int64_t>(omp_get_max_threads()));
-    group_.write_attr("ranks", std::int64_t{1}); // no MPI decomposition (yet)
+    // The ranks the lattice is split over (mpirun/srun; 1 without): results do not depend on it.
+    group_.write_attr("ranks", static_cast<std::int64_t>(Communicator::world().size()));
     group_.write_attr("first_step", first_step);
     group_.write_attr("deck", deck); // a --resume --force segment may differ from the root's
     write_end(status_running);

@@ -127,18 +127,6 @@ std::optional<Field> Domain::gather(const Field& local) const {
     return out;
 }
 
-Field Domain::scatter(const Field& whole) const {
-    Field local(local_, whole.components());
-    if (!split()) {
-        local.copy_from(whole);
-        return local;
-    }
-    for (int a = 0; a < whole.components(); ++a)
-        std::copy_n(whole.component(a) + global_site_of_base(), own_sites(),
-                    local.component(a) + own_base());
-    return local;
-}
-
 double max_abs(const Domain& domain, const Field& f) {
     if (!domain.split()) return f.max_abs();
     const RowRange own = domain.own();

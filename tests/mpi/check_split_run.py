@@ -103,6 +103,10 @@ for ranks in (1, 2, 3):
     out = f"ranks{ranks}.h5"
     run(ranks, out)
     same("plain.h5", out, f"{ranks} rank(s): output")
+    with h5py.File(out, "r") as f:
+        recorded = [int(g.attrs["ranks"]) for g in f["segments"].values()]
+    if recorded != [ranks]:
+        sys.exit(f"FAIL {ranks} rank(s): /segments records ranks {recorded}")
     same("plain.ckpt.h5", f"ranks{ranks}.ckpt.h5", f"{ranks} rank(s): checkpoint")
 
 # A checkpoint written by 2 ranks, resumed by 3.

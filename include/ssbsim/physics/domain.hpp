@@ -75,12 +75,10 @@ class Domain {
     HaloExchange start_halo_exchange(const Field& f) const;
     void exchange_halos(const Field& f) const { start_halo_exchange(f).finish(); }
 
-    // The whole field on the root rank (nothing elsewhere), from every rank's own slices:
-    // interim I/O for what is not yet written as parallel hyperslabs.
+    // The whole field on the root rank (nothing elsewhere), from every rank's own slices: for
+    // tests that compare a split run with one process. A run never gathers a field: its I/O
+    // goes slab by slab (io/slabs.hpp).
     std::optional<Field> gather(const Field& local) const;
-    // This rank's part of a whole field every rank holds (own slices; halos left to the next
-    // exchange).
-    Field scatter(const Field& whole) const;
 
   private:
     Lattice whole_;
