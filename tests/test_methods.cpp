@@ -16,7 +16,7 @@ using namespace ssbsim::test;
 
 TEST_CASE("the registry has one row per Method, in enum order, with unique names", "[methods]") {
     const auto table = method_table();
-    REQUIRE(table.size() == 8);
+    REQUIRE(table.size() == 10);
     std::set<std::string_view> names;
     for (std::size_t i = 0; i < table.size(); ++i) {
         const MethodSpec& m = table[i];
@@ -34,6 +34,11 @@ TEST_CASE("the registry has one row per Method, in enum order, with unique names
     REQUIRE(find_method("metropolis") == nullptr);
     REQUIRE(method_spec(Method::hmc).exact);
     REQUIRE(method_spec(Method::mala).exact);
+    REQUIRE(method_spec(Method::fa_hmc).exact);
+    REQUIRE(method_spec(Method::fa_hmc).fourier);
+    REQUIRE(method_spec(Method::fa_langevin).fourier);
+    REQUIRE_FALSE(method_spec(Method::fa_langevin).exact);
+    REQUIRE_FALSE(method_spec(Method::hmc).fourier);
     REQUIRE(method_spec(Method::momentum).momentum);
     REQUIRE(method_spec(Method::flow_adaptive).adaptive_step);
     REQUIRE(method_spec(Method::flow_adaptive).stability_factor == 0);
@@ -66,7 +71,7 @@ TEST_CASE("the deck's dynamics.method is the registry's: values and description"
     REQUIRE(parse_methods("momentum,flow") == std::vector<Method>{Method::momentum, Method::flow});
     REQUIRE_THROWS_WITH(parse_methods("metropolis"),
                         Catch::Contains("(langevin, langevin2, flow, flow_rk3, flow_adaptive, "
-                                        "momentum, hmc, mala)"));
+                                        "momentum, hmc, mala, fa_hmc, fa_langevin)"));
 }
 
 TEST_CASE("each row's columns describe what its integrator does", "[methods]") {

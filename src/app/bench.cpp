@@ -408,7 +408,9 @@ BenchReport run_bench(const BenchOptions& o, std::ostream& progress) {
                             [&](std::int64_t k) { noise_sweeps(lattice, o.components, k); });
         double langevin_rate = 0.0;
         for (Method m : o.methods) {
-            if (rep.ranks > 1 && method_spec(m).exact) continue; // one rank only (hmc, mala)
+            // One rank only: hmc, mala (Metropolis sums) and the Fourier methods (no transpose
+            // yet).
+            if (rep.ranks > 1 && (method_spec(m).exact || method_spec(m).fourier)) continue;
             MethodFigure f;
             f.method = name_of(m);
             f.rate = method_rate(o, lattice, m);

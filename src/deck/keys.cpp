@@ -275,7 +275,7 @@ std::span<const KeySpec> key_table() {
          .default_value = "10",
          .min = 1,
          .max = 1e6,
-         .description = "method = hmc: molecular-dynamics steps per trajectory (trajectory "
+         .description = "method = hmc, fa_hmc: molecular-dynamics steps per trajectory (trajectory "
                         "length dynamics.step x dynamics.hmc_steps); one run step is one "
                         "trajectory."},
         {.name = "dynamics.hmc_integrator",
@@ -283,9 +283,10 @@ std::span<const KeySpec> key_table() {
          .presence = defaulted,
          .default_value = "leapfrog",
          .choices = md_integrator_names,
-         .description = "method = hmc: leapfrog (one force per step) or omelyan (2MN of Omelyan, "
-                        "Mryglod & Folk, lambda = 0.1932: two forces per step, a much smaller "
-                        "energy error at the same step)."},
+         .description =
+             "method = hmc, fa_hmc: leapfrog (one force per step) or omelyan (2MN of Omelyan, "
+             "Mryglod & Folk, lambda = 0.1932: two forces per step, a much smaller "
+             "energy error at the same step)."},
         {.name = "dynamics.cluster_every",
          .type = integer,
          .presence = defaulted,
@@ -312,11 +313,24 @@ std::span<const KeySpec> key_table() {
          .default_value = "0",
          .min = 0,
          .max = 0.9,
-         .description = "method = hmc: each trajectory's step is dynamics.step x (1 + j (2u - 1)), "
-                        "u uniform from the run's noise (exact for any j). A fixed trajectory "
-                        "length can be resonant with a mode of the field (it then returns close "
-                        "to where it started and that mode is never sampled); j = 0.1-0.3 "
-                        "breaks the resonance (Mackenzie, PLB 226, 369 (1989))."},
+         .description =
+             "method = hmc, fa_hmc: each trajectory's step is dynamics.step x (1 + j (2u - 1)), "
+             "u uniform from the run's noise (exact for any j). A fixed trajectory "
+             "length can be resonant with a mode of the field (it then returns close "
+             "to where it started and that mode is never sampled); j = 0.1-0.3 "
+             "breaks the resonance (Mackenzie, PLB 226, 369 (1989))."},
+        {.name = "dynamics.fourier_mass",
+         .type = real,
+         .presence = defaulted,
+         .default_value = "1",
+         .min = 0,
+         .min_exclusive = true,
+         .description = "method = fa_hmc, fa_langevin: mu of the Fourier mass M_k = (p^2(k) + "
+                        "mu^2) / (p^2_max + mu^2) of mode k (p^2: eigenvalue of the lattice "
+                        "Laplacian, sum_mu J_mu 4 sin^2(pi k_mu / L_mu)); fa_langevin steps mode "
+                        "k by epsilon / M_k, fa_hmc gives it the kinetic term |pi_k|^2 / (2 M_k). "
+                        "mu^2 near the mass of the slowest mode (m^2 of a free field, about "
+                        "1/xi^2 near a critical point) moves all modes at one rate."},
         {.name = "dynamics.field_bound",
          .type = real,
          .presence = defaulted,

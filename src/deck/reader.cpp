@@ -715,15 +715,20 @@ DynamicsConfig read_dynamics(DeckReader& r) {
         dynamics.friction = r.real_value("dynamics.friction");
     else
         r.skip("dynamics.friction", with_method, "only method = momentum has a friction");
-    if (dynamics.method == Method::hmc) {
+    if (dynamics.method == Method::hmc || dynamics.method == Method::fa_hmc) {
         dynamics.hmc_steps = static_cast<int>(r.integer_value("dynamics.hmc_steps"));
         dynamics.hmc_integrator = r.choice_value<MdIntegrator>("dynamics.hmc_integrator");
         dynamics.hmc_jitter = r.real_value("dynamics.hmc_jitter");
     } else {
         for (const char* key :
              {"dynamics.hmc_steps", "dynamics.hmc_integrator", "dynamics.hmc_jitter"})
-            r.skip(key, with_method, "only method = hmc has trajectories");
+            r.skip(key, with_method, "only methods hmc and fa_hmc have trajectories");
     }
+    if (method_spec(dynamics.method).fourier)
+        dynamics.fourier_mass = r.real_value("dynamics.fourier_mass");
+    else
+        r.skip("dynamics.fourier_mass", with_method,
+               "only fa_hmc and fa_langevin are Fourier-accelerated");
     if (method_spec(dynamics.method).flow)
         r.skip("dynamics.cluster_every", with_method,
                "a cluster update samples exp(-S/T) and gradient flow has no temperature");
@@ -782,6 +787,22 @@ void check_exact_temperature(const Config& c) {
         throw InputError((c.training.enabled ? source : std::string("dynamics.temperature")) +
                          " = " + format_real(c.dynamics.temperature) + why);
     }
+}
+
+// Fourier acceleration diagonalises the nearest-neighbour Laplacian: a mean-field axis (and so
+// [network]) has none, refused before any output exists.
+void check_fourier_action(const Config& c) {
+    const Method method = c.dynamics.method;
+    if (!method_spec(method).fourier) return;
+    for (std::size_t mu = 0; mu < c.action.coupling_kind.size(); ++mu)
+        if (c.action.coupling_kind[mu] == CouplingKind::mean)
+            throw InputError("action.coupling_kind = mean on axis " + std::to_string(mu + 1) +
+                             " (or [network], whose neuron axes are mean-field) with "
+                             "dynamics.method = " +
+                             std::string(method_spec(method).name) +
+                             ": Fourier acceleration diagonalises the nearest-neighbour "
+                             "Laplacian, which a mean-field axis does not have; use " +
+                             (method_spec(method).exact ? "hmc" : "langevin"));
 }
 
 ScheduleConfig read_schedules(DeckReader& r, const Config& c) {
@@ -960,6 +981,7 @@ Config load_deck_text(std::string_view text, const std::vector<std::string>& ove
     c.training = read_training(r, c);
     c.schedule = read_schedules(r, c);
     check_exact_temperature(c);
+    check_fourier_action(c);
     c.measure = read_measure(r);
     c.checkpoint = read_checkpoint_keys(r);
     r.check_every_key_handled();

@@ -18,6 +18,12 @@ std::unique_ptr<Integrator> make_flow_adaptive(const Domain& domain, int compone
 std::unique_ptr<Integrator> make_hmc(const Domain& domain, int components,
                                      const DynamicsConfig& dynamics);
 std::unique_ptr<Integrator> make_mala(const Domain& domain, int components);
+// Fourier acceleration (physics/fourier.hpp): the whole lattice in one process only (the
+// transform of axis 0 would need a transpose between ranks); split, they throw InputError.
+std::unique_ptr<Integrator> make_fa_hmc(const Domain& domain, int components,
+                                        const DynamicsConfig& dynamics);
+std::unique_ptr<Integrator> make_fa_langevin(const Domain& domain, int components,
+                                             double fourier_mass);
 void refuse_split(const Domain& domain, const char* method);
 
 } // namespace ssbsim::detail

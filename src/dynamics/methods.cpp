@@ -23,6 +23,14 @@ namespace {
 //   hmc (a trajectory of one MD step, as benched): write p; read φ, write φ_old; S, K (read φ,
 //                   p); kick, drift, kick (read φ, p, write p or φ, thrice); S, K again     128
 //   mala:           write F; read φ, F, write y; write F(y); S(y), S(φ); read φ, y, F, F(y) 104
+// The Fourier methods count each pass of a 1D transform over an axis as read + write of the
+// plane (16; a d-dimensional transform 16 d) and are given for d = 2 (each further axis adds
+// 48 to fa_langevin, 96 to fa_hmc):
+//   fa_langevin:    read φ, write εF, √(2Tε)ξ; forward both, back one (3 × 16 d);
+//                   read both, write the sum; read φ and it, write φ               72 + 48 d = 168
+//   fa_hmc (one MD step, as benched): hmc's 128, plus M^{1/2}, and M⁻¹ for K twice and for
+//                   the drift once (4 × (16 d + 16) + 4 copies of p × 16 + 2 dot products × 16)
+//                   = 128 + 64 d + 160                                              = 416
 constexpr MethodSpec table[] = {
     {.method = Method::langevin,
      .name = "langevin",
@@ -92,6 +100,30 @@ constexpr MethodSpec table[] = {
      .noise_draws = 1,
      .make = [](const DynamicsConfig&, const Domain& domain,
                 int components) { return detail::make_mala(domain, components); }},
+    {.method = Method::fa_hmc,
+     .name = "fa_hmc",
+     .summary = "Fourier-accelerated hmc: kinetic term sum_k |pi_k|^2 / (2 M_k), M_k = (p^2 + "
+                "mu^2) / (p^2_max + mu^2), mu = dynamics.fourier_mass",
+     .exact = true,
+     .fourier = true,
+     .stability_factor = 0, // as hmc; with M its leapfrog bound is 2/sqrt(p^2_max + m^2) or so
+     .bytes_per_site = 416,
+     .noise_draws = 1,
+     .make = [](const DynamicsConfig& d, const Domain& domain,
+                int components) { return detail::make_fa_hmc(domain, components, d); }},
+    {.method = Method::fa_langevin,
+     .name = "fa_langevin",
+     .summary = "Fourier-accelerated langevin, step eps / M_k for mode k (Batrouni et al.): "
+                "preconditioned SGD",
+     .fourier = true,
+     // The highest mode takes the step ε itself: langevin's bound applies to it.
+     .stability_factor = 1,
+     .bytes_per_site = 168,
+     .noise_draws = 1,
+     .make =
+         [](const DynamicsConfig& d, const Domain& domain, int components) {
+             return detail::make_fa_langevin(domain, components, d.fourier_mass);
+         }},
 };
 
 constexpr bool in_enum_order() {

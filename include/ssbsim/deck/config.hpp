@@ -17,7 +17,18 @@ namespace ssbsim {
 enum class Boundary { periodic, open };
 enum class ActionForm { mass, hopping };
 // One value per row of the method registry (dynamics/methods.hpp), in its order.
-enum class Method { langevin, langevin2, flow, flow_rk3, flow_adaptive, momentum, hmc, mala };
+enum class Method {
+    langevin,
+    langevin2,
+    flow,
+    flow_rk3,
+    flow_adaptive,
+    momentum,
+    hmc,
+    mala,
+    fa_hmc,
+    fa_langevin
+};
 enum class MdIntegrator { leapfrog, omelyan }; // dynamics.hmc_integrator
 enum class ClusterKind { wolff, sw };          // dynamics.cluster_kind
 enum class InitKind { cold, hot, file };
@@ -82,6 +93,8 @@ struct DynamicsConfig {
     int hmc_steps = 10;       // dynamics.hmc_steps: molecular-dynamics steps per trajectory
     MdIntegrator hmc_integrator = MdIntegrator::leapfrog; // dynamics.hmc_integrator
     double hmc_jitter = 0.0; // dynamics.hmc_jitter: relative spread of each trajectory's step
+    double fourier_mass =
+        1.0; // dynamics.fourier_mass: mu of the Fourier mass (fa_hmc, fa_langevin)
     // dynamics.cluster_every: a cluster update after every k-th step of the method (0: none)
     std::int64_t cluster_every = 0;
     ClusterKind cluster_kind = ClusterKind::wolff; // dynamics.cluster_kind

@@ -49,6 +49,10 @@ struct MethodSpec {
     // An exact sampler of e^{-S/T} (Metropolis test): it needs T > 0 at every step, which the
     // deck checks for constant, scheduled and [training] temperatures alike.
     bool exact = false;
+    // Fourier-accelerated (physics/fourier.hpp): needs nearest-neighbour axes (a mean-field axis
+    // is refused) and, for now, the whole lattice in one process. Its update is checked by
+    // test_fourier, not by the registry-wide scheme tests of test_integrators.
+    bool fourier = false;
     // Stability: the runner warns when the step reaches stability_factor times the linear bound
     // 2/(4 sum J + m^2) of explicit Euler (physics/action.hpp); 0: no warning (adaptive).
     double stability_factor = 1.0;
