@@ -19,6 +19,7 @@
 #include <cmath>
 #include <numbers>
 #include <regex>
+#include <sstream>
 
 using namespace ssbsim;
 using namespace ssbsim::test;
@@ -523,6 +524,14 @@ std::vector<CrossingRow> crossings_of(const Scratch& s, const std::vector<std::s
     return rows;
 }
 
+// "8x8/16x16: m2* = x +- e, U* = u +- e" for the test's messages.
+std::string describe(const CrossingRow& c) {
+    std::ostringstream o;
+    o << "crossing " << c.small << "/" << c.large << ": m2* = " << c.x << " +- " << c.x_error
+      << ", U* = " << c.binder << " +- " << c.binder_error << " (Ising: 0.61069)";
+    return o.str();
+}
+
 } // namespace
 
 TEST_CASE("binder_scan_2d at CI size: the 8x8/16x16 Binder crossing is within 0.05 of m2 = -1.27",
@@ -539,8 +548,7 @@ TEST_CASE("binder_scan_2d at CI size: the 8x8/16x16 Binder crossing is within 0.
     const std::vector<CrossingRow> c = crossings_of(s, files, table);
     INFO(table);
     REQUIRE(c.size() == 1);
-    INFO("crossing " << c[0].small << "/" << c[0].large << ": m2* = " << c[0].x << " +- "
-                     << c[0].x_error << ", U* = " << c[0].binder << " +- " << c[0].binder_error);
+    INFO(describe(c[0]));
     CHECK(c[0].small == "8x8");
     CHECK(std::abs(c[0].x + 1.27) < 0.05);
     CHECK(c[0].x_error < 0.015);
@@ -622,9 +630,7 @@ TEST_CASE("binder_scan_2d long: the 32x32/64x64 crossing near m2 = -1.27 with U*
     const std::vector<CrossingRow> c = crossings_of(s, files, table);
     INFO(table);
     REQUIRE(c.size() == 1);
-    INFO("crossing " << c[0].small << "/" << c[0].large << ": m2* = " << c[0].x << " +- "
-                     << c[0].x_error << ", U* = " << c[0].binder << " +- " << c[0].binder_error
-                     << " (Ising: 0.61069)");
+    INFO(describe(c[0]));
     CHECK(std::abs(c[0].x + 1.27) < 0.05);
     CHECK(std::abs(c[0].binder - 0.61069) < 3.0 * c[0].binder_error);
     CHECK(c[0].binder_error < 0.015);
@@ -663,8 +669,7 @@ TEST_CASE("critical_point_2d at CI size: HMC + Swendsen-Wang, no bias, the 16x16
     const std::vector<CrossingRow> c = crossings_of(s, files, table);
     INFO(table);
     REQUIRE(c.size() == 1);
-    INFO("crossing " << c[0].small << "/" << c[0].large << ": m2* = " << c[0].x << " +- "
-                     << c[0].x_error << ", U* = " << c[0].binder << " +- " << c[0].binder_error);
+    INFO(describe(c[0]));
     CHECK(std::abs(c[0].x + 1.258) < 0.02);
     CHECK(c[0].x_error < 0.01);
     CHECK(c[0].binder > 0.55);
@@ -695,8 +700,7 @@ TEST_CASE("critical_point_2d long: HMC + Swendsen-Wang at 32^2-256^2, the 128/25
     INFO(table);
     REQUIRE(c.size() == 3);
     for (const CrossingRow& r : c) {
-        INFO("crossing " << r.small << "/" << r.large << ": m2* = " << r.x << " +- " << r.x_error
-                         << ", U* = " << r.binder << " +- " << r.binder_error);
+        INFO(describe(r));
         CHECK(std::abs(r.x + 1.2715) < 0.003);
     }
     const CrossingRow& largest = c.back();
