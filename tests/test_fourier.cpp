@@ -159,8 +159,7 @@ TEST_CASE("the transform diagonalises the action's Laplacian: the exact lattice 
     }
 }
 
-TEST_CASE("the Fourier mass: highest mode 1, mean-field axes and split domains refused",
-          "[fourier]") {
+TEST_CASE("the Fourier mass: highest mode 1; a mean-field axis and mu <= 0 refused", "[fourier]") {
     const Lattice lat({8, 6}, {Boundary::periodic, Boundary::open});
     FourierMass m(lat, 0.5);
     ActionParams a = free_action(lat, {1.0, 2.0}, 1.0);
@@ -199,8 +198,9 @@ Chain run_chain(const Config& c, int thermalise, int n) {
 
 } // namespace
 
-TEST_CASE("fa_hmc samples the exact free field at a step where langevin is far off",
-          "[fourier][samplers]") {
+namespace {
+
+void check_fa_hmc_free_field(int trajectories) {
     // Exact: 0.2541739977 (8², m² = 1, T = 1; the momentum sum above). Euler–Maruyama at
     // ε = 0.2, just inside its stability bound 2/9: every mode's variance 1/(k(1 − εk/2)).
     const double exact = 0.2541739977, eps = 0.2;
@@ -220,7 +220,7 @@ TEST_CASE("fa_hmc samples the exact free field at a step where langevin is far o
         c.dynamics.hmc_integrator = k.integrator;
         c.dynamics.hmc_jitter = 0.1;
         c.dynamics.fourier_mass = 1.0;
-        const Chain r = run_chain(c, 100, 4000);
+        const Chain r = run_chain(c, 100, trajectories);
         INFO("integrator " << static_cast<int>(k.integrator) << ": phi2 " << r.phi2.mean << " +- "
                            << r.phi2.error << " (langevin " << em << "), acceptance "
                            << r.accepted.mean << ", <exp(-dH)> " << r.creutz.mean << " +- "
@@ -231,6 +231,17 @@ TEST_CASE("fa_hmc samples the exact free field at a step where langevin is far o
         CHECK(r.accepted.mean < 0.99);
         CHECK(r.accepted.mean > 0.3);
     }
+}
+
+} // namespace
+
+TEST_CASE("fa_hmc samples the exact free field at a step where langevin is far off",
+          "[fourier][samplers]") {
+    check_fa_hmc_free_field(4000);
+}
+
+TEST_CASE("fa_hmc samples the exact free field: 10x the statistics", "[fourier][long]") {
+    check_fa_hmc_free_field(40000);
 }
 
 namespace {
@@ -340,8 +351,9 @@ double fa_langevin_phi2(const Lattice& lat, const ActionParams& a, double mu, do
 
 } // namespace
 
-TEST_CASE("fa_langevin's stationary free field is Euler-Maruyama with each mode's own step",
-          "[fourier]") {
+namespace {
+
+void check_fa_langevin_free_field(int steps) {
     // Periodic × open, anisotropic, μ ≠ m: the steps ε_k a_k differ from mode to mode.
     Config c = free_config({8, 6}, 0.5, Method::fa_langevin, 0.08);
     c.lattice.boundary = {Boundary::periodic, Boundary::open};
@@ -353,11 +365,23 @@ TEST_CASE("fa_langevin's stationary free field is Euler-Maruyama with each mode'
     const double predicted = fa_langevin_phi2(lat, a, 0.6, 0.08, 1.3);
     const double exact = fa_langevin_phi2(lat, a, 0.6, 1e-12, 1.3); // ε → 0: e^{−S/T}
     Simulation sim(c, cold_field(c));
-    const stats::GammaResult r = stats::gamma_method(series(sim, "phi2", 200, 40000));
+    const stats::GammaResult r = stats::gamma_method(series(sim, "phi2", 200, steps));
     INFO("phi2 " << r.mean << " +- " << r.error << ", predicted " << predicted << ", exact "
                  << exact << ", tau_int " << r.tau_int);
     CHECK(std::abs(r.mean - predicted) < 4.0 * r.error);
     CHECK(std::abs(r.mean - exact) > 10.0 * r.error); // the bias is resolved
+}
+
+} // namespace
+
+TEST_CASE("fa_langevin's stationary free field is Euler-Maruyama with each mode's own step",
+          "[fourier]") {
+    check_fa_langevin_free_field(40000);
+}
+
+TEST_CASE("fa_langevin's stationary free field: the per-mode formula at 10x the statistics",
+          "[fourier][long]") {
+    check_fa_langevin_free_field(400000);
 }
 
 TEST_CASE("an fa_langevin step is eps M^-1 F plus noise of covariance 2 T eps M^-1", "[fourier]") {
