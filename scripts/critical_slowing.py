@@ -61,16 +61,13 @@ METHODS = {
     "momentum": dict(keys="method = momentum\nstep = 0.05\nfriction = 1.0", forces=1, dt=0.05,
                      every=5, tau32=970, z=1.9),
     "hmc": dict(keys="method = hmc\n" + HMC, forces=9, dt=1.0, every=1, tau32=117, z=2.0),
-    # Fourier acceleration (fa_hmc): mu and step tuned at L = 32 and 64 (acceptance 0.89 and
-    # 0.77); longer trajectories lower tau per trajectory at about the same cost in forces.
-    "fa_hmc": dict(keys="method = fa_hmc\nfourier_mass = 0.5\nstep = 0.15\nhmc_steps = 10\n"
-                   "hmc_integrator = omelyan\nhmc_jitter = 0.2", forces=21, dt=1.5, every=1,
-                   tau32=6.5, z=2.0),
-    # mu = 0.5 and 10 Omelyan steps of 0.15 (tuned at L = 64 among mu = 0.25-1, eps = 0.1-0.25,
-    # 4-16 steps): all modes then oscillate at about one frequency, ~3, so a trajectory of a
-    # whole period (e.g. 16 x 0.15 at mu = 1) brings the field back where it started.
+    # mu = 0.5 and 10 Omelyan steps of 0.15 (tuned at L = 32 and 64 among mu = 0.15-1,
+    # eps = 0.08-0.25, 4-20 steps; acceptance 0.89 at 32, 0.77 at 64): with mu near the slowest
+    # mode's mass all modes oscillate at about one frequency, ~3, so a trajectory of a whole
+    # period (e.g. 16 x 0.15 at mu = 1) brings the field back where it started. dt: one
+    # trajectory advances the training time by hmc_steps x step.
     "fa_hmc": dict(keys="method = fa_hmc\nstep = 0.15\nhmc_steps = 10\nhmc_integrator = omelyan\n"
-                   "hmc_jitter = 0.2\nfourier_mass = 0.5", forces=21, dt=1.0, every=1, tau32=7,
+                   "hmc_jitter = 0.2\nfourier_mass = 0.5", forces=21, dt=1.5, every=1, tau32=7,
                    z=1.5),
     "hmc + sw": dict(keys="method = hmc\n" + HMC + "cluster_every = 1\ncluster_kind = sw",
                      forces=9, dt=1.0, every=1, tau32=9, z=0.5),
