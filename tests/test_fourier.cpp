@@ -278,7 +278,7 @@ void check_schaich_loinaz(int trajectories) {
 
 TEST_CASE("fa_hmc reproduces Schaich & Loinaz's interacting 32^2 point (short)",
           "[fourier][samplers]") {
-    check_schaich_loinaz(8000);
+    check_schaich_loinaz(5000);
 }
 
 TEST_CASE("fa_hmc reproduces Schaich & Loinaz's interacting 32^2 point", "[fourier][long]") {
