@@ -1,10 +1,14 @@
 #include "ssbsim/core/comm.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 
 #if SSBSIM_MPI
@@ -12,6 +16,32 @@
 #endif
 
 namespace ssbsim {
+
+struct Deadline::Watch {
+    std::mutex mutex;
+    std::condition_variable finished;
+    bool done = false;
+    std::thread watcher;
+};
+
+Deadline::Deadline(double seconds, std::function<void()> on_timeout)
+    : watch_(std::make_unique<Watch>()) {
+    Watch* w = watch_.get();
+    w->watcher = std::thread([w, seconds, on_timeout = std::move(on_timeout)] {
+        std::unique_lock lock(w->mutex);
+        const auto limit = std::chrono::duration<double>(seconds);
+        if (!w->finished.wait_for(lock, limit, [w] { return w->done; })) on_timeout();
+    });
+}
+
+Deadline::~Deadline() {
+    {
+        const std::lock_guard lock(watch_->mutex);
+        watch_->done = true;
+    }
+    watch_->finished.notify_one();
+    watch_->watcher.join();
+}
 
 #if SSBSIM_MPI
 

@@ -10,11 +10,15 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <optional>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace ssbsim {
@@ -261,6 +265,62 @@ void write_checkpoint_file(const std::string& tmp, const Domain& domain, const S
     }
 }
 
+// About the size of a checkpoint file: its fields (and momenta) plus room for the metadata and
+// the chunks' checksums.
+std::uint64_t checkpoint_bytes(const Domain& domain, const State& state, const Config& config) {
+    const auto fields = static_cast<std::uint64_t>(state.phi.size() + state.momentum.size());
+    const std::uint64_t data = fields * static_cast<std::uint64_t>(domain.whole().volume()) *
+                               static_cast<std::uint64_t>(config.field.components) * sizeof(double);
+    return data + data / 100 + (std::uint64_t{1} << 20);
+}
+
+// Ranks write a checkpoint together, and an I/O error that one meets inside parallel HDF5's
+// collective calls would leave the others waiting in another collective (HDF5 1.10). So the
+// ranks first agree that the file fits, on every rank's view of the file system and under every
+// rank's file-size limit (ulimit -f): a full disk is then an IoError on every rank (status 4).
+void check_room(const std::string& tmp, std::uint64_t bytes, const Communicator& comm) {
+    std::string problem;
+    auto mb = [](std::uint64_t b) { return std::to_string(b >> 20) + " MB"; };
+    struct statvfs fs_info {};
+    if (::statvfs(parent_dir(tmp).c_str(), &fs_info) == 0) {
+        const std::uint64_t free = std::uint64_t{fs_info.f_bavail} * fs_info.f_frsize;
+        if (free < bytes)
+            problem = "the file system has " + mb(free) + " free, the checkpoint needs about " +
+                      mb(bytes);
+    }
+    struct rlimit limit {};
+    if (problem.empty() && ::getrlimit(RLIMIT_FSIZE, &limit) == 0 &&
+        limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < bytes)
+        problem = "the file-size limit (ulimit -f) is " + mb(limit.rlim_cur) +
+                  ", the checkpoint needs about " + mb(bytes);
+    const std::vector<std::int64_t> bad = comm.all_gather(std::int64_t{!problem.empty()});
+    const auto first = std::find(bad.begin(), bad.end(), std::int64_t{1});
+    if (first == bad.end()) return;
+    const int from = static_cast<int>(first - bad.begin());
+    comm.broadcast(problem, from);
+    throw IoError("cannot write the checkpoint '" + tmp + "' (MPI rank " + std::to_string(from) +
+                  "): " + problem + "; the last checkpoint is kept");
+}
+
+// Time for every rank to finish a collective checkpoint: generous (20 MB/s, plus two minutes).
+double collective_time_limit(std::uint64_t bytes) {
+    return 120.0 + static_cast<double>(bytes) / 20e6;
+}
+
+// What ends a rank whose collective checkpoint never returned: a message, the temporary file
+// removed, and status 4 (mpirun and srun --kill-on-bad-exit then end the other ranks); the last
+// complete checkpoint is kept. Tested by hand (a file-size limit with check_room skipped).
+[[noreturn]] void hung_collective_write(const std::string& tmp) {
+    const std::string message =
+        "ssbsim: I/O error: the ranks did not finish writing the checkpoint '" + tmp +
+        "' in time (an I/O error that one rank met inside a collective parallel-HDF5 call "
+        "leaves the others waiting); stopping with status 4, the last checkpoint is kept\n";
+    std::fputs(message.c_str(), stderr);
+    std::fflush(stderr);
+    std::remove(tmp.c_str()); // its space, as a failed write frees it (any rank may: one file)
+    std::_Exit(exit_io);
+}
+
 } // namespace
 
 std::string checkpoint_path(const Config& config) {
@@ -292,16 +352,23 @@ void write_checkpoint(const std::string& path, const Domain& domain, const State
                       const Config& config, const OutputMark& mark) {
     const Communicator& comm = domain.comm();
     const std::string tmp = path + ".tmp";
+    std::optional<Deadline> deadline;
+    if (comm.split()) {
+        const std::uint64_t bytes = checkpoint_bytes(domain, state, config);
+        check_room(tmp, bytes, comm);
+        deadline.emplace(collective_time_limit(bytes), [tmp] { hung_collective_write(tmp); });
+    }
     try {
         write_checkpoint_file(tmp, domain, state, config, mark);
     } catch (...) {
         std::error_code ec; // a full disk: do not leave the space taken by a useless file
-        if (comm.root()) fs::remove(tmp, ec);
+        fs::remove(tmp, ec);
         throw;
     }
     // Closed on every rank: the file is complete. The root alone syncs and renames it; the others
     // wait, so that none starts the next checkpoint's temporary file before the rename.
     comm.barrier();
+    deadline.reset();
     if (comm.root()) {
         fsync_path(tmp, false);
         if (fs::exists(path)) rename_or_throw(path, backup_path(path));

@@ -1,7 +1,7 @@
 """Failure paths of `ssbsim run` split over 3 MPI ranks (tests/CMakeLists.txt: mpi:failures): a bad
 deck or init file stops every rank with status 2 and writes nothing; a divergence stops every
 rank with status 3 and keeps the output (exit_status 3); an I/O error on the root alone ends
-every rank with status 4 (MPI_Abort); SIGUSR1 or SIGTERM to mpirun gives one
+every rank with status 4 (MPI_Abort), and so does a full disk at a collective checkpoint; SIGUSR1 or SIGTERM to mpirun gives one
 consistent checkpoint (status 5; OpenMPI's mpirun itself reports 1 after SIGTERM), and resuming
 it on 2 ranks ends with the plain run's observables; SIGKILL to every rank mid-run (checkpoints
 written collectively, configurations streamed to the root) leaves an output h5py reads with
@@ -125,6 +125,22 @@ if proc.returncode != 4:
     fail(f"output removed: status {proc.returncode}, expected 4\n{out}\n{err}")
 no_ssbsim_left()
 print("I/O error on the root alone: status 4, every rank ended")
+
+# A full disk (a file-size limit on every rank: the checkpoint, ~18 MB, does not fit in 10 MB, the
+# output, ~6 MB, does): the ranks agree before their collective write that it cannot fit, and
+# all stop with status 4 within seconds, leaving no temporary file.
+cmd = [mpiexec, "-n", "3", "--oversubscribe", "bash", "-c",
+       f"ulimit -f 10000 && exec '{ssbsim}' run failures.ini -o limited.h5 --overwrite "
+       "--set 'lattice.dims=1024 512' --set run.replicas=4 --set dynamics.steps=2"]
+start = time.time()
+p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+took = time.time() - start
+if p.returncode != 4 or "file-size limit" not in p.stderr:
+    fail(f"full disk: status {p.returncode}, expected 4 naming the file-size limit", p)
+if os.path.exists("limited.ckpt.h5.tmp"):
+    fail("full disk: the checkpoint's temporary file was left behind")
+no_ssbsim_left()
+print(f"full disk (file-size limit) at a collective checkpoint: status 4 on 3 ranks in {took:.1f} s")
 
 # 3. Signals to mpirun: one checkpoint, status 5; resumed on 2 ranks, the plain run's bits.
 LONG = ["--set", "dynamics.steps=100000000", "--set", "measure.every=50"]

@@ -10,6 +10,8 @@
 #include "ssbsim/core/parallel.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -83,6 +85,23 @@ class Communicator {
     int rank_ = 0;
     int size_ = 1;
     bool mpi_ = false; // an MPI communicator (MPI_COMM_WORLD) rather than this process alone
+};
+
+// A guard on work that must end in time: if it is still running `seconds` after the guard was
+// made, on_timeout runs on a thread of its own (and is expected to end the process). For the
+// collective calls of parallel HDF5: an I/O error that one rank meets inside one of them leaves
+// the ranks in different collectives, each waiting for the others forever. Destroying the
+// guard (the work finished) stops the watch.
+class Deadline {
+  public:
+    Deadline(double seconds, std::function<void()> on_timeout);
+    ~Deadline();
+    Deadline(const Deadline&) = delete;
+    Deadline& operator=(const Deadline&) = delete;
+
+  private:
+    struct Watch;
+    std::unique_ptr<Watch> watch_;
 };
 
 // The rows of a lattice one rank holds: global rows [first, first + count) of `rows`, stored
