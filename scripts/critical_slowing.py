@@ -9,6 +9,7 @@ the rows, --plot draws tau_int in force evaluations against L.
 usage: scripts/critical_slowing.py [--ssbsim build/release/ssbsim] [--sizes 16 32 64 128]
                                    [--methods ...] [--scale 1.0] [--jobs 2] [--work DIR]
                                    [--json rows.json] [--plot z.png]
+       scripts/critical_slowing.py --from-json a.json b.json [--json all.json] [--plot z.png]
 Each point runs ~100 tau_int (x --scale) of its method, estimated from the previous measurement
 (tau_32 (L/32)^z); every run is one process with one thread, --jobs of them at a time, so wall
 times compare between methods. The Gamma-method (Wolff, Comput. Phys. Commun. 156, 143) is the
@@ -126,7 +127,7 @@ def fit_z(rows):
     return float(coef[0]), err
 
 
-def plot(rows, path):
+def plot(rows, path, m2):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -142,10 +143,45 @@ def plot(rows, path):
     ax.set_yscale("log")
     ax.set_xlabel("L")
     ax.set_ylabel(r"$\tau_\mathrm{int}(M^2)$ [force evaluations]")
-    ax.set_title(r"2D $\phi^4$ at $\lambda = 1$, $m^2 = -1.275$")
+    ax.set_title(rf"2D $\phi^4$ at $\lambda = 1$, $m^2 = {m2}$")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
+
+
+def report(rows, m2, json_path=None, plot_path=None):
+    """The table, the fitted z per method, the cost at the largest L relative to langevin2."""
+    print("| method | L | steps | acceptance | tau_int(M^2) [steps] | [training time] "
+          "| [force evaluations] | wall s / independent sample |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        acc = "" if math.isnan(r["acceptance"]) else f"{r['acceptance']:.2f}"
+        print(f"| {r['method']} | {r['L']} | {r['steps']} | {acc} "
+              f"| {r['tau_steps']:.3g} ± {r['tau_err']:.2g} | {r['tau_time']:.3g} "
+              f"| {r['tau_forces']:.3g} | {r['wall_per_sample']:.3g} |")
+    print()
+    fits = {}
+    for name in dict.fromkeys(r["method"] for r in rows):
+        mine = [r for r in rows if r["method"] == name]
+        z, err = fit_z(mine)
+        fits[name] = {"z": z, "z_error": err}
+        print(f"- {name}: z = {z:.2f} ± {err:.2f} (fit of tau_int in steps over L = "
+              f"{mine[0]['L']}–{mine[-1]['L']})")
+    largest = max(r["L"] for r in rows)
+    base = next((r for r in rows if r["method"] == "langevin2" and r["L"] == largest), None)
+    if base:
+        print(f"\nCost per independent sample at L = {largest} relative to langevin2 "
+              "(force evaluations, wall time):")
+        for r in rows:
+            if r["L"] == largest and r is not base:
+                print(f"- {r['method']}: {base['tau_forces'] / r['tau_forces']:.3g}x fewer force "
+                      f"evaluations, {base['wall_per_sample'] / r['wall_per_sample']:.3g}x "
+                      "less wall time")
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump({"m2": m2, "rows": rows, "fits": fits}, f, indent=1)
+    if plot_path:
+        plot(rows, plot_path, m2)
 
 
 def main():
@@ -159,7 +195,16 @@ def main():
     parser.add_argument("--work", default=None, help="directory for decks and outputs")
     parser.add_argument("--json", default=None, help="write the rows and fits here")
     parser.add_argument("--plot", default=None, help="draw tau_int against L into this file")
+    parser.add_argument("--from-json", nargs="+", default=None, metavar="FILE",
+                        help="run nothing: report the rows of earlier --json files together")
     args = parser.parse_args()
+    if args.from_json:
+        rows = []
+        for path in args.from_json:
+            with open(path) as f:
+                rows += json.load(f)["rows"]
+        report(rows, args.m2, args.json, args.plot)
+        return
     unknown = [m for m in args.methods if m not in METHODS]
     if unknown:
         parser.error(f"unknown method(s) {unknown}; known: {list(METHODS)}")
@@ -172,36 +217,7 @@ def main():
         futures = {p: pool.submit(run_point, args.ssbsim, work, p[0], p[1], args.scale, args.m2)
                    for p in order}
         rows = [futures[p].result() for p in points]
-    print("| method | L | steps | acceptance | tau_int(M^2) [steps] | [training time] "
-          "| [force evaluations] | wall s / independent sample |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        acc = "" if math.isnan(r["acceptance"]) else f"{r['acceptance']:.2f}"
-        print(f"| {r['method']} | {r['L']} | {r['steps']} | {acc} "
-              f"| {r['tau_steps']:.3g} ± {r['tau_err']:.2g} | {r['tau_time']:.3g} "
-              f"| {r['tau_forces']:.3g} | {r['wall_per_sample']:.3g} |")
-    print()
-    sizes = f"{args.sizes[0]}–{args.sizes[-1]}"
-    fits = {}
-    for name in args.methods:
-        z, err = fit_z([r for r in rows if r["method"] == name])
-        fits[name] = {"z": z, "z_error": err}
-        print(f"- {name}: z = {z:.2f} ± {err:.2f} (fit of tau_int in steps over L = {sizes})")
-    largest = max(args.sizes)
-    base = next((r for r in rows if r["method"] == "langevin2" and r["L"] == largest), None)
-    if base:
-        print(f"\nCost per independent sample at L = {largest} relative to langevin2 "
-              "(force evaluations, wall time):")
-        for r in rows:
-            if r["L"] == largest and r is not base:
-                print(f"- {r['method']}: {base['tau_forces'] / r['tau_forces']:.3g}x fewer force "
-                      f"evaluations, {base['wall_per_sample'] / r['wall_per_sample']:.3g}x "
-                      "less wall time")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"m2": args.m2, "rows": rows, "fits": fits}, f, indent=1)
-    if args.plot:
-        plot(rows, args.plot)
+    report(rows, args.m2, args.json, args.plot)
 
 
 if __name__ == "__main__":
