@@ -203,6 +203,8 @@ TEST_CASE("Schwinger-Dyson bias check: 3 sigma and the tolerance, equilibrium on
     for (const char* word : {"step-size bias", "Schwinger-Dyson", "200 sigma", "dynamics.step",
                              "0.1", "langevin2", "momentum", "exact sampler"})
         CHECK(m.find(word) != std::string::npos);
+    const std::string fa = *analysis::schwinger_dyson_bias(1.2, 0.001, {"fa_langevin", 0.1, true});
+    CHECK(fa.find("method = fa_hmc") != std::string::npos);
 }
 
 TEST_CASE("a run with step-size bias is flagged by analyze and the run summary; an exact one is "

@@ -5,8 +5,10 @@
 // its documented status. Device nodes are never touched: refusals are shown on a FIFO, a socket
 // and a directory made here.
 #include "cli.hpp"
+#include "ssbsim/app/preflight.hpp"
 #include "ssbsim/core/checks.hpp"
 #include "ssbsim/core/memory.hpp"
+#include "ssbsim/deck/deck.hpp"
 #include "ssbsim/io/hdf5.hpp"
 #include "ssbsim/io/paths.hpp"
 
@@ -341,6 +343,26 @@ TEST_CASE("10: a run or a file too large for memory is refused with the sizes, s
     INFO(r.err);
     CHECK(r.status == 2);
     CHECK(r.err.find("memory") != std::string::npos);
+}
+
+TEST_CASE("10: the memory estimate counts every field a method keeps", "[paths]") {
+    // 64 x 64, N = 1: one field is 32 KiB. Besides the field and the save buffer: langevin its
+    // next field; momentum p, the cached force and its next field; fa_hmc p, phi_old, M^-1 p and
+    // the four per-site mode weights; two replicas of momentum share one integrator.
+    const auto fields = [](const std::string& method, int replicas = 1) {
+        const Config c = load_deck_text(
+            "[lattice]\ndims = 64 64\n[run]\nreplicas = " + std::to_string(replicas) +
+                "\n[dynamics]\nmethod = " + method + "\nsteps = 1\n",
+            {}, "memory.ini");
+        return run_memory_bytes(c) / (64 * 64 * sizeof(double));
+    };
+    CHECK(fields("langevin") == 3);
+    CHECK(fields("flow_adaptive") == 6);
+    CHECK(fields("momentum") == 5);
+    CHECK(fields("momentum", 2) == 8);
+    CHECK(fields("hmc") == 4);
+    CHECK(fields("fa_hmc") == 9);
+    CHECK(fields("fa_langevin") == 8);
 }
 
 TEST_CASE("11: an output name longer than the file system allows is bad input", "[paths][errors]") {

@@ -27,6 +27,10 @@ std::string remedy(const SamplerSettings& s) {
         return "the bias of langevin2 is O(step^2) and grows with the stiffness of the action "
                "(the largest force constant): use " +
                smaller + " (halving it quarters the deviation), method = momentum, or " + exact;
+    if (s.method == "fa_langevin")
+        return "Fourier-accelerated Euler-Maruyama is biased at O(step) in every mode, most in "
+               "the long-wavelength ones that take the largest steps: use " +
+               smaller + ", or method = fa_hmc (the same acceleration, exact)";
     if (s.method == "momentum")
         return "BAOAB samples Gaussian modes exactly but interacting ones with an O(step^2) "
                "bias: use " +

@@ -1,22 +1,9 @@
 #include "ssbsim/app/preflight.hpp"
 
 #include "ssbsim/core/memory.hpp"
+#include "ssbsim/dynamics/methods.hpp"
 
 namespace ssbsim {
-
-namespace {
-
-// Scratch fields each integrator keeps besides the field itself (src/dynamics/*.cpp).
-std::uint64_t scratch_fields(Method method) {
-    switch (method) {
-    case Method::flow_adaptive:
-        return 4; // w1, w2, q, err
-    default:
-        return 1; // next / predictor / w
-    }
-}
-
-} // namespace
 
 std::uint64_t run_memory_bytes(const Config& config) {
     std::uint64_t sites = 1;
@@ -26,8 +13,11 @@ std::uint64_t run_memory_bytes(const Config& config) {
         saturating_product(sites, static_cast<std::uint64_t>(config.field.components)),
         sizeof(double));
     const auto replicas = static_cast<std::uint64_t>(config.run.replicas);
-    std::uint64_t copies = replicas * (config.dynamics.method == Method::momentum ? 2 : 1);
-    copies += scratch_fields(config.dynamics.method);
+    const MethodSpec& spec = method_spec(config.dynamics.method);
+    // Per replica φ, and p with its cached force for the momentum methods; the integrator's
+    // own fields once (replicas share it on a lattice large enough to matter).
+    std::uint64_t copies =
+        replicas * (spec.momentum ? 3 : 1) + static_cast<std::uint64_t>(spec.scratch_fields);
     copies += config.action.h_source == HSource::constant ? 0 : 1;
     copies += 1; // the site-major buffer of a saved configuration or checkpoint
     return saturating_product(field, copies);

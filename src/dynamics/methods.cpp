@@ -66,6 +66,7 @@ constexpr MethodSpec table[] = {
      .flow = true,
      .adaptive_step = true,
      .stability_factor = 0,
+     .scratch_fields = 4,
      .bytes_per_site = 136,
      .make =
          [](const DynamicsConfig& d, const Domain& domain, int components) {
@@ -75,6 +76,7 @@ constexpr MethodSpec table[] = {
      .name = "momentum",
      .summary = "underdamped Langevin by BAOAB, heavy-ball SGD",
      .momentum = true,
+     .scratch_fields = 1,
      .bytes_per_site = 72,
      .noise_draws = 1,
      .make = [](const DynamicsConfig& d, const Domain& domain,
@@ -86,6 +88,7 @@ constexpr MethodSpec table[] = {
      .exact = true,
      // Leapfrog's bound is 2/sqrt(4 sum J + m^2), not of the Euler form: no warning.
      .stability_factor = 0,
+     .scratch_fields = 2,
      .bytes_per_site = 128,
      .noise_draws = 1,
      .make = [](const DynamicsConfig& d, const Domain& domain,
@@ -96,6 +99,7 @@ constexpr MethodSpec table[] = {
      .exact = true,
      // Beyond langevin's bound every proposal diverges and is rejected: warn as for langevin.
      .stability_factor = 1,
+     .scratch_fields = 3,
      .bytes_per_site = 104,
      .noise_draws = 1,
      .make = [](const DynamicsConfig&, const Domain& domain,
@@ -107,6 +111,7 @@ constexpr MethodSpec table[] = {
      .exact = true,
      .fourier = true,
      .stability_factor = 0, // as hmc; with M its leapfrog bound is 2/sqrt(p^2_max + m^2) or so
+     .scratch_fields = 7,
      .bytes_per_site = 416,
      .noise_draws = 1,
      .make = [](const DynamicsConfig& d, const Domain& domain,
@@ -118,6 +123,7 @@ constexpr MethodSpec table[] = {
      .fourier = true,
      // The highest mode takes the step ε itself: langevin's bound applies to it.
      .stability_factor = 1,
+     .scratch_fields = 6,
      .bytes_per_site = 168,
      .noise_draws = 1,
      .make =

@@ -56,6 +56,11 @@ struct MethodSpec {
     // Stability: the runner warns when the step reaches stability_factor times the linear bound
     // 2/(4 sum J + m^2) of explicit Euler (physics/action.hpp); 0: no warning (adaptive).
     double stability_factor = 1.0;
+    // Fields its integrator keeps besides φ and p (and momentum's cached force), the Fourier
+    // methods' four per-site mode weights counted as four one-component fields: the
+    // preflight's memory estimate (app/preflight.cpp). A large lattice has one integrator for
+    // all replicas.
+    int scratch_fields = 1;
     // For `ssbsim bench`: compulsory memory traffic per site-update and component in bytes
     // (doubles read and written once each, write-allocate not counted, as STREAM does), and
     // Gaussian fills per site-update and component (the noise-bound fraction).
