@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Critical slowing down, measured: tau_int of M^2 at the 2D critical point (lambda = 1,
-m2 = -1.275, the 64/128 Binder crossing of inputs/critical_point_2d.ini) for L x L lattices and
+m2 = -1.275, 0.003 on the ordered side of the m2_c = -1.272 to which the Binder crossings of
+inputs/critical_point_2d.ini converge) for L x L lattices and
 the samplers langevin2, momentum, hmc, fa_hmc and hmc + Swendsen-Wang, in units of the method's
 steps, of training time, of force evaluations and of wall time, with the fitted dynamic exponent z
 (tau ~ L^z). Prints a markdown table (docs/performance.md, "Critical slowing down"); --json keeps
