@@ -13,8 +13,7 @@ std::unique_ptr<Integrator> make_flow_rk3(const Domain& domain, int components);
 std::unique_ptr<Integrator> make_baoab(const Domain& domain, int components, double friction);
 std::unique_ptr<Integrator> make_flow_adaptive(const Domain& domain, int components,
                                                double tolerance);
-// hmc and mala: the whole lattice in one process only (their Metropolis test sums the action
-// over the lattice, not yet over ranks); split over MPI ranks they throw InputError.
+// hmc and mala: split over MPI ranks too (their Metropolis test sums over the ranks).
 std::unique_ptr<Integrator> make_hmc(const Domain& domain, int components,
                                      const DynamicsConfig& dynamics);
 std::unique_ptr<Integrator> make_mala(const Domain& domain, int components);

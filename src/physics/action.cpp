@@ -1,7 +1,9 @@
 #include "ssbsim/physics/action.hpp"
 
+#include "ssbsim/core/comm.hpp"
 #include "ssbsim/core/errors.hpp"
 #include "ssbsim/core/parallel.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/force.hpp"
 
 #include <algorithm>
@@ -112,28 +114,53 @@ void row_action(const Lattice& lattice, const ActionParams& p, const Field& phi,
         s[i] += (0.5 * p.m2 + 0.25 * p.lambda * r2[i]) * r2[i];
 }
 
+struct ActionScratch {
+    std::vector<double> s, r2;
+};
+
+ActionScratch action_scratch(std::int64_t len) {
+    return {std::vector<double>(static_cast<std::size_t>(len)),
+            std::vector<double>(static_cast<std::size_t>(len))};
+}
+
+// The action of the local rows [first, last) of a field laid out as `lattice`, added to out[0].
+void rows_action(const Lattice& lattice, const ForceParams& fp, const Field& phi,
+                 std::int64_t first, std::int64_t last, std::int64_t global_row_offset, double* out,
+                 ActionScratch& w) {
+    const std::int64_t len = lattice.row_length();
+    for (std::int64_t row = first; row < last; ++row) {
+        row_action(lattice, fp.params, phi, RowGeometry(lattice, row, global_row_offset),
+                   w.s.data(), w.r2.data());
+        out[0] += lane_sum(len, [&](std::int64_t i) { return w.s[i]; });
+    }
+}
+
 } // namespace
 
 double action_sum(const Lattice& lattice, const ActionParams& params, const Field& phi) {
     const ForceParams fp(lattice, params, phi); // the fibre means of the mean-field axes
     const std::int64_t len = lattice.row_length();
-    struct Scratch {
-        std::vector<double> s, r2;
-    };
-    const std::vector<double> total = sum_over_row_groups_with(
-        lattice.rows(), len, 1,
-        [&] {
-            return Scratch{std::vector<double>(static_cast<std::size_t>(len)),
-                           std::vector<double>(static_cast<std::size_t>(len))};
-        },
-        [&](std::int64_t first, std::int64_t last, double* out, Scratch& w) {
-            for (std::int64_t row = first; row < last; ++row) {
-                row_action(lattice, fp.params, phi, RowGeometry(lattice, row), w.s.data(),
-                           w.r2.data());
-                out[0] += lane_sum(len, [&](std::int64_t i) { return w.s[i]; });
-            }
-        });
-    return total[0];
+    return sum_over_row_groups_with(
+               lattice.rows(), len, 1, [&] { return action_scratch(len); },
+               [&](std::int64_t first, std::int64_t last, double* out, ActionScratch& w) {
+                   rows_action(lattice, fp, phi, first, last, 0, out, w);
+               })
+        .front();
+}
+
+double action_sum(const Domain& domain, const ActionParams& params, const Field& phi) {
+    if (!domain.split()) return action_sum(domain.whole(), params, phi);
+    domain.exchange_halos(phi); // the links of the edge slices
+    const Lattice& lattice = domain.local();
+    const ForceParams fp(domain, params, phi); // the fibre means, across the ranks
+    const std::int64_t len = lattice.row_length();
+    const std::int64_t offset = domain.own().global_row_offset;
+    return sum_over_row_groups_with(
+               domain.comm(), domain.slab(), len, 1, [&] { return action_scratch(len); },
+               [&](std::int64_t first, std::int64_t last, double* out, ActionScratch& w) {
+                   rows_action(lattice, fp, phi, first, last, offset, out, w);
+               })
+        .front();
 }
 
 double linear_stability_bound(const ActionParams& p, int dims) {

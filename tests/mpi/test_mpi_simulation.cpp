@@ -88,7 +88,9 @@ TEST_CASE("open boundaries, two components and a 3D lattice split give the bits 
 }
 
 TEST_CASE("every dynamics.method split gives the bits of one process", "[mpi]") {
-    for (const char* method : {"langevin2", "flow", "flow_rk3", "flow_adaptive", "momentum"}) {
+    // hmc and mala: a Metropolis test on ΔH summed over the ranks (the records hold acceptance).
+    for (const char* method :
+         {"langevin2", "flow", "flow_rk3", "flow_adaptive", "momentum", "hmc", "mala"}) {
         INFO("method " << method);
         const bool flow = std::string(method).rfind("flow", 0) == 0;
         check_split_equals_whole(deck("[lattice]\ndims = 10 20\n" + interacting +

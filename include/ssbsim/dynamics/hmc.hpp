@@ -8,6 +8,7 @@
 
 #include "ssbsim/deck/config.hpp"
 #include "ssbsim/physics/action.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/fourier.hpp"
 #include "ssbsim/physics/lattice.hpp"
@@ -26,11 +27,12 @@ using MdDrift = std::function<void(Field& phi, const Field& p, double c)>;
 // `steps` molecular-dynamics steps of size eps from (φ, p), both updated in place: dφ/dt =
 // ∂K/∂p (by `drift`), dp/dt = −∂S/∂φ. Leapfrog costs steps + 1 force evaluations, Omelyan
 // 2 steps + 1 (the kicks of neighbouring steps merged). Time-reversible when the drift is odd in
-// p: negating p and integrating again returns (φ, −p) to rounding.
-void md_trajectory(const Lattice& lattice, const ActionParams& action, MdIntegrator integrator,
+// p: negating p and integrating again returns (φ, −p) to rounding. On a split domain (every rank
+// together, φ and p its parts) the sweeps run on its slab. A Lattice is one process's domain.
+void md_trajectory(const Domain& domain, const ActionParams& action, MdIntegrator integrator,
                    int steps, double eps, Field& phi, Field& p, const MdDrift& drift);
 // K = Σ p²/2: the drift φ ← φ + c p.
-void md_trajectory(const Lattice& lattice, const ActionParams& action, MdIntegrator integrator,
+void md_trajectory(const Domain& domain, const ActionParams& action, MdIntegrator integrator,
                    int steps, double eps, Field& phi, Field& p);
 
 // Fourier acceleration, K = ½ p·M⁻¹p: φ ← φ + c M⁻¹p, with `work` a field of p's shape.
@@ -38,7 +40,8 @@ void fourier_drift(const FourierMass& mass, Field& phi, const Field& p, double c
 // ½ p·M⁻¹p, `work` as above (fixed-order reduction: the same bits for any thread count).
 double fourier_kinetic_sum(const FourierMass& mass, const Field& p, Field& work);
 
-// Σ_x |p_x|²/2 through the fixed-order reduction (the same bits for any thread count).
-double kinetic_sum(const Lattice& lattice, const Field& p);
+// Σ_x |p_x|²/2 through the fixed-order reduction (the same bits for any thread count), over the
+// ranks of a split domain in the order of one process (a Lattice is one process's domain).
+double kinetic_sum(const Domain& domain, const Field& p);
 
 } // namespace ssbsim

@@ -15,6 +15,8 @@
 
 namespace ssbsim {
 
+class Domain; // domain.hpp: a rank's part of the lattice
+
 class FibreMeans;
 
 struct ActionParams {
@@ -51,6 +53,10 @@ ActionParams resolve_action(const ActionConfig& c, int dims, int components);
 // for any number of threads. The measurement's `action` is the same sum formed in its own pass
 // (equal to rounding).
 double action_sum(const Lattice& lattice, const ActionParams& params, const Field& phi);
+// The same sum over a lattice split over MPI ranks (every rank calls it, phi its part; the halos
+// are exchanged here): the rows' group sums of one process, added in its order (core/comm.hpp),
+// so the bits of the whole lattice's action_sum on every rank.
+double action_sum(const Domain& domain, const ActionParams& params, const Field& phi);
 
 // Largest step for which Euler–Maruyama / Euler flow is linearly stable on the quadratic part:
 // ε < 2 / (Σ_μ c_μ J_μ + m²), c_μ = 4 for a nearest-neighbour axis (the highest lattice momentum)
