@@ -4,6 +4,7 @@
 // published 2D point of Schaich & Loinaz (PRD 79, 056008 (2009)); identical bits for 1 and 2
 // threads and after a restart (also with momentum's cached force); the deck's refusals.
 #include "cli.hpp"
+#include "samplers.hpp"
 #include "ssbsim/analysis/stats.hpp"
 #include "ssbsim/deck/deck.hpp"
 #include "ssbsim/dynamics/cluster.hpp"
@@ -118,29 +119,10 @@ namespace {
 // Schaich & Loinaz, PRD 79, 056008 (2009) (reference runs of github.com/daschaich/2d_phi4):
 // 32², λ = 0.5, m² = −0.7 (mass form, J = 1): ⟨S/V⟩ = 0.35903(98), ⟨|M|⟩ = 0.4346(64).
 void check_schaich_loinaz(ClusterKind kind, int trajectories) {
-    Config c = free_config({32, 32}, -0.7, Method::hmc, 0.25);
-    c.action.lambda = 0.5;
-    c.dynamics.hmc_steps = 4;
-    c.dynamics.hmc_integrator = MdIntegrator::omelyan;
-    c.dynamics.hmc_jitter = 0.2;
+    Config c = published_point(Method::hmc, 0.25, 4);
     c.dynamics.cluster_every = 1;
     c.dynamics.cluster_kind = kind;
-    Simulation sim(c, cold_field(c, 0.5));
-    for (int i = 0; i < 200; ++i)
-        sim.advance();
-    std::vector<double> action, abs_m;
-    for (int i = 0; i < trajectories; ++i) {
-        sim.advance();
-        const std::vector<double> r = sim.measure();
-        action.push_back(r[record_offset("action", 1)]);
-        abs_m.push_back(r[record_offset("abs_magnetization", 1)]);
-    }
-    const auto s = stats::gamma_method(action), m = stats::gamma_method(abs_m);
-    INFO((kind == ClusterKind::sw ? "sw" : "wolff")
-         << ": <S/V> = " << s.mean << " +- " << s.error << " (0.35903(98)), tau_int " << s.tau_int
-         << "; <|M|> = " << m.mean << " +- " << m.error << " (0.4346(64)), tau_int " << m.tau_int);
-    CHECK(std::abs(s.mean - 0.35903) < 3.0 * std::hypot(s.error, 0.00098));
-    CHECK(std::abs(m.mean - 0.4346) < 3.0 * std::hypot(m.error, 0.0064));
+    check_published_point(c, trajectories, kind == ClusterKind::sw ? "sw" : "wolff");
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 // invariants (thread count, resume) and the deck's refusals.
 #include "cli.hpp"
 #include "same_output.hpp"
+#include "samplers.hpp"
 #include "ssbsim/analysis/stats.hpp"
 #include "ssbsim/deck/deck.hpp"
 #include "ssbsim/dynamics/hmc.hpp"
@@ -176,30 +177,6 @@ TEST_CASE("the Fourier mass: highest mode 1; a mean-field axis and mu <= 0 refus
 
 namespace {
 
-struct Chain {
-    stats::GammaResult phi2, accepted, creutz;
-};
-
-Chain run_chain(const Config& c, int thermalise, int n) {
-    Simulation sim(c, cold_field(c));
-    for (int i = 0; i < thermalise; ++i)
-        sim.advance();
-    std::vector<double> phi2, acc, creutz;
-    const int comps = c.field.components;
-    for (int i = 0; i < n; ++i) {
-        sim.advance();
-        const auto r = sim.measure();
-        phi2.push_back(r[record_offset("phi2", comps)]);
-        acc.push_back(r[record_offset("accepted", comps)]);
-        creutz.push_back(r[record_offset("exp_minus_delta_h", comps)]);
-    }
-    return {stats::gamma_method(phi2), stats::gamma_method(acc), stats::gamma_method(creutz)};
-}
-
-} // namespace
-
-namespace {
-
 void check_fa_hmc_free_field(int trajectories) {
     // Exact: 0.2541739977 (8², m² = 1, T = 1; the momentum sum above). Euler–Maruyama at
     // ε = 0.2, just inside its stability bound 2/9: every mode's variance 1/(k(1 − εk/2)).
@@ -246,32 +223,12 @@ TEST_CASE("fa_hmc samples the exact free field: 10x the statistics", "[fourier][
 
 namespace {
 
-// Schaich & Loinaz, PRD 79, 056008 (2009) (reference runs of github.com/daschaich/2d_phi4):
-// 32², λ = 0.5, m² = −0.7 (mass form, J = 1): ⟨S/V⟩ = 0.35903(98), ⟨|M|⟩ = 0.4346(64). An
-// interacting point near the transition, where the Fourier mass is far from the dynamics' own.
+// An interacting point near the transition (tests/samplers.hpp), where the Fourier mass is far
+// from the dynamics' own.
 void check_schaich_loinaz(int trajectories) {
-    Config c = free_config({32, 32}, -0.7, Method::fa_hmc, 0.15);
-    c.action.lambda = 0.5;
-    c.dynamics.hmc_steps = 6;
-    c.dynamics.hmc_integrator = MdIntegrator::omelyan;
-    c.dynamics.hmc_jitter = 0.2;
+    Config c = published_point(Method::fa_hmc, 0.15, 6);
     c.dynamics.fourier_mass = 0.5;
-    Simulation sim(c, cold_field(c, 0.5));
-    for (int i = 0; i < 200; ++i)
-        sim.advance();
-    std::vector<double> action, abs_m;
-    for (int i = 0; i < trajectories; ++i) {
-        sim.advance();
-        const std::vector<double> r = sim.measure();
-        action.push_back(r[record_offset("action", 1)]);
-        abs_m.push_back(r[record_offset("abs_magnetization", 1)]);
-    }
-    const auto s = stats::gamma_method(action), m = stats::gamma_method(abs_m);
-    INFO("<S/V> = " << s.mean << " +- " << s.error << " (0.35903(98)), tau_int " << s.tau_int
-                    << "; <|M|> = " << m.mean << " +- " << m.error << " (0.4346(64)), tau_int "
-                    << m.tau_int);
-    CHECK(std::abs(s.mean - 0.35903) < 3.0 * std::hypot(s.error, 0.00098));
-    CHECK(std::abs(m.mean - 0.4346) < 3.0 * std::hypot(m.error, 0.0064));
+    check_published_point(c, trajectories, "fa_hmc");
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 // resume from State and through the program's checkpoints) and the deck's refusals.
 #include "cli.hpp"
 #include "same_output.hpp"
+#include "samplers.hpp"
 #include "ssbsim/analysis/stats.hpp"
 #include "ssbsim/deck/deck.hpp"
 #include "ssbsim/dynamics/hmc.hpp"
@@ -29,27 +30,6 @@ Config hmc_config(MdIntegrator integrator, double eps, int steps) {
 
 double em_variance(double k, double eps) {
     return 1.0 / (k * (1.0 - 0.5 * eps * k));
-}
-
-struct Chain {
-    stats::GammaResult phi2, accepted, creutz;
-};
-
-// Thermalises, then records φ², the Metropolis decision and e^{−ΔH} after each of n steps.
-Chain run_chain(const Config& c, int thermalise, int n) {
-    Simulation sim(c, cold_field(c));
-    for (int i = 0; i < thermalise; ++i)
-        sim.advance();
-    std::vector<double> phi2, acc, creutz;
-    const int comps = c.field.components;
-    for (int i = 0; i < n; ++i) {
-        sim.advance();
-        const auto r = sim.measure();
-        phi2.push_back(r[record_offset("phi2", comps)]);
-        acc.push_back(r[record_offset("accepted", comps)]);
-        creutz.push_back(r[record_offset("exp_minus_delta_h", comps)]);
-    }
-    return {stats::gamma_method(phi2), stats::gamma_method(acc), stats::gamma_method(creutz)};
 }
 
 } // namespace
