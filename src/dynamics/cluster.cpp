@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
+#include <unordered_map>
 #include <vector>
 
 namespace ssbsim {
@@ -71,19 +72,24 @@ void check_symmetric(const Lattice& lattice, const ActionParams& action, double 
                          "reflection symmetry that a cluster flip uses");
 }
 
+// out[i] += φ_{first+i}·r for n sites of the component planes: the one loop that forms a, so
+// that one process and a split run round alike (a split run calls it per row too).
+void project(const Field& phi, std::span<const double> r, std::int64_t first, std::int64_t n,
+             double* out) {
+    for (int c = 0; c < phi.components(); ++c) {
+        const double* x = phi.component(c) + first;
+        for (std::int64_t i = 0; i < n; ++i)
+            out[i] += r[static_cast<std::size_t>(c)] * x[i];
+    }
+}
+
 // a_x = φ_x·r for every site.
 std::vector<double> projections(const Lattice& lattice, const Field& phi,
                                 std::span<const double> r) {
     std::vector<double> a(static_cast<std::size_t>(lattice.volume()), 0.0);
     const std::int64_t len = lattice.row_length();
-    for_each_row(lattice.rows(), len, [&](std::int64_t row) {
-        double* out = a.data() + row * len;
-        for (int c = 0; c < phi.components(); ++c) {
-            const double* x = phi.component(c) + row * len;
-            for (std::int64_t i = 0; i < len; ++i)
-                out[i] += r[static_cast<std::size_t>(c)] * x[i];
-        }
-    });
+    for_each_row(lattice.rows(), len,
+                 [&](std::int64_t row) { project(phi, r, row * len, len, a.data() + row * len); });
     return a;
 }
 
@@ -158,6 +164,129 @@ ClusterResult swendsen_wang(const Lattice& lattice, const ActionParams& action, 
     return result;
 }
 
+// Swendsen–Wang on a lattice split in slabs of axis 0 (physics/domain.hpp), with the bits of one
+// process: the same bonds (uniforms at the global site), the same clusters labelled by their
+// smallest global site, hence the same flips. Each rank links its own sites and the slice above
+// its slab (the next rank's first, in the halo) by a local union-find; a cluster that crosses a
+// rank boundary is one local cluster on each side, with the sites of the shared slice in both.
+// The root joins those through the boundary slices' labels (two slices per rank) and sends the
+// final label of every boundary label back; every other cluster is whole on its rank.
+ClusterResult swendsen_wang_split(const Domain& domain, const ActionParams& action, double T,
+                                  NoiseKey key, std::uint64_t step, std::span<const double> r,
+                                  Field& phi) {
+    const Geometry g(domain.whole());
+    const Communicator& comm = domain.comm();
+    const std::int64_t len = domain.whole().row_length();
+    const std::int64_t slice = domain.rows_per_slice() * len, own = domain.own_sites();
+    const std::int64_t base = domain.own_base(), global_base = domain.global_site_of_base();
+    const std::int64_t next_slice =
+        (domain.first_slice() + domain.slices()) % domain.whole().extent(0);
+    domain.exchange_halos(phi);
+    // Nodes [0, own): own sites; [own, own + slice): the slice above, stored behind them.
+    const std::int64_t nodes = own + slice;
+    std::vector<std::int64_t> gid(static_cast<std::size_t>(nodes));
+    std::vector<double> a(static_cast<std::size_t>(nodes), 0.0);
+    for (std::int64_t k = 0; k < nodes; ++k)
+        gid[k] = k < own ? global_base + k : next_slice * slice + (k - own);
+    for_each_row(nodes / len, len, [&](std::int64_t row) {
+        project(phi, r, base + row * len, len, a.data() + row * len);
+    });
+    const auto node_of = [&](std::int64_t y) {
+        if (y >= global_base && y < global_base + own) return y - global_base;
+        if (y / slice != next_slice)
+            throw std::logic_error("swendsen_wang_split: a link leaves the slab and its halo");
+        return own + y % slice;
+    };
+    std::vector<std::uint8_t> bond(static_cast<std::size_t>(g.dims * own), 0);
+    for_each_row_with(
+        own / len, len, [&] { return std::vector<double>(static_cast<std::size_t>(len)); },
+        [&](std::int64_t row, std::vector<double>& u) {
+            const std::int64_t first = row * len;
+            for (int mu = 0; mu < g.dims; ++mu) {
+                const double j = action.coupling[mu] / T;
+                if (j == 0.0) continue;
+                fill_uniform(key, Stream::cluster, step, mu, global_base + first, len, u.data());
+                for (std::int64_t i = 0; i < len; ++i) {
+                    const std::int64_t y = g.up(global_base + first + i, mu);
+                    bond[mu * own + first + i] =
+                        y >= 0 && bonded(j, a[first + i], a[node_of(y)], u[i]);
+                }
+            }
+        });
+    std::vector<std::int64_t> parent(static_cast<std::size_t>(nodes));
+    for (std::int64_t k = 0; k < nodes; ++k)
+        parent[k] = k;
+    for (std::int64_t k = 0; k < own; ++k)
+        for (int mu = 0; mu < g.dims; ++mu) {
+            if (!bond[mu * own + k]) continue;
+            const std::int64_t rx = find_root(parent, k);
+            const std::int64_t ry = find_root(parent, node_of(g.up(global_base + k, mu)));
+            if (gid[rx] < gid[ry])
+                parent[ry] = rx;
+            else if (gid[ry] < gid[rx])
+                parent[rx] = ry;
+        }
+    std::vector<std::int64_t> label(static_cast<std::size_t>(nodes));
+    for (std::int64_t k = 0; k < nodes; ++k)
+        label[k] = gid[find_root(parent, k)];
+    // The boundary slices' labels (exact in doubles below 2^53 sites), joined on the root.
+    std::vector<double> edges(static_cast<std::size_t>(2 * slice));
+    for (std::int64_t k = 0; k < slice; ++k) {
+        edges[k] = static_cast<double>(label[k]);
+        edges[slice + k] = static_cast<double>(label[own + k]);
+    }
+    std::vector<double> joined = comm.gather(edges);
+    const int ranks = comm.size();
+    joined.resize(static_cast<std::size_t>(2 * slice * ranks));
+    if (comm.root()) {
+        std::unordered_map<std::int64_t, std::int64_t> up;
+        const auto find = [&](std::int64_t x) {
+            while (true) {
+                const auto it = up.find(x);
+                if (it == up.end() || it->second == x) return x;
+                x = it->second;
+            }
+        };
+        for (int k = 0; k < ranks; ++k) {
+            if (k == ranks - 1 && !g.periodic[0]) break; // no link above the last slice
+            const std::size_t above = static_cast<std::size_t>(2 * slice * k + slice);
+            const std::size_t below = static_cast<std::size_t>(2 * slice * ((k + 1) % ranks));
+            for (std::int64_t j = 0; j < slice; ++j) {
+                const auto x = find(static_cast<std::int64_t>(joined[above + j]));
+                const auto y = find(static_cast<std::int64_t>(joined[below + j]));
+                if (x != y) up[std::max(x, y)] = std::min(x, y);
+            }
+        }
+        for (double& l : joined)
+            l = static_cast<double>(find(static_cast<std::int64_t>(l)));
+    }
+    comm.broadcast(std::span<double>(joined));
+    std::unordered_map<std::int64_t, std::int64_t> final_label;
+    const std::size_t mine = static_cast<std::size_t>(2 * slice * comm.rank());
+    for (std::int64_t k = 0; k < slice; ++k) {
+        final_label[label[k]] = static_cast<std::int64_t>(joined[mine + k]);
+        final_label[label[own + k]] = static_cast<std::int64_t>(joined[mine + slice + k]);
+    }
+    std::unordered_map<std::int64_t, bool> flip; // by final label: its uniform at that site
+    ClusterResult result;
+    for (std::int64_t k = 0; k < own; ++k) {
+        const auto it = final_label.find(label[k]);
+        const std::int64_t f = it == final_label.end() ? label[k] : it->second;
+        result.clusters += f == gid[k];
+        auto [at, fresh] = flip.try_emplace(f, false);
+        if (fresh) {
+            double u = 0.0;
+            fill_uniform(key, Stream::cluster, step, flip_component, f, 1, &u);
+            at->second = u <= 0.5;
+        }
+        if (at->second) {
+            reflect(phi, base + k, a[k], r);
+            ++result.flipped;
+        }
+    }
+    return result;
+}
+
 ClusterResult wolff(const Lattice& lattice, const ActionParams& action, double T, NoiseKey key,
                     std::uint64_t step, std::span<const double> r, Field& phi) {
     const Geometry g(lattice);
@@ -216,7 +345,7 @@ ClusterResult cluster_update_along(const Lattice& lattice, const ActionParams& a
                                    : wolff(lattice, action, T, key, step, r, phi);
 }
 
-ClusterResult cluster_update(const Lattice& lattice, const ActionParams& action, double T,
+ClusterResult cluster_update(const Domain& domain, const ActionParams& action, double T,
                              ClusterKind kind, NoiseKey key, std::uint64_t step, Field& phi) {
     const int n = phi.components();
     std::vector<double> r(static_cast<std::size_t>(n), 1.0);
@@ -229,7 +358,14 @@ ClusterResult cluster_update(const Lattice& lattice, const ActionParams& action,
         for (double& x : r)
             x /= std::sqrt(norm2);
     }
-    return cluster_update_along(lattice, action, T, kind, key, step, r, phi);
+    if (!domain.split())
+        return cluster_update_along(domain.whole(), action, T, kind, key, step, r, phi);
+    check_symmetric(domain.whole(), action, T);
+    if (kind != ClusterKind::sw)
+        throw InputError("dynamics.cluster_kind = wolff grows one cluster site by site, which "
+                         "is not yet available split over MPI ranks: use cluster_kind = sw "
+                         "(the same bits as one process) or run on one rank");
+    return swendsen_wang_split(domain, action, T, key, step, r, phi);
 }
 
 } // namespace ssbsim

@@ -100,6 +100,39 @@ TEST_CASE("every dynamics.method split gives the bits of one process", "[mpi]") 
     }
 }
 
+TEST_CASE("Swendsen-Wang cluster updates split give the bits of one process", "[mpi]") {
+    // Clusters that cross rank boundaries (and, periodic, the wrap of axis 0) are joined on the
+    // root: the same labels, flips and fields as one process. Broken phase, so clusters span
+    // the lattice; N = 2 (a random embedding direction), an open axis 0, two replicas.
+    for (const std::string& lattice :
+         {std::string("dims = 12 10\n"), std::string("dims = 9 8\nboundary = open periodic\n")})
+        for (const char* method : {"langevin", "hmc"}) {
+            INFO(lattice << method);
+            check_split_equals_whole(
+                deck("[lattice]\n" + lattice +
+                     "[field]\ninit = hot\ncomponents = 2\n[action]\nm2 = -1.5\nlambda = "
+                     "0.7\n[run]\nreplicas = 2\nreplica_init = independent\n[dynamics]\n"
+                     "method = " +
+                     method +
+                     "\nstep = 0.05\ntemperature = 0.7\ncluster_every = 1\ncluster_kind = sw\n"),
+                5);
+        }
+}
+
+TEST_CASE("Wolff cluster updates split are refused with a message naming sw", "[mpi]") {
+    const Communicator world = Communicator::world();
+    const Config c = deck("[lattice]\ndims = 12 10\n" + interacting +
+                          "[dynamics]\nmethod = langevin\nstep = 0.05\ntemperature = 0.7\n"
+                          "cluster_every = 1\ncluster_kind = wolff\n");
+    const Lattice lattice(c.lattice);
+    const Domain split(lattice, world);
+    if (world.split())
+        CHECK_THROWS_WITH(Simulation(c, initial_fields(c, split), std::nullopt, world),
+                          Catch::Contains("cluster_kind = sw"));
+    else
+        CHECK_NOTHROW(Simulation(c, initial_fields(c, split), std::nullopt, world));
+}
+
 TEST_CASE("replicas, a random source and mean-field axes split give the bits of one "
           "process",
           "[mpi]") {

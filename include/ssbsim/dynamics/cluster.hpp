@@ -11,11 +11,13 @@
 // x → x+μ: uniform of component μ at site x; flip of a cluster: uniform of component 4 at its
 // smallest site; Wolff's seed: uniform of component 5 at site 0; r: Gaussians of components
 // 0..N−1 at site 0). Clusters are labelled by their smallest site (union-find), so the result
-// is the same for any number of threads. Tested by test_cluster.
+// is the same for any number of threads and, for Swendsen–Wang, of MPI ranks (slabs of axis 0).
+// Tested by test_cluster and test_mpi_simulation.
 #pragma once
 
 #include "ssbsim/deck/config.hpp"
 #include "ssbsim/physics/action.hpp"
+#include "ssbsim/physics/domain.hpp"
 #include "ssbsim/physics/field.hpp"
 #include "ssbsim/physics/lattice.hpp"
 #include "ssbsim/physics/rng.hpp"
@@ -30,8 +32,10 @@ struct ClusterResult {
     std::int64_t flipped = 0;  // sites reflected
 };
 
-// One cluster update of phi at temperature T > 0, with the random numbers of (key, step).
-ClusterResult cluster_update(const Lattice& lattice, const ActionParams& action, double T,
+// One cluster update of phi at temperature T > 0, with the random numbers of (key, step), on
+// this rank's part of the lattice (a Lattice converts to the whole of it). Split over MPI
+// ranks only Swendsen–Wang (the same bits as one process); Wolff is refused there.
+ClusterResult cluster_update(const Domain& domain, const ActionParams& action, double T,
                              ClusterKind kind, NoiseKey key, std::uint64_t step, Field& phi);
 
 // The same along a given unit vector r (N entries) instead of the drawn one: for tests.
