@@ -5,6 +5,7 @@
 #include "ssbsim/analysis/stats.hpp"
 #include "support.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
@@ -64,6 +65,42 @@ inline void check_published_point(const Config& c, int trajectories, const std::
                << " (0.4346(64)), tau_int " << m.tau_int);
     CHECK(std::abs(s.mean - 0.35903) < 3.0 * std::hypot(s.error, 0.00098));
     CHECK(std::abs(m.mean - 0.4346) < 3.0 * std::hypot(m.error, 0.0064));
+}
+
+// Reversibility of a molecular-dynamics integrator: from smooth (φ, p) on `lat` with two
+// components, `trajectory` (20 steps of 0.05) moves φ, negating p and integrating again returns
+// to (φ, −p) to rounding, and `hamiltonian` is nearly conserved.
+template <class Trajectory, class Hamiltonian>
+void check_reversible(const Lattice& lat, Trajectory&& trajectory, Hamiltonian&& hamiltonian) {
+    Field phi(lat, 2), p(lat, 2);
+    for (int a = 0; a < 2; ++a)
+        for (std::int64_t x = 0; x < lat.volume(); ++x) {
+            phi.component(a)[x] = std::sin(0.7 * x + a);
+            p.component(a)[x] = std::cos(1.3 * x - a);
+        }
+    Field phi0(lat, 2), p0(lat, 2);
+    phi0.copy_from(phi);
+    p0.copy_from(p);
+    const double h0 = hamiltonian(phi, p);
+    trajectory(phi, p);
+    const double h1 = hamiltonian(phi, p);
+    double moved = 0.0;
+    for (int a = 0; a < 2; ++a)
+        for (std::int64_t x = 0; x < lat.volume(); ++x) {
+            moved = std::max(moved, std::abs(phi.component(a)[x] - phi0.component(a)[x]));
+            p.component(a)[x] = -p.component(a)[x];
+        }
+    trajectory(phi, p);
+    double err = 0.0;
+    for (int a = 0; a < 2; ++a)
+        for (std::int64_t x = 0; x < lat.volume(); ++x) {
+            err = std::max(err, std::abs(phi.component(a)[x] - phi0.component(a)[x]));
+            err = std::max(err, std::abs(p.component(a)[x] + p0.component(a)[x]));
+        }
+    INFO("moved " << moved << ", returned to within " << err << ", dH " << h1 - h0);
+    CHECK(moved > 0.1);
+    CHECK(err < 1e-12);
+    CHECK(std::abs(h1 - h0) < 1e-2 * std::abs(h0)); // energy nearly conserved
 }
 
 } // namespace ssbsim::test

@@ -191,11 +191,13 @@ ClusterResult swendsen_wang_split(const Domain& domain, const ActionParams& acti
     for_each_row(nodes / len, len, [&](std::int64_t row) {
         project(phi, r, base + row * len, len, a.data() + row * len);
     });
-    const auto node_of = [&](std::int64_t y) {
-        if (y >= global_base && y < global_base + own) return y - global_base;
-        if (y / slice != next_slice)
-            throw std::logic_error("swendsen_wang_split: a link leaves the slab and its halo");
-        return own + y % slice;
+    // The node of the site above own node k along μ (-1: no link). Nodes are laid out as the
+    // sites are, the slice above right behind the slab, so the offset is the global one, except
+    // across the periodic wrap of axis 0 (last rank), where the slice above is still k + slice.
+    const auto up_node = [&](std::int64_t k, int mu) -> std::int64_t {
+        const std::int64_t x = global_base + k, y = g.up(x, mu);
+        if (y < 0) return -1;
+        return mu == 0 ? k + slice : k + (y - x);
     };
     std::vector<std::uint8_t> bond(static_cast<std::size_t>(g.dims * own), 0);
     for_each_row_with(
@@ -207,9 +209,8 @@ ClusterResult swendsen_wang_split(const Domain& domain, const ActionParams& acti
                 if (j == 0.0) continue;
                 fill_uniform(key, Stream::cluster, step, mu, global_base + first, len, u.data());
                 for (std::int64_t i = 0; i < len; ++i) {
-                    const std::int64_t y = g.up(global_base + first + i, mu);
-                    bond[mu * own + first + i] =
-                        y >= 0 && bonded(j, a[first + i], a[node_of(y)], u[i]);
+                    const std::int64_t y = up_node(first + i, mu);
+                    bond[mu * own + first + i] = y >= 0 && bonded(j, a[first + i], a[y], u[i]);
                 }
             }
         });
@@ -220,7 +221,7 @@ ClusterResult swendsen_wang_split(const Domain& domain, const ActionParams& acti
         for (int mu = 0; mu < g.dims; ++mu) {
             if (!bond[mu * own + k]) continue;
             const std::int64_t rx = find_root(parent, k);
-            const std::int64_t ry = find_root(parent, node_of(g.up(global_base + k, mu)));
+            const std::int64_t ry = find_root(parent, up_node(k, mu));
             if (gid[rx] < gid[ry])
                 parent[ry] = rx;
             else if (gid[ry] < gid[rx])
@@ -361,10 +362,8 @@ ClusterResult cluster_update(const Domain& domain, const ActionParams& action, d
     if (!domain.split())
         return cluster_update_along(domain.whole(), action, T, kind, key, step, r, phi);
     check_symmetric(domain.whole(), action, T);
-    if (kind != ClusterKind::sw)
-        throw InputError("dynamics.cluster_kind = wolff grows one cluster site by site, which "
-                         "is not yet available split over MPI ranks: use cluster_kind = sw "
-                         "(the same bits as one process) or run on one rank");
+    if (kind != ClusterKind::sw) // Simulation refuses it before the first step
+        throw std::logic_error("cluster_update: Wolff is not available split over MPI ranks");
     return swendsen_wang_split(domain, action, T, key, step, r, phi);
 }
 
